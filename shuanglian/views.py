@@ -1,0 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send coordinators to admin and cadres to their own pages."""
+    if request.user.is_staff:
+        return redirect("admin:index")
+    if hasattr(request.user, "cadre"):
+        return redirect("visits:my_households")
+    return render(request, "shuanglian/no_role.html", status=403)

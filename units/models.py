@@ -1,0 +1,254 @@
+"""Units, their cadres, the work groups they send to villages, and cadre ↔ household links."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from villages.fields import PhoneField
+from villages.models import County, Household, Township, Village
+from villages.validators import mask_phone
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        PARTY_GOVERNMENT = "party_gov", _("Party and government organ")
+        PEOPLES_ORGANIZATION = "people_org", _("people's organization")
+        ENTERPRISE_INSTITUTION = "enterprise", _("enterprise or public institution")
+        STATIONED = "stationed", _("central or provincial unit stationed in the city")
+
+    class Level(models.TextChoices):
+        CITY = "city", _("city level")
+        COUNTY = "county", _("county level")
+        TOWNSHIP = "township", _("township level")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    level = models.CharField(_("level"), max_length=10, choices=Level, default=Level.CITY)
+    county = models.ForeignKey(
+        County,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("county or district"),
+        help_text=_("For county- and township-level units."),
+    )
+    township = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("township or subdistrict"),
+        help_text=_("For township-level units."),
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level="city", county__isnull=True, township__isnull=True)
+                    | Q(level="county", county__isnull=False, township__isnull=True)
+                    | Q(level="township", county__isnull=False, township__isnull=False)
+                ),
+                name="unit_area_matches_level",
+                violation_error_message=_(
+                    "City-level units have no county; county-level units need a county; "
+                    "township-level units need a county and a township."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.township_id and not self.county_id:
+            self.county_id = self.township.county_id
+        if self.township_id and self.township.county_id != self.county_id:
+            raise ValidationError(
+                {"township": gettext("The township is not in the chosen county.")}
+            )
+
+
+class CadreQuerySet(models.QuerySet):
+    def in_service(self) -> "CadreQuerySet":
+        return self.filter(in_service=True)
+
+
+class Cadre(models.Model):
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="cadres", verbose_name=_("unit"))
+    name = models.CharField(_("name"), max_length=50)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
+    is_party_member = models.BooleanField(_("party member"), default=True)
+    in_service = models.BooleanField(
+        _("in service"),
+        default=True,
+        help_text=_("Untick when the cadre retires or leaves the unit."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cadre",
+        verbose_name=_("login account"),
+    )
+
+    objects = CadreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cadre")
+        verbose_name_plural = _("cadres")
+        ordering = ["unit", "name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit.name}）"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class WorkGroup(models.Model):
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="work_groups", verbose_name=_("unit")
+    )
+    village = models.ForeignKey(
+        Village,
+        models.PROTECT,
+        related_name="work_groups",
+        verbose_name=_("village or community"),
+    )
+    leader = models.ForeignKey(
+        Cadre,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_work_groups",
+        verbose_name=_("group leader"),
+    )
+    members = models.ManyToManyField(
+        Cadre,
+        through="WorkGroupMember",
+        related_name="work_groups",
+        verbose_name=_("members"),
+        blank=True,
+    )
+    established_on = models.DateField(_("established on"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("work group")
+        verbose_name_plural = _("work groups")
+        ordering = ["village", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "village"],
+                name="work_group_one_per_unit_and_village",
+                violation_error_message=_("This unit already has a work group in this village."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(unit)s in %(village)s") % {
+            "unit": self.unit.name,
+            "village": self.village.name,
+        }
+
+    def clean(self) -> None:
+        if self.leader_id and self.unit_id and self.leader.unit_id != self.unit_id:
+            raise ValidationError({"leader": gettext("The leader must be a cadre of this unit.")})
+
+
+class WorkGroupMember(models.Model):
+    work_group = models.ForeignKey(
+        WorkGroup, models.CASCADE, related_name="memberships", verbose_name=_("work group")
+    )
+    cadre = models.ForeignKey(
+        Cadre, models.CASCADE, related_name="work_group_memberships", verbose_name=_("cadre")
+    )
+
+    class Meta:
+        verbose_name = _("work group member")
+        verbose_name_plural = _("work group members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_group", "cadre"],
+                name="work_group_member_once",
+                violation_error_message=_("This cadre is already a member of the work group."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.cadre.name
+
+    def clean(self) -> None:
+        if self.cadre_id and self.work_group_id and (
+            self.cadre.unit_id != self.work_group.unit_id
+        ):
+            raise ValidationError(
+                {"cadre": gettext("Members must be cadres of the work group's unit.")}
+            )
+
+
+class HouseholdAssignmentQuerySet(models.QuerySet):
+    def active(self) -> "HouseholdAssignmentQuerySet":
+        return self.filter(ended_on__isnull=True)
+
+    def on(self, day: datetime.date) -> "HouseholdAssignmentQuerySet":
+        """Assignments in force on ``day``: started by then and not ended before it."""
+        return self.filter(started_on__lte=day).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=day)
+        )
+
+
+class HouseholdAssignment(models.Model):
+    household = models.ForeignKey(
+        Household, models.PROTECT, related_name="assignments", verbose_name=_("household")
+    )
+    cadre = models.ForeignKey(
+        Cadre, models.PROTECT, related_name="assignments", verbose_name=_("cadre")
+    )
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = HouseholdAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household assignment")
+        verbose_name_plural = _("household assignments")
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(ended_on__isnull=True),
+                name="household_assignment_one_active",
+                violation_error_message=_(
+                    "This household already has a responsible cadre; end that assignment first."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="household_assignment_ends_after_start",
+                violation_error_message=_("An assignment cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre.name} → {self.household.head_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None

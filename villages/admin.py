@@ -1,0 +1,131 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from villages.admin_filters import area_filters
+from villages.aggregates import count_subquery
+from villages.models import City, County, Household, Township, Village
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "county_count"]
+    search_fields = ["name", "code"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(n_counties=count_subquery(County.objects, "city"))
+
+    @admin.display(description=_("counties and districts"), ordering="n_counties")
+    def county_count(self, obj: City) -> int:
+        return obj.n_counties
+
+
+@admin.register(County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "city", "township_count"]
+    list_select_related = ["city"]
+    search_fields = ["name", "code"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_townships=count_subquery(Township.objects, "county"))
+        )
+
+    @admin.display(description=_("townships"), ordering="n_townships")
+    def township_count(self, obj: County) -> int:
+        return obj.n_townships
+
+
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "county", "village_count"]
+    list_select_related = ["county"]
+    list_filter = ["county"]
+    search_fields = ["name", "code", "county__name"]
+    autocomplete_fields = ["county"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_villages=count_subquery(Village.objects, "township"))
+        )
+
+    @admin.display(description=_("villages"), ordering="n_villages")
+    def village_count(self, obj: Township) -> int:
+        return obj.n_villages
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "township", "county", "household_count"]
+    list_select_related = ["township__county"]
+    list_filter = [*area_filters(""), "kind"]
+    search_fields = ["name", "code", "township__name"]
+    autocomplete_fields = ["township"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("township__county")
+            .annotate(n_households=count_subquery(Household.objects, "village"))
+        )
+
+    @admin.display(description=_("county or district"), ordering="township__county__code")
+    def county(self, obj: Village) -> str:
+        return obj.township.county.name
+
+    @admin.display(description=_("households"), ordering="n_households")
+    def household_count(self, obj: Village) -> int:
+        return obj.n_households
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = [
+        "head_name",
+        "masked_id_number",
+        "village",
+        "township",
+        "category",
+        "members",
+        "updated_at",
+    ]
+    list_select_related = ["village__township"]
+    list_filter = [*area_filters("village"), "category"]
+    search_fields = ["head_name", "village__name"]
+    search_help_text = _(
+        "Search by head of household, village, or the last 4 or more digits of the ID number."
+    )
+    autocomplete_fields = ["village"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["village", "head_name", "id_number", "phone"]}),
+        (_("Household"), {"fields": ["members", "category", "address"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("village__township")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        term = search_term.strip().upper()
+        if 4 <= len(term) <= 18 and term.rstrip("X").isdigit():
+            return queryset.id_number_ends_with(term), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("resident ID number"), ordering="id_number")
+    def masked_id_number(self, obj: Household) -> str:
+        return obj.masked_id_number
+
+    @admin.display(description=_("township"), ordering="village__township__code")
+    def township(self, obj: Household) -> str:
+        return obj.village.township.name
