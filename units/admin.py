@@ -133,7 +133,7 @@ class WorkGroupMemberInline(CadreChoicesMixin, admin.TabularInline):
 @admin.register(WorkGroup)
 class WorkGroupAdmin(CadreChoicesMixin, admin.ModelAdmin):
     list_display = ["__str__", "unit", "village", "county", "leader", "member_count"]
-    list_select_related = ["unit", "village__township__county", "leader"]
+    list_select_related = ["unit", "village__township__county", "leader__unit"]
     list_filter = [*area_filters("village"), "unit__level"]
     search_fields = ["unit__name", "village__name", "leader__name"]
     autocomplete_fields = ["unit", "village", "leader"]
@@ -143,7 +143,7 @@ class WorkGroupAdmin(CadreChoicesMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("unit", "village__township__county", "leader")
+            .select_related("unit", "village__township__county", "leader__unit")
             .annotate(n_members=count_subquery(WorkGroupMember.objects, "work_group"))
         )
 

@@ -158,7 +158,11 @@ class Household(models.Model):
         verbose_name=_("village or community"),
     )
     head_name = models.CharField(_("head of household"), max_length=50)
-    id_number = ResidentIdField(_("resident ID number of the head"), unique=True)
+    id_number = ResidentIdField(
+        _("resident ID number of the head"),
+        unique=True,
+        error_messages={"unique": _("A household with this resident ID number already exists.")},
+    )
     phone = PhoneField(_("phone"), blank=True)
     members = models.PositiveSmallIntegerField(
         _("family members"), default=1, validators=[MinValueValidator(1)]

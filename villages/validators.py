@@ -14,16 +14,18 @@ from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID_18 = re.compile(r"^\d{17}[\dX]$")
-_ID_15 = re.compile(r"^\d{15}$")
+_ID_18 = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID_15 = re.compile(r"^[0-9]{15}$")
 _SPACES = re.compile(r"\s+")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 # Area code 0 + 2-3 digits, then a 7-8 digit local number.
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}[0-9]{7,8}$")
 
 
 def clean_text(value: object) -> str:
     """Fold full-width characters to ASCII and drop every kind of white space."""
+    if value is None:
+        return ""
     text = unicodedata.normalize("NFKC", str(value))
     return _SPACES.sub("", text)
 

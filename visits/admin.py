@@ -60,7 +60,13 @@ class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("household__village__township")
+        # Set here, list_select_related would be ignored: Django applies it only when the
+        # queryset has no select_related of its own.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("household__village__township", "cadre__unit")
+        )
 
     @admin.display(description=_("village"), ordering="household__village__name")
     def village(self, obj: Need) -> str:

@@ -1,0 +1,125 @@
+"""Plain builders for test objects: ``make_household(**overrides)`` and friends."""
+
+import datetime
+import itertools
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from villages.models import City, County, Household, Township, Village
+from villages.validators import check_character
+from visits.models import Need, Visit
+
+_sequence = itertools.count(1)
+
+
+def resident_id(n: int, *, region: str = "371728", born: str = "19800101") -> str:
+    """A valid 18-character resident ID, distinct for each ``n`` below 1000 per birth date."""
+    body = f"{region}{born}{n % 1000:03d}"
+    return body + check_character(body)
+
+
+def unique_resident_id() -> str:
+    n = next(_sequence)
+    born = datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000)
+    return resident_id(n, born=f"{born:%Y%m%d}")
+
+
+def make_city(**overrides: Any) -> City:
+    return City.objects.get_or_create(
+        code=overrides.pop("code", "371700000000"), defaults={"name": "菏泽市", **overrides}
+    )[0]
+
+
+def make_county(**overrides: Any) -> County:
+    fields = {"code": "371728000000", "name": "东明县", **overrides}
+    fields.setdefault("city", make_city())
+    return County.objects.create(**fields)
+
+
+def make_township(**overrides: Any) -> Township:
+    if "county" not in overrides:
+        overrides["county"] = County.objects.filter(code="371728000000").first() or make_county()
+    n = next(_sequence)
+    county_code = overrides["county"].code
+    fields = {"code": f"{county_code[:6]}{n % 1000:03d}000", "name": f"镇{n}", **overrides}
+    return Township.objects.create(**fields)
+
+
+def make_village(**overrides: Any) -> Village:
+    if "township" not in overrides:
+        overrides["township"] = make_township()
+    n = next(_sequence)
+    township_code = overrides["township"].code
+    fields = {"code": f"{township_code[:9]}{n % 1000:03d}", "name": f"村{n}", **overrides}
+    return Village.objects.create(**fields)
+
+
+def make_household(**overrides: Any) -> Household:
+    if "village" not in overrides:
+        overrides["village"] = make_village()
+    n = next(_sequence)
+    fields = {
+        "head_name": f"户主{n}",
+        "id_number": unique_resident_id(),
+        "phone": "13800138000",
+        "members": 3,
+        **overrides,
+    }
+    return Household.objects.create(**fields)
+
+
+def make_unit(**overrides: Any) -> Unit:
+    n = next(_sequence)
+    fields = {"name": f"单位{n}", "kind": Unit.Kind.PARTY_GOVERNMENT, **overrides}
+    return Unit.objects.create(**fields)
+
+
+def make_cadre(**overrides: Any) -> Cadre:
+    if "unit" not in overrides:
+        overrides["unit"] = make_unit()
+    n = next(_sequence)
+    fields = {"name": f"干部{n}", "position": "科员", "phone": "13900139000", **overrides}
+    return Cadre.objects.create(**fields)
+
+
+def make_work_group(**overrides: Any) -> WorkGroup:
+    if "unit" not in overrides:
+        overrides["unit"] = make_unit()
+    if "village" not in overrides:
+        overrides["village"] = make_village()
+    return WorkGroup.objects.create(**overrides)
+
+
+def make_assignment(**overrides: Any) -> HouseholdAssignment:
+    if "household" not in overrides:
+        overrides["household"] = make_household()
+    if "cadre" not in overrides:
+        overrides["cadre"] = make_cadre()
+    return HouseholdAssignment.objects.create(**overrides)
+
+
+def make_visit(**overrides: Any) -> Visit:
+    if "household" not in overrides:
+        overrides["household"] = make_household()
+    if "cadre" not in overrides:
+        overrides["cadre"] = make_cadre()
+    fields = {"visited_on": timezone.localdate(), "summary": "了解近况", **overrides}
+    return Visit.objects.create(**fields)
+
+
+def make_need(**overrides: Any) -> Need:
+    if "household" not in overrides:
+        overrides["household"] = make_household()
+    if "cadre" not in overrides:
+        overrides["cadre"] = make_cadre()
+    fields = {"category": Need.Category.MEDICAL, "description": "看病报销", **overrides}
+    return Need.objects.create(**fields)
+
+
+def make_user(username: str, **overrides: Any) -> Any:
+    password = overrides.pop("password", "a-long-test-password")
+    user = get_user_model().objects.create_user(username=username, password=password, **overrides)
+    return user
