@@ -103,7 +103,7 @@ def demo_is_loaded() -> bool:
 @transaction.atomic
 def load_demo() -> None:
     """Create the demo city, units, cadres, households, links, visits and needs."""
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     today = timezone.localdate()
     data = json.loads(GEOGRAPHY_FILE.read_text())
     villages = _load_geography(data)
@@ -287,7 +287,8 @@ def ensure_demo_logins() -> list[DemoLogin]:
         Cadre.objects.filter(user=user).exclude(pk=cadre.pk).update(user=None)
         cadre.user = user
         cadre.save(update_fields=["user"])
-        logins.append(DemoLogin(username, CADRE_PASSWORD, f"干部 {cadre.name}（{cadre.unit.name}）"))
+        role = f"干部 {cadre.name}（{cadre.unit.name}）"
+        logins.append(DemoLogin(username, CADRE_PASSWORD, role))
     return logins
 
 

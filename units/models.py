@@ -193,9 +193,7 @@ class WorkGroupMember(models.Model):
         return self.cadre.name
 
     def clean(self) -> None:
-        if self.cadre_id and self.work_group_id and (
-            self.cadre.unit_id != self.work_group.unit_id
-        ):
+        if self.cadre_id and self.work_group_id and (self.cadre.unit_id != self.work_group.unit_id):
             raise ValidationError(
                 {"cadre": gettext("Members must be cadres of the work group's unit.")}
             )

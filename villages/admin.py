@@ -14,7 +14,11 @@ class CityAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(n_counties=count_subquery(County.objects, "city"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_counties=count_subquery(County.objects, "city"))
+        )
 
     @admin.display(description=_("counties and districts"), ordering="n_counties")
     def county_count(self, obj: City) -> int:

@@ -11,9 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from villages.fields import PhoneField, ResidentIdField
 from villages.validators import mask_resident_id
 
-area_code_validator = RegexValidator(
-    r"^\d{12}$", _("An area code has 12 digits (统计用区划代码).")
-)
+area_code_validator = RegexValidator(r"^\d{12}$", _("An area code has 12 digits (统计用区划代码)."))
 
 
 class Area(models.Model):
@@ -40,9 +38,7 @@ class Area(models.Model):
         if self.code and parent.code and self.code[:length] != parent.code[:length]:
             raise ValidationError(
                 {
-                    "code": gettext(
-                        "The code must start with %(prefix)s, the code of %(parent)s."
-                    )
+                    "code": gettext("The code must start with %(prefix)s, the code of %(parent)s.")
                     % {"prefix": parent.code[:length], "parent": parent.name}
                 }
             )
@@ -57,9 +53,7 @@ class City(Area):
 
 
 class County(Area):
-    city = models.ForeignKey(
-        City, models.PROTECT, related_name="counties", verbose_name=_("city")
-    )
+    city = models.ForeignKey(City, models.PROTECT, related_name="counties", verbose_name=_("city"))
     code_prefix_length = 6
 
     class Meta(Area.Meta):

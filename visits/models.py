@@ -44,9 +44,7 @@ class Visit(models.Model):
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="visits", verbose_name=_("household")
     )
-    cadre = models.ForeignKey(
-        Cadre, models.PROTECT, related_name="visits", verbose_name=_("cadre")
-    )
+    cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="visits", verbose_name=_("cadre"))
     visited_on = models.DateField(_("visit date"), default=timezone.localdate)
     method = models.CharField(_("method"), max_length=10, choices=Method, default=Method.HOME)
     summary = models.TextField(_("what was discussed"), blank=True)
@@ -126,9 +124,7 @@ class Need(models.Model):
     category = models.CharField(_("category"), max_length=16, choices=Category)
     description = models.TextField(_("description"))
     raised_on = models.DateField(_("raised on"), default=timezone.localdate)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status, default=Status.PENDING
-    )
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PENDING)
     resolution = models.TextField(
         _("resolution"),
         blank=True,
@@ -154,8 +150,7 @@ class Need(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["resolved", "unresolvable"])
-                | Q(closed_on__isnull=False),
+                condition=~Q(status__in=["resolved", "unresolvable"]) | Q(closed_on__isnull=False),
                 name="need_closed_has_date",
                 violation_error_message=_("A closed need must have the date it was closed."),
             ),

@@ -1,0 +1,98 @@
+"""Settings come from the environment; production defaults are safe and bad values fail."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, sys, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({k: getattr(settings, k) for k in sys.argv[1:]}, default=str))"
+)
+
+CONFIGURED = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS"}
+
+
+def load_settings(env: dict[str, str], *names: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS"}
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", PROBE, *names],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "shuanglian.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def settings_with(env: dict[str, str], *names: str) -> dict:
+    result = load_settings(env, *names)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = load_settings({}, "DEBUG")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_production_turns_the_security_settings_on() -> None:
+    values = settings_with(
+        {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "sl.example.cn"},
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_HSTS_SECONDS",
+        "ALLOWED_HOSTS",
+    )
+    assert values == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "ALLOWED_HOSTS": ["sl.example.cn"],
+    }
+
+
+def test_without_database_url_the_database_is_sqlite_in_the_project_folder() -> None:
+    values = settings_with({"DEBUG": "true"}, "DATABASES")
+    database = values["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(ROOT / "db.sqlite3")
+
+
+def test_database_url_selects_postgresql() -> None:
+    values = settings_with(
+        {"DEBUG": "true", "DATABASE_URL": "postgres://sl:pw@db.internal:5433/shuanglian"},
+        "DATABASES",
+    )
+    database = values["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == (
+        "db.internal",
+        5433,
+        "shuanglian",
+    )
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "tru"])
+def test_a_debug_value_that_is_not_a_boolean_fails_loudly(value: str) -> None:
+    result = load_settings({"DEBUG": value}, "DEBUG")
+    assert result.returncode != 0
+    assert f"DEBUG={value!r} is not a boolean; use true or false." in result.stderr
+
+
+def test_the_interface_is_chinese_in_shanghai_time() -> None:
+    values = settings_with({"DEBUG": "true"}, "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ")
+    assert values == {"LANGUAGE_CODE": "zh-hans", "TIME_ZONE": "Asia/Shanghai", "USE_TZ": True}
