@@ -60,11 +60,11 @@ class UnitAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("cadres"), ordering="n_cadres")
+    @admin.display(description=_("number of cadres"), ordering="n_cadres")
     def cadre_count(self, obj: Unit) -> int:
         return obj.n_cadres
 
-    @admin.display(description=_("linked villages"), ordering="n_villages")
+    @admin.display(description=_("number of linked villages"), ordering="n_villages")
     def village_count(self, obj: Unit) -> int:
         return obj.n_villages
 
@@ -116,7 +116,7 @@ class CadreAdmin(admin.ModelAdmin):
     def masked_phone(self, obj: Cadre) -> str:
         return obj.masked_phone
 
-    @admin.display(description=_("households linked"), ordering="n_households")
+    @admin.display(description=_("number of linked households"), ordering="n_households")
     def household_count(self, obj: Cadre) -> int:
         return obj.n_households
 
@@ -151,7 +151,7 @@ class WorkGroupAdmin(CadreChoicesMixin, admin.ModelAdmin):
     def county(self, obj: WorkGroup) -> str:
         return obj.village.township.county.name
 
-    @admin.display(description=_("members"), ordering="n_members")
+    @admin.display(description=_("number of members"), ordering="n_members")
     def member_count(self, obj: WorkGroup) -> int:
         return obj.n_members
 
@@ -196,6 +196,6 @@ class HouseholdAssignmentAdmin(CadreChoicesMixin, admin.ModelAdmin):
         saved = assign_household(household=obj.household, cadre=obj.cadre, on=obj.started_on)
         obj.pk = saved.pk
 
-    @admin.display(description=_("village"), ordering="household__village__name")
+    @admin.display(description=_("village or community"), ordering="household__village__name")
     def village(self, obj: HouseholdAssignment) -> str:
         return str(obj.household.village)

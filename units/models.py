@@ -87,7 +87,7 @@ class CadreQuerySet(models.QuerySet):
 
 class Cadre(models.Model):
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="cadres", verbose_name=_("unit"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     position = models.CharField(_("position"), max_length=100, blank=True)
     phone = PhoneField(_("phone"), blank=True)
     is_party_member = models.BooleanField(_("party member"), default=True)

@@ -20,7 +20,7 @@ class CityAdmin(admin.ModelAdmin):
             .annotate(n_counties=count_subquery(County.objects, "city"))
         )
 
-    @admin.display(description=_("counties and districts"), ordering="n_counties")
+    @admin.display(description=_("number of counties"), ordering="n_counties")
     def county_count(self, obj: City) -> int:
         return obj.n_counties
 
@@ -38,7 +38,7 @@ class CountyAdmin(admin.ModelAdmin):
             .annotate(n_townships=count_subquery(Township.objects, "county"))
         )
 
-    @admin.display(description=_("townships"), ordering="n_townships")
+    @admin.display(description=_("number of townships"), ordering="n_townships")
     def township_count(self, obj: County) -> int:
         return obj.n_townships
 
@@ -58,7 +58,7 @@ class TownshipAdmin(admin.ModelAdmin):
             .annotate(n_villages=count_subquery(Village.objects, "township"))
         )
 
-    @admin.display(description=_("villages"), ordering="n_villages")
+    @admin.display(description=_("number of villages"), ordering="n_villages")
     def village_count(self, obj: Township) -> int:
         return obj.n_villages
 
@@ -83,7 +83,7 @@ class VillageAdmin(admin.ModelAdmin):
     def county(self, obj: Village) -> str:
         return obj.township.county.name
 
-    @admin.display(description=_("households"), ordering="n_households")
+    @admin.display(description=_("number of households"), ordering="n_households")
     def household_count(self, obj: Village) -> int:
         return obj.n_households
 

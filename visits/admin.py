@@ -41,7 +41,7 @@ class VisitAdmin(CadreChoicesMixin, admin.ModelAdmin):
     inlines = [NeedInline]
     show_full_result_count = False
 
-    @admin.display(description=_("village"), ordering="household__village__name")
+    @admin.display(description=_("village or community"), ordering="household__village__name")
     def village(self, obj: Visit) -> str:
         return str(obj.household.village)
 
@@ -68,7 +68,7 @@ class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
             .select_related("household__village__township", "cadre__unit")
         )
 
-    @admin.display(description=_("village"), ordering="household__village__name")
+    @admin.display(description=_("village or community"), ordering="household__village__name")
     def village(self, obj: Need) -> str:
         return str(obj.household.village)
 
