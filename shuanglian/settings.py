@@ -152,11 +152,13 @@ TASKS = {
 
 # Rosters: the largest file accepted, and the row count above which work goes to the worker.
 ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", default=20)
-ROSTER_BACKGROUND_ROWS = env_int("ROSTER_BACKGROUND_ROWS", default=3000)
+# About 3,000 rows of a typical roster.
+ROSTER_BACKGROUND_BYTES = env_int("ROSTER_BACKGROUND_BYTES", default=200 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Every export writes cells that begin with = + - @ as text, never as a formula.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Exports go through villages.exports, which keeps formula-like text as text; the library's
+# own escaping would drop characters.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 STATIC_URL = "static/"
