@@ -1,0 +1,734 @@
+"""Turn an uploaded household-roster file (.xlsx, .xls or .csv) into sheets of raw cell rows.
+
+Uploads come from village clerks' computers and from other systems' exports, so nothing about
+them is trusted. Before any parser sees a file, this module refuses, with a message the clerk
+can act on:
+
+- files that are too large or empty, and files that are not spreadsheets whatever their name
+  (PDFs, pictures, Word documents, web pages saved as .xls);
+- workbooks with macros and password-protected workbooks;
+- zip bombs (a small .xlsx that expands to gigabytes) and cell bombs: a few-KB workbook whose
+  only cell sits at row 200,000, column 200 makes the reader allocate a dense grid of 40
+  million cells (gigabytes). The reader sizes that grid from the cells it finds, not from the
+  declared ``<dimension>``, so every worksheet is scanned, not just its header;
+- XML with a document type declaration or entities (billion laughs, external entities);
+- truncated or damaged files, and CSV text in an encoding other than UTF-8 or GB18030.
+
+Every refusal is a :class:`SpreadsheetError`, also while rows are being read lazily; no other
+exception escapes.
+"""
+
+import codecs
+import csv
+import functools
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import PureWindowsPath
+from typing import IO
+
+from django.utils.translation import gettext as _
+from python_calamine import (
+    CalamineWorkbook,
+    PasswordError,
+    SheetTypeEnum,
+    SheetVisibleEnum,
+)
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 150_000  # per sheet
+MAX_COLUMNS = 100
+MAX_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_ZIP_MEMBERS = 10_000
+MAX_COMPRESSION_RATIO = 200
+# Below this size a member may compress as well as it likes: an empty sheet's XML does.
+RATIO_CHECKED_ABOVE = 10 * 1024 * 1024
+
+# Whole numbers this large are resident IDs that Excel stored as numbers (losing the last
+# digits); they stay floats so the importer can recognise them and ask for the ID as text.
+_LARGEST_INT_FLOAT = 1e15
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
+_HEAD_BYTES = 64 * 1024
+_CHUNK_BYTES = 1024 * 1024
+_CSV_SAMPLE_CHARS = 8 * 1024
+
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_WORKSHEET_ROOT = re.compile(rb"<(?:[\w.-]+:)?worksheet[\s>]")
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_REFERENCE = re.compile(rb"([A-Za-z]*)0*([0-9]*)")
+# A cell without an r attribute: the reader places it after the previous one, so its
+# position can only be found by following the sheet cell by cell.
+_IMPLICIT_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])(?![^>]*\sr\s*=)")
+_POSITION_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTRIBUTE = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)0*([0-9]*)[\"']")
+
+# OLE2 (compound file) sector ids with a special meaning.
+_END_OF_CHAIN = 0xFFFFFFFE
+_LAST_REGULAR_SECTOR = 0xFFFFFFFA
+_OLE2_ENCRYPTED_XLSX = (
+    "EncryptionInfo".encode("utf-16-le"),
+    "EncryptedPackage".encode("utf-16-le"),
+)
+# BIFF records that hold a cell value: FORMULA, RSTRING, LABELSST, NUMBER, LABEL, BOOLERR,
+# RK, MULRK. Blank cells (BLANK, MULBLANK) are left out: the reader ignores them.
+_BIFF_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E, 0x00BD})
+_BIFF_MULRK = 0x00BD
+_BIFF_FILEPASS = 0x002F
+_BIFF_BOUNDSHEET = 0x0085
+_BIFF_MACRO_SHEET_TYPES = frozenset({1, 6})  # Excel 4.0 macro sheet, VBA module
+
+
+class SpreadsheetError(Exception):
+    """A file that cannot be read; str(error) is a message a village clerk can act on."""
+
+    code: str
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Sheet:
+    """One worksheet; ``rows`` is read lazily and may raise SpreadsheetError while iterated."""
+
+    name: str
+    hidden: bool
+    rows: Iterator[list[object]]
+
+
+def read_sheets(
+    data: bytes, *, filename: str, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+) -> list[Sheet]:
+    """Check an uploaded roster file and return its worksheets, rows read lazily."""
+    if len(data) > max_bytes:
+        raise SpreadsheetError(
+            "too_large",
+            _(
+                "The file is %(size)s MB; files up to %(limit)s MB are accepted. Remove "
+                "pictures, unused sheets and empty rows, or split the roster into several files."
+            )
+            % {"size": _megabytes(len(data)), "limit": _megabytes(max_bytes)},
+        )
+    if not data:
+        raise SpreadsheetError(
+            "empty", _("The file is empty. Choose the roster file again and upload it.")
+        )
+    suffix = PureWindowsPath(filename).suffix.lower()
+    if suffix in _MACRO_SUFFIXES:
+        raise _macro_error()
+    if data.startswith(_ZIP_MAGIC):
+        return _read_xlsx(data, max_rows=max_rows)
+    if data.startswith(_OLE2_MAGIC):
+        return _read_xls(data, max_rows=max_rows)
+    if suffix == ".csv":
+        return [_read_csv(data, filename=filename, max_rows=max_rows)]
+    if suffix == ".xls" and _is_markup(data):
+        raise SpreadsheetError(
+            "html",
+            _(
+                "This file is a web page saved with an .xls name, not a real Excel workbook. "
+                'Open it in Excel or WPS, choose "Save As", pick the Excel Workbook (.xlsx) '
+                "type and upload the new file."
+            ),
+        )
+    raise _not_spreadsheet_error()
+
+
+# --- Messages used in several places.
+
+
+def _not_spreadsheet_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "not_spreadsheet",
+        _(
+            "This file is not a spreadsheet. Upload an Excel workbook (.xlsx or .xls) or a "
+            "CSV file (.csv)."
+        ),
+    )
+
+
+def _macro_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "macro",
+        _(
+            "This workbook contains macros, which are not accepted. Save it as an Excel "
+            "Workbook (.xlsx) without macros and upload that file."
+        ),
+    )
+
+
+def _password_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "password",
+        _(
+            "This workbook is protected by a password. Open it, remove the password, save it "
+            "and upload it again."
+        ),
+    )
+
+
+def _corrupt_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "corrupt",
+        _(
+            "The file is damaged or incomplete and cannot be read. Open it in Excel or WPS, "
+            "save it again and send the new file."
+        ),
+    )
+
+
+def _zip_bomb_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "zip_bomb",
+        _(
+            "This file unpacks to far more data than a roster can hold, so it was not opened. "
+            "Copy the roster into a new workbook, save it and upload that file."
+        ),
+    )
+
+
+def _unsafe_xml_error() -> SpreadsheetError:
+    return SpreadsheetError(
+        "unsafe_xml",
+        _(
+            "This file contains XML declarations that spreadsheets do not use, so it was not "
+            "opened. Open it in Excel or WPS, save it again and upload the new file."
+        ),
+    )
+
+
+def _too_many_cells_error(*, row: int, column: int, max_rows: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        "too_many_cells",
+        _(
+            "A sheet in this workbook reaches row %(row)s and column %(column)s, but at most "
+            "%(max_rows)s rows and %(max_columns)s columns are accepted. Delete any empty rows "
+            "and columns after the data (or copy just the data into a new workbook); if the "
+            "roster really is that long, split it into several files."
+        )
+        % {
+            "row": f"{row:,}",
+            "column": _column_letters(column),
+            "max_rows": f"{max_rows:,}",
+            "max_columns": MAX_COLUMNS,
+        },
+    )
+
+
+def _megabytes(size: int) -> str:
+    """Rounded up to one decimal, so a file just over the limit never shows the limit."""
+    tenths = -(-size * 10 // (1024 * 1024))
+    return f"{tenths / 10:g}"
+
+
+# --- Column letters (A = 1, Z = 26, AA = 27, ...).
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _above(limit: str, symbols: str) -> str:
+    """A regex for the numbers written in ``symbols`` that exceed ``limit``.
+
+    Works for decimal digits and for column letters (either case) alike: in both, a longer
+    number is larger, and numbers of the same length compare symbol by symbol.
+    """
+
+    def between(low: str, high: str) -> str:
+        if low.isalpha():
+            return f"[{low}-{high}{low.lower()}-{high.lower()}]"
+        return f"[{low}-{high}]"
+
+    first, last = symbols[0], symbols[-1]
+    any_symbol = between(first, last)
+    lowest_leading = symbols[1] if first == "0" else first
+    alternatives = [f"{between(lowest_leading, last)}{any_symbol}{{{len(limit)},}}"]
+    for index, symbol in enumerate(limit):
+        if symbol != last:
+            prefix = "".join(between(s, s) for s in limit[:index])
+            bigger = between(symbols[symbols.index(symbol) + 1], last)
+            alternatives.append(f"{prefix}{bigger}{any_symbol}{{{len(limit) - index - 1}}}")
+    return "|".join(alternatives)
+
+
+@functools.lru_cache(maxsize=8)
+def _far_cell_reference(max_rows: int) -> re.Pattern[bytes]:
+    """Matches only r attributes of cells beyond ``max_rows`` or MAX_COLUMNS.
+
+    A roster has millions of cells; letting the regex engine skip those within the limits,
+    instead of turning each into a Python object, keeps the scan fast. The pattern starts
+    with a literal so the engine can jump between candidates; callers check that the "r" is
+    preceded by white space.
+    """
+    rows = _above(str(max_rows), "0123456789")
+    columns = _above(_column_letters(MAX_COLUMNS), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    pattern = rf"""r\s*=\s*["'](?:[A-Za-z]+0*(?:{rows})["']|(?:{columns})[0-9])"""
+    return re.compile(pattern.encode())
+
+
+# --- .xlsx
+
+
+def _read_xlsx(data: bytes, *, max_rows: int) -> list[Sheet]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except Exception as error:
+        raise _corrupt_error() from error
+    with archive:
+        members = archive.infolist()
+        names = {member.filename for member in members}
+        if "xl/workbook.xml" not in names:
+            raise _not_spreadsheet_error()
+        _check_zip_sizes(members)
+        if "xl/vbaProject.bin" in names or any(
+            name.startswith("xl/macrosheets/") for name in names
+        ):
+            raise _macro_error()
+        if "[Content_Types].xml" in names:
+            content_types = _read_member_head(archive, archive.getinfo("[Content_Types].xml"))
+            if b"macroenabled" in content_types.lower():
+                raise _macro_error()
+        for member in members:
+            _check_xlsx_part(archive, member, max_rows=max_rows)
+    return _read_workbook(data, max_rows=max_rows)
+
+
+def _check_zip_sizes(members: list[zipfile.ZipInfo]) -> None:
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _zip_bomb_error()
+    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED:
+        raise _zip_bomb_error()
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_ABOVE and ratio > MAX_COMPRESSION_RATIO:
+            raise _zip_bomb_error()
+
+
+def _read_member_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        with archive.open(member) as stream:
+            return stream.read(_HEAD_BYTES)
+    except Exception as error:
+        raise _corrupt_error() from error
+
+
+def _check_xlsx_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, max_rows: int) -> None:
+    """Refuse DTDs in any XML part, and worksheets with cells beyond the limits."""
+    try:
+        with archive.open(member) as stream:
+            head, utf16 = _xml_head(stream)
+            is_worksheet = _WORKSHEET_ROOT.search(head) is not None
+            if not (is_worksheet or member.filename.lower().endswith((".xml", ".rels"))):
+                return
+            if _DTD.search(head):
+                raise _unsafe_xml_error()
+            if len(head) >= _HEAD_BYTES // 2 and not _FIRST_ELEMENT.search(head):
+                # A prolog this long only serves to push a DTD past the part looked at.
+                raise _unsafe_xml_error()
+            if not is_worksheet:
+                return
+            dimension = _DIMENSION.search(head)
+            if dimension:
+                last_cell = dimension.group(1).rsplit(b":", 1)[-1]
+                _check_extent(*_parse_reference(last_cell), max_rows=max_rows)
+            # The reader ignores <dimension>: the cells themselves decide how much it
+            # allocates, so they are checked even when the declared dimension is small.
+            implicit = _scan_cell_references(_chunks(head, stream, utf16=utf16), max_rows)
+        if implicit:
+            with archive.open(member) as stream:
+                head, utf16 = _xml_head(stream)
+                _follow_cell_positions(_chunks(head, stream, utf16=utf16), max_rows)
+    except SpreadsheetError:
+        raise
+    except Exception as error:
+        raise _corrupt_error() from error
+
+
+def _xml_head(stream: IO[bytes]) -> tuple[bytes, bool]:
+    """The first bytes of an XML part, and whether it is UTF-16."""
+    head = stream.read(_HEAD_BYTES)
+    # UTF-16 XML: dropping the zero bytes leaves the markup searchable as ASCII.
+    utf16 = b"\0" in head[:4]
+    return (head.replace(b"\0", b""), True) if utf16 else (head, False)
+
+
+def _chunks(head: bytes, stream: IO[bytes], *, utf16: bool) -> Iterator[bytes]:
+    """The rest of an XML part in pieces that end at a ">", so no tag is cut in two."""
+    carry = head
+    read = len(head)
+    while chunk := stream.read(_CHUNK_BYTES):
+        # zipfile already stops at the member's declared size, which _check_zip_sizes bounds;
+        # this keeps the bound visible here.
+        read += len(chunk)
+        if read > MAX_UNCOMPRESSED:
+            raise _zip_bomb_error()
+        if utf16:
+            chunk = chunk.replace(b"\0", b"")
+        carry += chunk
+        cut = carry.rfind(b">") + 1
+        if cut:
+            yield carry[:cut]
+            carry = carry[cut:]
+    yield carry
+
+
+def _scan_cell_references(chunks: Iterable[bytes], max_rows: int) -> bool:
+    """Refuse cell references beyond the limits; True if some cells have no reference."""
+    far = _far_cell_reference(max_rows)
+    implicit = False
+    for chunk in chunks:
+        farthest_row = farthest_column = 0
+        for match in far.finditer(chunk):
+            attribute = _R_ATTRIBUTE.match(chunk, max(match.start() - 1, 0))
+            if attribute:
+                row, column = _parse_reference(attribute[1] + attribute[2])
+                farthest_row = max(farthest_row, row)
+                farthest_column = max(farthest_column, column)
+        if farthest_row or farthest_column:
+            _check_extent(farthest_row, farthest_column, max_rows=max_rows)
+        implicit = implicit or _has_implicit_cell(chunk)
+    return implicit
+
+
+def _has_implicit_cell(chunk: bytes) -> bool:
+    # Counting is ten times faster than the regex and settles the usual case: every tag
+    # starting with "<c" is a cell written as <c r="...">, and no tag has a prefix.
+    if chunk.count(b"<c") == chunk.count(b'<c r="') and b":c" not in chunk:
+        return False
+    return _IMPLICIT_CELL.search(chunk) is not None
+
+
+def _follow_cell_positions(chunks: Iterable[bytes], max_rows: int) -> None:
+    """Place every cell the way the reader does, for sheets whose cells lack references.
+
+    Slower than _scan_cell_references (Python work per cell), so only used for such sheets.
+    """
+    row = column = 0
+    for chunk in chunks:
+        for tag in _POSITION_TAG.finditer(chunk):
+            attribute = _R_ATTRIBUTE.search(tag[2])
+            letters, digits = attribute.groups() if attribute else (b"", b"")
+            if tag[1] == b"row":
+                row = int(digits) if digits else row + 1
+                column = 0
+                continue
+            column = _column_number(letters.decode("ascii")) if letters else column + 1
+            if digits:
+                row = int(digits)
+            _check_extent(row, column, max_rows=max_rows)
+
+
+def _parse_reference(reference: bytes) -> tuple[int, int]:
+    """Row and column numbers (1-based) of a reference such as ``GR200000``."""
+    match = _REFERENCE.match(reference.strip())
+    if match is None:
+        return 0, 0
+    letters, digits = match.groups()
+    return int(digits or 0), _column_number(letters.decode("ascii"))
+
+
+def _check_extent(row: int, column: int, *, max_rows: int) -> None:
+    if row > max_rows or column > MAX_COLUMNS:
+        raise _too_many_cells_error(row=row, column=column, max_rows=max_rows)
+
+
+# --- .xls
+
+
+def _read_xls(data: bytes, *, max_rows: int) -> list[Sheet]:
+    if all(name in data for name in _OLE2_ENCRYPTED_XLSX):
+        # A password-protected .xlsx is an OLE2 file holding the encrypted zip.
+        raise _password_error()
+    try:
+        names, workbook_stream = _ole2_workbook_stream(data)
+    except Exception as error:
+        raise _corrupt_error() from error
+    if any(name.startswith("_vba_project") for name in names):
+        raise _macro_error()
+    if workbook_stream is None:
+        # Another Office 97 file, such as a Word .doc.
+        raise _not_spreadsheet_error()
+    _check_biff(workbook_stream, max_rows=max_rows)
+    return _read_workbook(data, max_rows=max_rows)
+
+
+def _ole2_workbook_stream(data: bytes) -> tuple[set[str], bytes | None]:
+    """The lower-cased names of an OLE2 file's entries, and its Workbook stream if any.
+
+    Just enough of the compound file format to find the cells before the reader allocates
+    for them. Raises on any inconsistency; the caller treats that as a damaged file.
+    """
+    sector_size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    mini_sector_size = 1 << struct.unpack_from("<H", data, 0x20)[0]
+    if sector_size not in (512, 4096) or mini_sector_size != 64:
+        raise ValueError("unexpected sector size")
+    first_directory_sector, _unused, mini_cutoff, first_mini_fat_sector = struct.unpack_from(
+        "<IIII", data, 0x30
+    )
+    first_difat_sector, difat_sectors = struct.unpack_from("<II", data, 0x44)
+    sector_count = (len(data) - sector_size) // sector_size
+    per_sector = sector_size // 4
+
+    def sector(sector_id: int) -> bytes:
+        if sector_id >= sector_count:
+            raise ValueError("sector outside the file")
+        start = (sector_id + 1) * sector_size
+        return data[start : start + sector_size]
+
+    def chain(start: int, table: tuple[int, ...]) -> list[int]:
+        sector_ids: list[int] = []
+        while start != _END_OF_CHAIN:
+            if start >= len(table) or len(sector_ids) > len(table):
+                raise ValueError("broken sector chain")
+            sector_ids.append(start)
+            start = table[start]
+        return sector_ids
+
+    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
+    if difat_sectors > sector_count:
+        raise ValueError("too many DIFAT sectors")
+    for _index in range(difat_sectors):
+        entries = struct.unpack(f"<{per_sector}I", sector(first_difat_sector))
+        fat_sectors.extend(entries[:-1])
+        first_difat_sector = entries[-1]
+    fat_bytes = b"".join(sector(s) for s in fat_sectors if s < _LAST_REGULAR_SECTOR)
+    fat = struct.unpack(f"<{len(fat_bytes) // 4}I", fat_bytes)
+
+    directory = b"".join(sector(s) for s in chain(first_directory_sector, fat))
+    entries: dict[str, tuple[int, int]] = {}
+    root: tuple[int, int] | None = None
+    for offset in range(0, len(directory) - 127, 128):
+        name_length, entry_type = struct.unpack_from("<HB", directory, offset + 64)
+        start, size = struct.unpack_from("<II", directory, offset + 116)
+        name = directory[offset : offset + max(name_length - 2, 0)].decode("utf-16-le", "replace")
+        if entry_type == 5:
+            root = (start, size)
+        elif entry_type in (1, 2):
+            entries.setdefault(name.lower(), (start, size))
+
+    stream_entry = entries.get("workbook") or entries.get("book")
+    if stream_entry is None:
+        return set(entries), None
+    start, size = stream_entry
+    if size >= mini_cutoff:
+        stream = b"".join(sector(s) for s in chain(start, fat))
+    else:
+        if root is None:
+            raise ValueError("no root entry")
+        mini_stream = b"".join(sector(s) for s in chain(root[0], fat))
+        mini_fat_bytes = b"".join(sector(s) for s in chain(first_mini_fat_sector, fat))
+        mini_fat = struct.unpack(f"<{len(mini_fat_bytes) // 4}I", mini_fat_bytes)
+        stream = b"".join(
+            mini_stream[s * mini_sector_size : (s + 1) * mini_sector_size]
+            for s in chain(start, mini_fat)
+        )
+    if len(stream) < size:
+        raise ValueError("stream shorter than its entry says")
+    return set(entries), stream[:size]
+
+
+def _check_biff(stream: bytes, *, max_rows: int) -> None:
+    """Refuse encrypted and macro workbooks, and cells beyond the limits, in a BIFF stream."""
+    farthest_row = farthest_column = -1
+    position = 0
+    end = len(stream) - 4
+    while position <= end:
+        record, length = struct.unpack_from("<HH", stream, position)
+        body = position + 4
+        position = body + length
+        if record in _BIFF_CELL_RECORDS and length >= 4:
+            row, column = struct.unpack_from("<HH", stream, body)
+            if record == _BIFF_MULRK and length >= 6:
+                (column,) = struct.unpack_from("<H", stream, body + length - 2)
+            farthest_row = max(farthest_row, row)
+            farthest_column = max(farthest_column, column)
+        elif record == _BIFF_FILEPASS:
+            raise _password_error()
+        elif (
+            record == _BIFF_BOUNDSHEET
+            and length >= 6
+            and stream[body + 5] in _BIFF_MACRO_SHEET_TYPES
+        ):
+            raise _macro_error()
+    _check_extent(farthest_row + 1, farthest_column + 1, max_rows=max_rows)
+
+
+# --- Reading workbooks with calamine
+
+
+def _read_workbook(data: bytes, *, max_rows: int) -> list[Sheet]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = workbook.sheets_metadata
+    except PasswordError as error:
+        raise _password_error() from error
+    except Exception as error:
+        raise _corrupt_error() from error
+    return [
+        Sheet(
+            name=sheet.name,
+            hidden=sheet.visible != SheetVisibleEnum.Visible,
+            rows=_workbook_rows(workbook, sheet.name, max_rows=max_rows),
+        )
+        for sheet in metadata
+        # Chart sheets have no cells; dialog and macro sheets are not rosters.
+        if sheet.typ == SheetTypeEnum.WorkSheet
+    ]
+
+
+def _workbook_rows(
+    workbook: CalamineWorkbook, name: str, *, max_rows: int
+) -> Iterator[list[object]]:
+    """The sheet's rows from row 1 and column A, so positions match what the clerk sees."""
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+        if sheet.end is not None and sheet.end[0] + 1 > max_rows:
+            raise _too_many_rows_error(name, max_rows)
+        # iter_rows starts at row 1 but at the first column holding data.
+        padding = [None] * (sheet.start[1] if sheet.start else 0)
+        rows = (padding + [_cell_value(value) for value in row] for row in sheet.iter_rows())
+        merged = sheet.merged_cell_ranges or []
+        yield from _capped(_fill_vertical_merges(rows, merged), name, max_rows=max_rows)
+    except SpreadsheetError:
+        raise
+    except PasswordError as error:
+        raise _password_error() from error
+    except Exception as error:
+        raise _corrupt_error() from error
+
+
+def _cell_value(value: object) -> object:
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < _LARGEST_INT_FLOAT:
+        return int(value)
+    return value
+
+
+def _fill_vertical_merges(
+    rows: Iterable[list[object]], ranges: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> Iterator[list[object]]:
+    """Give every cell of a merged range that spans several rows its top-left value.
+
+    A village column merged down over its households then names the village on every
+    household row. Merges within one row (titles across the top) are left as they are.
+    """
+    starting: dict[int, list[tuple[int, int, int]]] = {}
+    for (top, left), (bottom, right) in ranges:
+        if bottom > top:
+            starting.setdefault(top, []).append((left, right, bottom))
+    # Column -> (last row of its merge, value); keyed by column so overlapping ranges in a
+    # hostile file cost no more per row than the row is wide.
+    filling: dict[int, tuple[int, object]] = {}
+    for index, row in enumerate(rows):
+        for column, (bottom, value) in list(filling.items()):
+            if bottom < index:
+                del filling[column]
+            elif column < len(row):
+                row[column] = value
+        for left, right, bottom in starting.pop(index, ()):
+            if left >= len(row):
+                continue
+            value = row[left]
+            for column in range(left, min(right + 1, len(row))):
+                row[column] = value
+                filling[column] = (bottom, value)
+        yield row
+
+
+def _capped(rows: Iterable[list[object]], name: str, *, max_rows: int) -> Iterator[list[object]]:
+    for count, row in enumerate(rows, start=1):
+        if count > max_rows:
+            raise _too_many_rows_error(name, max_rows)
+        yield row
+
+
+def _too_many_rows_error(name: str, max_rows: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        "too_many_rows",
+        _(
+            'Sheet "%(sheet)s" has more than %(limit)s rows. Split the roster into several '
+            "files of at most %(limit)s rows each."
+        )
+        % {"sheet": name, "limit": f"{max_rows:,}"},
+    )
+
+
+# --- .csv
+
+
+def _read_csv(data: bytes, *, filename: str, max_rows: int) -> Sheet:
+    text = _decode_csv(data)
+    name = PureWindowsPath(filename).stem
+    rows = _csv_rows(text, delimiter=_sniff_delimiter(text))
+    return Sheet(name=name, hidden=False, rows=_capped(rows, name, max_rows=max_rows))
+
+
+def _decode_csv(data: bytes) -> str:
+    encodings = ["utf-8-sig", "gb18030"]
+    # Excel's "Unicode text" export.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings.insert(0, "utf-16")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError(
+        "encoding",
+        _(
+            "The CSV file is not in a text encoding that can be read (UTF-8 or GBK). Open it "
+            'in Excel or WPS and save it as "CSV UTF-8", or as an Excel Workbook (.xlsx).'
+        ),
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = text[:_CSV_SAMPLE_CHARS]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_rows(text: str, *, delimiter: str) -> Iterator[list[object]]:
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            yield [cell or None for cell in row]
+    except csv.Error as error:
+        raise _corrupt_error() from error
+
+
+# --- Web pages saved as .xls
+
+
+def _is_markup(data: bytes) -> bool:
+    """True for HTML (or XML) text: what many systems export under an .xls name."""
+    head = data[:1024]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    return text.lstrip().startswith("<")
