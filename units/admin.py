@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from units.assignments import assign_household
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
+from units.resources import CadreResource, UnitResource
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
+from villages.exports import SpreadsheetImportExportMixin
 
 
 class CadreChoicesMixin:
@@ -42,7 +44,8 @@ class WorkGroupInline(CadreChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [UnitResource]
     list_display = ["name", "kind", "level", "county", "cadre_count", "village_count"]
     list_select_related = ["county"]
     list_filter = ["level", "kind", "county"]
@@ -87,7 +90,8 @@ class ActiveAssignmentInline(admin.TabularInline):
 
 
 @admin.register(Cadre)
-class CadreAdmin(admin.ModelAdmin):
+class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CadreResource]
     list_display = [
         "name",
         "unit",

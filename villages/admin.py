@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
+from villages.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
 from villages.models import City, County, Household, Township, Village
+from villages.resources import (
+    CountyResource,
+    HouseholdResource,
+    TownshipResource,
+    VillageResource,
+)
 
 
 @admin.register(City)
@@ -26,7 +33,8 @@ class CityAdmin(admin.ModelAdmin):
 
 
 @admin.register(County)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CountyResource]
     list_display = ["name", "code", "city", "township_count"]
     list_select_related = ["city"]
     search_fields = ["name", "code"]
@@ -44,7 +52,8 @@ class CountyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Township)
-class TownshipAdmin(admin.ModelAdmin):
+class TownshipAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [TownshipResource]
     list_display = ["name", "code", "county", "village_count"]
     list_select_related = ["county"]
     list_filter = ["county"]
@@ -64,7 +73,8 @@ class TownshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [VillageResource]
     list_display = ["name", "code", "kind", "township", "county", "household_count"]
     list_select_related = ["township__county"]
     list_filter = [*area_filters(""), "kind"]
@@ -89,7 +99,10 @@ class VillageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
+    # Export only: rosters are imported through villages.importers. The resource masks
+    # resident ID and phone numbers; no role may see them in full yet.
+    resource_classes = [HouseholdResource]
     list_display = [
         "head_name",
         "masked_id_number",
@@ -133,3 +146,4 @@ class HouseholdAdmin(admin.ModelAdmin):
     @admin.display(description=_("township"), ordering="village__township__code")
     def township(self, obj: Household) -> str:
         return obj.village.township.name
+

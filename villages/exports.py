@@ -1,0 +1,212 @@
+"""Spreadsheets we hand out (.xlsx and .csv), written so that no cell is ever evaluated.
+
+A cell whose text starts with ``= + - @`` (or a tab or carriage return) is a formula to
+Excel, WPS and LibreOffice. django-import-export's ``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT``
+(4.4.3) only deletes the first ``=`` (``==1`` still evaluates), leaves ``+ - @`` alone and
+turns every cell into text (``None``, ``5``), so the admin uses the formats below instead:
+they keep the value exactly and change only how it is stored.
+
+- .xlsx: such text is written as a text cell with Excel's quote prefix, never as a formula.
+- .csv: such text gets a leading ``'`` (the OWASP convention); reading our own CSV back
+  removes exactly that quote, so an export re-imports unchanged.
+"""
+
+import datetime
+import decimal
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import tablib
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.functional import Promise
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
+from import_export.resources import ModelResource
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+CSV_GUARD = "'"
+SHEET_TITLE_MAX = 31
+_SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
+_HEADER_FONT = Font(bold=True)
+
+# One sheet: its title, its header row and its data rows (any iterable, read once).
+SheetSpec = tuple[str, Sequence[object], Iterable[Sequence[object]]]
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text[:1] in FORMULA_TRIGGERS
+
+
+def formula_safe(value: object) -> object:
+    """The value for a CSV cell: text a spreadsheet would evaluate gets a leading quote.
+
+    Text that already starts with quotes before such a character gets one more, so that
+    :func:`formula_unsafe` can always undo exactly what was added.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str) and _looks_like_formula(value.lstrip(CSV_GUARD)):
+        return CSV_GUARD + value
+    return value
+
+
+def formula_unsafe(value: object) -> object:
+    """Undo :func:`formula_safe` on a cell read from a CSV file."""
+    if (
+        isinstance(value, str)
+        and value.startswith(CSV_GUARD)
+        and _looks_like_formula(value.lstrip(CSV_GUARD))
+    ):
+        return value[len(CSV_GUARD) :]
+    return value
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses some characters and more than 31 characters in a sheet name."""
+    cleaned = str(title).translate(_SHEET_TITLE_FORBIDDEN).strip("'")[:SHEET_TITLE_MAX]
+    return cleaned or "Sheet1"
+
+
+def _xlsx_value(value: object) -> object:
+    if value is None or isinstance(
+        value, bool | int | float | decimal.Decimal | datetime.date | datetime.time
+    ):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            # Excel has no time zones: write the local wall-clock time.
+            return timezone.localtime(value).replace(tzinfo=None)
+        return value
+    # Control characters make an invalid file; they cannot be typed in a cell anyway.
+    return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", str(value))
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: object, *, font: Font | None = None) -> Cell:
+    value = _xlsx_value(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and _looks_like_formula(value):
+        # openpyxl makes "=…" a formula cell; a text cell shows the same characters. The
+        # quote prefix keeps it text in Excel even when someone edits the cell.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _column_width(header: object) -> float:
+    text = "" if header is None else str(header)
+    # CJK characters are about twice as wide as Latin ones.
+    width = sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+    return max(10, width + 2)
+
+
+def write_xlsx_sheets(sheets: Iterable[SheetSpec]) -> bytes:
+    """An .xlsx workbook with one sheet per ``(title, headers, rows)``, written row by row.
+
+    Text stays text (leading zeros of ID numbers and codes are kept, formula-like text is
+    not evaluated); numbers, dates and booleans keep their type; ``None`` is an empty cell.
+    """
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(title))
+        if headers:
+            for index, header in enumerate(headers, start=1):
+                sheet.column_dimensions[get_column_letter(index)].width = _column_width(header)
+            sheet.freeze_panes = "A2"
+            sheet.append([_cell(sheet, header, font=_HEADER_FONT) for header in headers])
+        for row in rows:
+            sheet.append([_cell(sheet, value) for value in row])
+    if not workbook.worksheets:
+        workbook.create_sheet(title="Sheet1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(
+    headers: Sequence[object], rows: Iterable[Sequence[object]], *, sheet_title: str
+) -> bytes:
+    """An .xlsx workbook with a single sheet; see :func:`write_xlsx_sheets`."""
+    return write_xlsx_sheets([(sheet_title, headers, rows)])
+
+
+class XLSXFormat(base_formats.XLSX):
+    """django-import-export's .xlsx, written by :func:`write_xlsx`."""
+
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> bytes:
+        return write_xlsx(dataset.headers or [], dataset, sheet_title=dataset.title or "")
+
+
+class CSVFormat(base_formats.CSV):
+    """django-import-export's .csv, with formula-like text guarded by a leading quote."""
+
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
+        safe = tablib.Dataset(
+            headers=[formula_safe(header) for header in dataset.headers]
+            if dataset.headers
+            else None
+        )
+        for row in dataset:
+            safe.append([formula_safe(value) for value in row])
+        return safe.export("csv", **kwargs)
+
+    def create_dataset(self, in_stream: str | bytes, **kwargs: Any) -> tablib.Dataset:
+        dataset = super().create_dataset(in_stream, **kwargs)
+        plain = tablib.Dataset(
+            headers=[formula_unsafe(header) for header in dataset.headers]
+            if dataset.headers
+            else None
+        )
+        for row in dataset:
+            plain.append([formula_unsafe(value) for value in row])
+        return plain
+
+
+# The only formats the admin offers, for import and export alike; .xlsx first (the default).
+ADMIN_FORMATS = [XLSXFormat, CSVFormat]
+
+
+class ColumnExportForm(SelectableFieldsExportForm):
+    """The export form, its column tick boxes labelled with the column headers alone."""
+
+    def _get_field_label(self, resource: type[ModelResource], field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field else field_name
+
+
+class SpreadsheetExportMixin(ExportMixin):
+    """Admin export of the filtered list as .xlsx or .csv, for whoever may see the list."""
+
+    formats = ADMIN_FORMATS
+    export_form_class = ColumnExportForm
+    # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark.
+    to_encoding = "utf-8-sig"
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_or_change_permission(request)
+
+
+class SpreadsheetImportExportMixin(ImportExportMixin):
+    """Admin import (with preview) and export as .xlsx or .csv.
+
+    Importing adds and changes records, so it needs both permissions; django-import-export
+    alone lets anyone who can open the admin import.
+    """
+
+    formats = ADMIN_FORMATS
+    export_form_class = ColumnExportForm
+    to_encoding = "utf-8-sig"
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_or_change_permission(request)
