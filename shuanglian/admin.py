@@ -57,6 +57,8 @@ class NeedHistoryInline(_ReadOnlyHistoryInline):
 
 
 class FullHouseholdAdmin(HouseholdAdmin):
+    # Adds the "import roster" button beside export.
+    import_export_change_list_template = "admin/villages/household/change_list.html"
     inlines = [AssignmentHistoryInline, VisitHistoryInline, NeedHistoryInline]
 
 

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
-from villages.models import City, County, Household, Township, Village
+from villages import importers
+from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import check_character
 from visits.models import Need, Visit
 
@@ -123,3 +124,18 @@ def make_user(username: str, **overrides: Any) -> Any:
     password = overrides.pop("password", "a-long-test-password")
     user = get_user_model().objects.create_user(username=username, password=password, **overrides)
     return user
+
+
+def make_import_batch(rows: list[list[object]] | None = None, **overrides: Any) -> ImportBatch:
+    """A checked roster batch for one village, waiting for confirmation."""
+    village = overrides.pop("village", None) or make_village()
+    rows = rows or [
+        ["户主姓名", "身份证号码", "家庭人口"],
+        ["王建国", unique_resident_id(), 3],
+        ["李秀英", "", 2],
+    ]
+    data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
+    batch = importers.create_batch(
+        data=data, file_name=overrides.pop("file_name", "花名册.csv"), scope=village, **overrides
+    )
+    return importers.check_batch(batch)

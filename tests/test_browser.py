@@ -1,11 +1,16 @@
 """The pages as people see them, in a real headless Chromium."""
 
+import io
 import re
+from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
 from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
+from tests import roster_files
+from tests.factories import resident_id
 from units.models import Cadre, HouseholdAssignment
 from villages.models import Household
 
@@ -58,3 +63,50 @@ def test_the_sign_in_page_is_english_for_an_english_browser(
         "Shuanglian Shuangchuang work management system"
     )
     context.close()
+
+
+def test_coordinator_imports_a_roster_and_downloads_the_rejected_rows(
+    demo: None, live_server: object, page: Page
+) -> None:
+    before = Household.objects.count()
+    rows = roster_files.clerk_roster(
+        [
+            ["蔡大明", resident_id(31, born="19660606"), "13800138000", 3, "监测户", ""],
+            ["蔡二", "3.71728E+17", "", 2, "", ""],
+        ]
+    )
+    sign_in(page, live_server.url, SUPERUSER.username, SUPERUSER.password)
+    page.goto(f"{live_server.url}/admin/villages/household/")
+    page.get_by_role("link", name="导入花名册").click()
+
+    page.locator("#id_file").set_input_files(
+        files=[
+            {
+                "name": "蔡寨村花名册.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": roster_files.xlsx({"Sheet1": rows}),
+            }
+        ]
+    )
+    page.locator("#id_village + .select2").click()
+    page.locator(".select2-search__field").fill("蔡寨")
+    page.locator(".select2-results__option", has_text="蔡寨村").click()
+    page.get_by_role("button", name="上传并检查").click()
+
+    expect(page.locator("#roster-status")).to_have_text("已检查，待确认")
+    expect(page.locator("#count-created")).to_have_text("1")
+    expect(page.locator("#count-rejected")).to_have_text("1")
+    expect(page.locator("#roster-rejected")).to_contain_text("身份证号被Excel转成了数字")
+    assert Household.objects.count() == before
+
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.locator("#roster-status")).to_have_text("已导入")
+    assert Household.objects.filter(head_name="蔡大明").exists()
+
+    with page.expect_download() as download:
+        page.locator("#roster-errors").click()
+    assert download.value.suggested_filename == "蔡寨村花名册-未导入行.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    header, *rejected = book.active.iter_rows(values_only=True)
+    assert "错误原因" in header
+    assert [row[header.index("户主姓名")] for row in rejected] == ["蔡二"]

@@ -147,3 +147,6 @@ class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
     def township(self, obj: Household) -> str:
         return obj.village.township.name
 
+
+# Registered here so the roster import pages load with the rest of the villages admin.
+from villages import admin_imports  # noqa: E402, F401

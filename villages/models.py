@@ -1,8 +1,10 @@
 """Geography (City → County → Township → Village) and the households living there."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext
@@ -194,3 +196,100 @@ class Household(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_resident_id(self.id_number)
+
+
+class ImportBatch(models.Model):
+    """One uploaded household roster, from preview to result; the file is kept with it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to be checked")
+        CHECKING = "checking", _("checking")
+        PREVIEWED = "previewed", _("checked, waiting for confirmation")
+        IMPORTING = "importing", _("importing")
+        DONE = "done", _("imported")
+        REFUSED = "refused", _("file refused")
+        FAILED = "failed", _("failed, nothing written")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="rosters/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    village = models.ForeignKey(
+        Village,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village or community"),
+    )
+    township = models.ForeignKey(
+        Township,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township or subdistrict"),
+    )
+    county = models.ForeignKey(
+        County,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county or district"),
+    )
+    move_households = models.BooleanField(
+        _("move households from other villages"),
+        default=False,
+        help_text=_("Households registered in another village are moved here instead of refused."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in file"), default=0)
+    created = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    plan_file = models.FileField(upload_to="rosters/%Y/%m/", blank=True, editable=False)
+    error_file = models.FileField(
+        _("error workbook"), upload_to="rosters/%Y/%m/", blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(village__isnull=False, township__isnull=True, county__isnull=True)
+                    | Q(village__isnull=True, township__isnull=False, county__isnull=True)
+                    | Q(village__isnull=True, township__isnull=True, county__isnull=False)
+                ),
+                name="import_batch_one_scope",
+                violation_error_message=_("Choose one village, one township or one county."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def scope(self) -> Area:
+        return self.village or self.township or self.county
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED}

@@ -1,0 +1,692 @@
+"""Household roster import: read a clerk's file, check every row, preview, then write.
+
+Every row ends up new, updated, unchanged, skipped (blank, totals, signatures) or rejected
+with a reason; the rejected rows go back to the clerk as an error workbook. Nothing is
+written until the coordinator confirms, and then all of it in one transaction.
+"""
+
+import datetime
+import gzip
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from villages import roster_values as values
+from villages.exports import write_xlsx_sheets
+from villages.models import County, Household, ImportBatch, Township, Village
+from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
+
+HEADER_SCAN_ROWS = 20
+PREVIEW_LIMIT = 200
+WRITE_CHUNK = 2000
+LOOKUP_CHUNK = 2000
+PROGRESS_EVERY = 2000
+HOUSEHOLD_FIELDS = ("head_name", "phone", "members", "category", "address")
+TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+FOOTER_WORDS = (
+    "填表人",
+    "制表人",
+    "审核人",
+    "负责人",
+    "签字",
+    "签名",
+    "盖章",
+    "填报日期",
+    "填表日期",
+)
+INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", "instructions", "readme")
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Row:
+    """One accepted roster row, normalized; ``None`` means the cell was empty."""
+
+    sheet: str
+    number: int
+    id_number: str
+    head_name: str
+    village_id: int
+    phone: str | None = None
+    members: int | None = None
+    category: str | None = None
+    address: str | None = None
+
+
+@dataclass
+class Rejected:
+    sheet: str
+    number: int
+    column: str
+    reason: str
+    raw: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class SheetLayout:
+    name: str
+    header_row: int
+    header: list[Any]
+    columns: dict[str, int]
+    unknown: list[str]
+
+
+@dataclass
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    layouts: list[SheetLayout] = field(default_factory=list)
+    skipped_sheets: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0
+    read: int = 0
+
+
+@dataclass
+class Classified:
+    creates: list[Row] = field(default_factory=list)
+    updates: list[tuple[int, Row, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    unchanged: int = 0
+    conflicts: list[Rejected] = field(default_factory=list)
+
+
+class VillageResolver:
+    """Finds the village a row belongs to, within the scope the coordinator chose."""
+
+    def __init__(self, scope: Village | Township | County) -> None:
+        self.fixed = scope if isinstance(scope, Village) else None
+        villages = Village.objects.select_related("township")
+        if isinstance(scope, Village):
+            villages = villages.filter(pk=scope.pk)
+        elif isinstance(scope, Township):
+            villages = villages.filter(township=scope)
+        else:
+            villages = villages.filter(township__county=scope)
+        self.by_key: dict[str, list[Village]] = defaultdict(list)
+        self.township_names = set()
+        for village in villages:
+            self.by_key[values.village_key(village.name)].append(village)
+            self.township_names.add(village.township.name)
+        self.scope = scope
+
+    def resolve(self, name: object) -> Village:
+        if values.is_blank(name):
+            if self.fixed:
+                return self.fixed
+            raise values.RowError(_("The village is missing; fill in the village column."))
+        text = values.clean_text(name)
+        for township in self.township_names:
+            if text.startswith(township) and len(text) > len(township):
+                text = text[len(township) :]
+                break
+        matches = self.by_key.get(values.village_key(text), [])
+        if self.fixed and (not matches or matches[0] != self.fixed):
+            raise values.RowError(
+                _("This row is for %(name)s, but the file is being imported into %(village)s.")
+                % {"name": text, "village": self.fixed.name}
+            )
+        if not matches:
+            raise values.RowError(
+                _("There is no village called %(name)s in %(scope)s.")
+                % {"name": text, "scope": self.scope.name}
+            )
+        if len(matches) > 1:
+            raise values.RowError(
+                _(
+                    "%(scope)s has several villages called %(name)s; "
+                    "import them township by township."
+                )
+                % {"name": text, "scope": self.scope.name}
+            )
+        return matches[0]
+
+    def village_for_sheet(self, sheet_name: str) -> Village | None:
+        matches = self.by_key.get(values.village_key(sheet_name), [])
+        return matches[0] if len(matches) == 1 else None
+
+
+def find_layout(sheet_name: str, rows: Iterator[list[Any]]) -> tuple[SheetLayout | None, int]:
+    """Scan the first rows for the header; returns the layout and the rows consumed."""
+    for number, row in enumerate(rows, start=1):
+        columns: dict[str, int] = {}
+        unknown: list[str] = []
+        for index, cell in enumerate(row):
+            field_name = values.match_header(cell)
+            if field_name and field_name not in columns:
+                columns[field_name] = index
+            elif not values.is_blank(cell):
+                unknown.append(values.clean_text(cell))
+        if all(name in columns for name in values.REQUIRED_FIELDS):
+            return SheetLayout(sheet_name, number, list(row), columns, unknown), number
+        if number >= HEADER_SCAN_ROWS:
+            break
+    return None, 0
+
+
+def _is_skippable(row: list[Any], layout: SheetLayout) -> bool:
+    """Blank rows, totals and the signature lines under a table."""
+    data_columns = [i for f, i in layout.columns.items() if f != "village"]
+    if all(values.is_blank(row[i]) if i < len(row) else True for i in data_columns):
+        return True
+    texts = [values.clean_text(cell) for cell in row if isinstance(cell, str)]
+    if any(text.startswith(TOTAL_WORDS) for text in texts):
+        return True
+    id_index = layout.columns["id_number"]
+    no_id = id_index >= len(row) or values.is_blank(row[id_index])
+    return no_id and any(word in text for text in texts for word in FOOTER_WORDS)
+
+
+def parse_sheets(
+    sheets: list[Sheet], resolver: VillageResolver, *, progress: Progress | None = None
+) -> Parsed:
+    """Check every row of every visible roster sheet."""
+    parsed = Parsed()
+    for sheet in sheets:
+        if sheet.hidden or values.header_key(sheet.name).lower() in INSTRUCTION_SHEETS:
+            parsed.skipped_sheets.append(sheet.name)
+            continue
+        rows = iter(sheet.rows)
+        layout, header_row = find_layout(sheet.name, rows)
+        if layout is None:
+            parsed.skipped_sheets.append(sheet.name)
+            continue
+        parsed.layouts.append(layout)
+        sheet_village = (
+            None if "village" in layout.columns else resolver.village_for_sheet(sheet.name)
+        )
+        for number, row in enumerate(rows, start=header_row + 1):
+            parsed.read += 1
+            if progress and parsed.read % PROGRESS_EVERY == 0:
+                progress(parsed.read)
+            if _is_skippable(row, layout):
+                parsed.skipped += 1
+                continue
+            _parse_row(parsed, layout, sheet_village, resolver, number, row)
+    _reject_duplicates(parsed)
+    return parsed
+
+
+def _parse_row(
+    parsed: Parsed,
+    layout: SheetLayout,
+    sheet_village: Village | None,
+    resolver: VillageResolver,
+    number: int,
+    row: list[Any],
+) -> None:
+    def cell(name: str) -> Any:
+        index = layout.columns.get(name)
+        return row[index] if index is not None and index < len(row) else None
+
+    column = "head_name"
+    try:
+        head_name = values.parse_name(cell("head_name"))
+        column = "id_number"
+        id_number = values.parse_resident_id(cell("id_number"))
+        if head_name is None or id_number is None:
+            column = "id_number" if head_name else "head_name"
+            raise values.RowError(
+                _("The resident ID number is missing.")
+                if head_name
+                else _("The name of the head of household is missing.")
+            )
+        column = "village"
+        village = sheet_village or resolver.resolve(cell("village"))
+        column = "phone"
+        phone = values.parse_phone(cell("phone"))
+        column = "members"
+        members = values.parse_members(cell("members"))
+        column = "category"
+        category_index = layout.columns.get("category")
+        category_header = layout.header[category_index] if category_index is not None else ""
+        category = values.category_parser(category_header)(cell("category"))
+        column = "address"
+        address = values.parse_address(cell("address"))
+    except values.RowError as error:
+        parsed.rejected.append(
+            Rejected(layout.name, number, str(values.COLUMN_LABELS[column]), str(error), row)
+        )
+        return
+    if not id_number.startswith(settings.CITY_CODE[:4]):
+        parsed.warnings.append(
+            _("%(sheet)s row %(row)s: the ID number's region code %(region)s is outside the city.")
+            % {"sheet": layout.name, "row": number, "region": id_number[:6]}
+        )
+    parsed.rows.append(
+        Row(
+            layout.name, number, id_number, head_name, village.pk, phone, members, category, address
+        )
+    )
+
+
+def _reject_duplicates(parsed: Parsed) -> None:
+    """The same ID twice in one file: both rows are refused, each naming the other."""
+    seen: dict[str, list[Row]] = defaultdict(list)
+    for row in parsed.rows:
+        seen[row.id_number].append(row)
+    duplicated = {key: rows for key, rows in seen.items() if len(rows) > 1}
+    if not duplicated:
+        return
+    label = str(values.COLUMN_LABELS["id_number"])
+    kept = []
+    for row in parsed.rows:
+        twins = duplicated.get(row.id_number)
+        if twins is None:
+            kept.append(row)
+            continue
+        others = "、".join(_where(other, row.sheet) for other in twins if other is not row)
+        parsed.rejected.append(
+            Rejected(
+                row.sheet,
+                row.number,
+                label,
+                _("The same resident ID number appears again at %(rows)s.") % {"rows": others},
+            )
+        )
+    parsed.rows = kept
+
+
+def _where(row: Row, current_sheet: str) -> str:
+    if row.sheet == current_sheet:
+        return _("row %(row)s") % {"row": row.number}
+    return _("sheet %(sheet)s row %(row)s") % {"sheet": row.sheet, "row": row.number}
+
+
+def classify(rows: list[Row], *, move_households: bool) -> Classified:
+    """Compare the rows with the database: new, changed, unchanged, or in another village."""
+    result = Classified()
+    existing: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(rows), LOOKUP_CHUNK):
+        chunk = [row.id_number for row in rows[start : start + LOOKUP_CHUNK]]
+        for record in Household.objects.filter(id_number__in=chunk).values(
+            "pk", "id_number", "village_id", *HOUSEHOLD_FIELDS
+        ):
+            existing[record["id_number"]] = record
+    elsewhere = {
+        record["village_id"]
+        for row in rows
+        if (record := existing.get(row.id_number)) and record["village_id"] != row.village_id
+    }
+    village_names = {
+        village.pk: f"{village.township.name}{village.name}"
+        for village in Village.objects.filter(pk__in=elsewhere).select_related("township")
+    }
+    for row in rows:
+        record = existing.get(row.id_number)
+        if record is None:
+            result.creates.append(row)
+            continue
+        if record["village_id"] != row.village_id and not move_households:
+            result.conflicts.append(
+                Rejected(
+                    row.sheet,
+                    row.number,
+                    str(values.COLUMN_LABELS["id_number"]),
+                    _(
+                        "This resident ID is already registered in %(village)s; tick “move "
+                        "households” to move the household here."
+                    )
+                    % {"village": village_names[record["village_id"]]},
+                )
+            )
+            continue
+        changes = _changes(record, row)
+        if changes:
+            result.updates.append((record["pk"], row, changes))
+        else:
+            result.unchanged += 1
+    return result
+
+
+def _changes(record: dict[str, Any], row: Row) -> dict[str, tuple[Any, Any]]:
+    """Fields the row changes; an empty cell leaves the stored value alone."""
+    changes = {}
+    for name in ("village_id", *HOUSEHOLD_FIELDS):
+        new = getattr(row, name)
+        if new is not None and new != record[name]:
+            changes[name] = (record[name], new)
+    return changes
+
+
+@transaction.atomic
+def write(classified: Classified, *, progress: Progress | None = None) -> None:
+    """Create and update the households; all or nothing."""
+    now = timezone.now()
+    done = 0
+    for start in range(0, len(classified.creates), WRITE_CHUNK):
+        chunk = classified.creates[start : start + WRITE_CHUNK]
+        Household.objects.bulk_create(
+            Household(
+                village_id=row.village_id,
+                head_name=row.head_name,
+                id_number=row.id_number,
+                phone=row.phone or "",
+                members=row.members or 1,
+                category=row.category or Household.Category.GENERAL,
+                address=row.address or "",
+            )
+            for row in chunk
+        )
+        done += len(chunk)
+        if progress:
+            progress(done)
+    for start in range(0, len(classified.updates), WRITE_CHUNK):
+        chunk = classified.updates[start : start + WRITE_CHUNK]
+        households = []
+        for pk, _row, changes in chunk:
+            household = Household(pk=pk, updated_at=now)
+            for name, (_old, new) in changes.items():
+                setattr(household, name, new)
+            households.append(household)
+        changed = sorted({name for _pk, _row, changes in chunk for name in changes})
+        # Households differ in what changed; fill the untouched fields from the database.
+        _fill_unchanged(households, chunk, changed)
+        Household.objects.bulk_update(households, [*changed, "updated_at"])
+        done += len(chunk)
+        if progress:
+            progress(done)
+
+
+def _fill_unchanged(
+    households: list[Household],
+    chunk: list[tuple[int, Row, dict[str, tuple[Any, Any]]]],
+    fields: list[str],
+) -> None:
+    current = {
+        record["pk"]: record
+        for record in Household.objects.filter(pk__in=[pk for pk, _r, _c in chunk]).values(
+            "pk", *fields
+        )
+    }
+    for household, (pk, _row, changes) in zip(households, chunk, strict=True):
+        for name in fields:
+            if name not in changes:
+                setattr(household, name, current[pk][name])
+
+
+# --- The batch workflow: upload → check (preview) → confirm → result ---------------------
+
+
+def scope_of(code: str) -> Village | Township | County:
+    """The village, township or county with this 12-digit code (for the command line)."""
+    for model in (Village, Township, County):
+        found = model.objects.filter(code=code).first()
+        if found is not None:
+            return found
+    raise LookupError(_("No village, township or county has the code %(code)s.") % {"code": code})
+
+
+@transaction.atomic
+def create_batch(
+    *,
+    data: bytes,
+    file_name: str,
+    scope: Village | Township | County,
+    move_households: bool = False,
+    user: Any = None,
+) -> ImportBatch:
+    """Keep the uploaded file and record who sent what, for which area."""
+    batch = ImportBatch(
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        move_households=move_households,
+        created_by=user if getattr(user, "pk", None) else None,
+        rows_total=data.count(b"\n") if file_name.lower().endswith(".csv") else 0,
+    )
+    setattr(batch, type(scope).__name__.lower(), scope)
+    batch.file.save(file_name, ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def runs_in_background(batch: ImportBatch) -> bool:
+    """Large files go to the worker, so the page can show progress instead of hanging."""
+    return batch.file.size > settings.ROSTER_BACKGROUND_BYTES
+
+
+def check_batch(batch: ImportBatch) -> ImportBatch:
+    """Read and check every row, and store the preview; nothing is written to households."""
+    _set_status(batch, ImportBatch.Status.CHECKING)
+    try:
+        with batch.file.open("rb") as handle:
+            data = handle.read()
+        sheets = read_sheets(data, filename=batch.file_name, max_bytes=settings.ROSTER_MAX_MB << 20)
+        resolver = VillageResolver(batch.scope)
+        parsed = parse_sheets(sheets, resolver, progress=_progress_saver(batch))
+    except SpreadsheetError as error:
+        return _finish(batch, ImportBatch.Status.REFUSED, message=str(error))
+    classified = classify(parsed.rows, move_households=batch.move_households)
+    rejected = parsed.rejected + classified.conflicts
+    batch.rows_done = batch.rows_total = parsed.read
+    batch.created = len(classified.creates)
+    batch.updated = len(classified.updates)
+    batch.unchanged = classified.unchanged
+    batch.rejected = len(rejected)
+    batch.skipped = parsed.skipped
+    batch.report = _report(batch, parsed, classified, rejected)
+    batch.plan_file.save(f"{batch.pk}-plan.json.gz", ContentFile(_dump_plan(parsed)), save=False)
+    _save_error_workbook(batch, parsed.layouts, rejected)
+    batch.status = ImportBatch.Status.PREVIEWED
+    batch.save()
+    return batch
+
+
+def claim_for_import(batch: ImportBatch) -> bool:
+    """Move a previewed batch to importing; only one of two simultaneous confirms wins."""
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
+        status=ImportBatch.Status.IMPORTING, rows_done=0
+    )
+    if claimed:
+        batch.status = ImportBatch.Status.IMPORTING
+    return bool(claimed)
+
+
+def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> ImportBatch:
+    """Write the checked rows in one transaction, comparing again with the database now.
+
+    The batch is claimed here unless the caller already did (claim_for_import).
+    """
+    if batch.status != ImportBatch.Status.IMPORTING and not claim_for_import(batch):
+        raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
+    parsed = _load_plan(batch)
+    classified = classify(parsed.rows, move_households=batch.move_households)
+    rejected = parsed.rejected + classified.conflicts
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        rows_total=len(classified.creates) + len(classified.updates)
+    )
+    try:
+        write(classified, progress=progress or _progress_saver(batch))
+    except Exception as error:
+        _finish(batch, ImportBatch.Status.FAILED, message=str(error))
+        raise
+    batch.created = len(classified.creates)
+    batch.updated = len(classified.updates)
+    batch.unchanged = classified.unchanged
+    batch.rejected = len(rejected)
+    batch.rows_done = batch.rows_total = parsed.read
+    batch.report = _report(batch, parsed, classified, rejected)
+    _save_error_workbook(batch, parsed.layouts, rejected)
+    return _finish(batch, ImportBatch.Status.DONE)
+
+
+def previous_import(batch: ImportBatch) -> ImportBatch | None:
+    """An earlier completed import of the very same file, if any."""
+    return (
+        ImportBatch.objects.filter(sha256=batch.sha256, status=ImportBatch.Status.DONE)
+        .exclude(pk=batch.pk)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def _set_status(batch: ImportBatch, status: str) -> None:
+    batch.status = status
+    ImportBatch.objects.filter(pk=batch.pk).update(status=status)
+
+
+def _progress_saver(batch: ImportBatch) -> Progress:
+    def save(rows_done: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=rows_done)
+
+    return save
+
+
+def _finish(batch: ImportBatch, status: str, *, message: str = "") -> ImportBatch:
+    batch.status = status
+    batch.message = message
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+def _report(
+    batch: ImportBatch, parsed: Parsed, classified: Classified, rejected: list[Rejected]
+) -> dict[str, Any]:
+    labels = {name: str(label) for name, label in values.COLUMN_LABELS.items()}
+    labels["village_id"] = labels["village"]
+    village_ids = {
+        new
+        for _pk, _row, changes in classified.updates[:PREVIEW_LIMIT]
+        for name, (_old, new) in changes.items()
+        if name == "village_id"
+    }
+    village_ids |= {
+        old
+        for _pk, _row, changes in classified.updates[:PREVIEW_LIMIT]
+        for name, (old, _new) in changes.items()
+        if name == "village_id"
+    }
+    village_names = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "name"))
+    categories = dict(Household.Category.choices)
+
+    def shown(name: str, value: Any) -> str:
+        if name == "village_id":
+            return village_names.get(value, "")
+        if name == "category":
+            return str(categories.get(value, value))
+        return "" if value is None else str(value)
+
+    return {
+        "sheets": [
+            {"name": layout.name, "header_row": layout.header_row, "unknown": layout.unknown}
+            for layout in parsed.layouts
+        ],
+        "skipped_sheets": parsed.skipped_sheets,
+        "warnings": parsed.warnings[:PREVIEW_LIMIT],
+        "warning_count": len(parsed.warnings),
+        "rejected": [
+            {"sheet": r.sheet, "row": r.number, "column": r.column, "reason": r.reason}
+            for r in sorted(rejected, key=lambda r: (r.sheet, r.number))[:PREVIEW_LIMIT]
+        ],
+        "changes": [
+            {
+                "sheet": row.sheet,
+                "row": row.number,
+                "head_name": row.head_name,
+                "fields": [
+                    {"field": labels[name], "old": shown(name, old), "new": shown(name, new)}
+                    for name, (old, new) in changes.items()
+                ],
+            }
+            for _pk, row, changes in classified.updates[:PREVIEW_LIMIT]
+        ],
+    }
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _dump_plan(parsed: Parsed) -> bytes:
+    plan = {
+        "rows": [asdict(row) for row in parsed.rows],
+        "rejected": [asdict(row) for row in parsed.rejected],
+        "layouts": [asdict(layout) for layout in parsed.layouts],
+        "skipped_sheets": parsed.skipped_sheets,
+        "warnings": parsed.warnings,
+        "skipped": parsed.skipped,
+        "read": parsed.read,
+    }
+    return gzip.compress(json.dumps(plan, ensure_ascii=False, default=_json_default).encode())
+
+
+def _load_plan(batch: ImportBatch) -> Parsed:
+    with batch.plan_file.open("rb") as handle:
+        plan = json.loads(gzip.decompress(handle.read()))
+    return Parsed(
+        rows=[Row(**row) for row in plan["rows"]],
+        rejected=[Rejected(**row) for row in plan["rejected"]],
+        layouts=[SheetLayout(**layout) for layout in plan["layouts"]],
+        skipped_sheets=plan["skipped_sheets"],
+        warnings=plan["warnings"],
+        skipped=plan["skipped"],
+        read=plan["read"],
+    )
+
+
+def _save_error_workbook(
+    batch: ImportBatch, layouts: list[SheetLayout], rejected: list[Rejected]
+) -> None:
+    """The refused rows as they were, under their own header, with the reason beside them."""
+    if not rejected:
+        batch.error_file = ""
+        return
+    raw_rows = _raw_rows(batch, {(r.sheet, r.number) for r in rejected if not r.raw})
+    by_sheet: dict[str, list[Rejected]] = defaultdict(list)
+    for row in rejected:
+        by_sheet[row.sheet].append(row)
+    reason, row_number = _("Reason for rejection"), _("Original row")
+    sheets = []
+    for layout in layouts:
+        if layout.name not in by_sheet:
+            continue
+        rows = sorted(by_sheet[layout.name], key=lambda r: r.number)
+        width = len(layout.header)
+        sheets.append(
+            (
+                layout.name,
+                [*layout.header, reason, row_number],
+                (
+                    [
+                        *_padded(r.raw or raw_rows.get((r.sheet, r.number), []), width),
+                        r.reason,
+                        r.number,
+                    ]
+                    for r in rows
+                ),
+            )
+        )
+    content = write_xlsx_sheets(sheets)
+    batch.error_file.save(f"{batch.pk}-errors.xlsx", ContentFile(content), save=False)
+
+
+def _padded(row: list[Any], width: int) -> list[Any]:
+    return [*row[:width], *([None] * (width - len(row)))]
+
+
+def _raw_rows(batch: ImportBatch, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], list]:
+    """Read again the original cells of rows refused after parsing (duplicates, conflicts)."""
+    if not wanted:
+        return {}
+    with batch.file.open("rb") as handle:
+        data = handle.read()
+    found = {}
+    for sheet in read_sheets(
+        data, filename=batch.file_name, max_bytes=settings.ROSTER_MAX_MB << 20
+    ):
+        for number, row in enumerate(sheet.rows, start=1):
+            if (sheet.name, number) in wanted:
+                found[(sheet.name, number)] = list(row)
+    return found

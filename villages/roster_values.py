@@ -1,0 +1,229 @@
+"""Reading one roster cell: header names and their variants, and each column's values.
+
+Every parser returns the clean value, or ``None`` for an empty cell, and raises
+``RowError`` with a message the village clerk can act on.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from villages.models import Household
+from villages.validators import clean_text, normalize_phone, normalize_resident_id
+
+# Field → header variants, most specific first. Matching ignores spaces, full-width forms,
+# "*" required-markers and a trailing note in brackets, e.g. "身份证号码（18位）".
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "head_name": ("户主姓名", "户主名称", "户主", "姓名"),
+    "id_number": (
+        "户主身份证号码",
+        "户主身份证号",
+        "身份证号码",
+        "身份证号",
+        "公民身份号码",
+        "公民身份证号码",
+        "身份证",
+    ),
+    "phone": ("联系电话", "联系方式", "手机号码", "手机号", "电话号码", "电话", "手机"),
+    "members": ("家庭人口", "家庭人口数", "人口数", "家庭成员数", "家庭成员", "人口"),
+    "category": ("户类型", "户类别", "农户类型", "类别", "类型", "是否贫困户"),
+    "address": ("家庭住址", "家庭地址", "住址", "地址"),
+    "village": ("所在村", "村（社区）", "村(社区)", "村名", "村居", "社区", "村"),
+}
+REQUIRED_FIELDS = ("head_name", "id_number")
+COLUMN_LABELS = {
+    "head_name": gettext_lazy("head of household"),
+    "id_number": gettext_lazy("resident ID number"),
+    "phone": gettext_lazy("phone"),
+    "members": gettext_lazy("family members"),
+    "category": gettext_lazy("household category"),
+    "address": gettext_lazy("address"),
+    "village": gettext_lazy("village or community"),
+}
+
+_BRACKETED_NOTE = re.compile(r"[（(].*[)）]$")
+_EXCEL_NUMBER = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
+_CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_CHINESE_DIGITS |= {"八": 8, "九": 9}
+_YES = {"是", "y", "yes", "1", "√", "✓", "true"}
+_NO = {"否", "n", "no", "0", "×", "false"}
+_CATEGORY_WORDS: dict[str, str] = {
+    **dict.fromkeys(("一般户", "一般", "普通户", "普通", "非贫困户"), Household.Category.GENERAL),
+    **dict.fromkeys(
+        ("脱贫户", "脱贫", "已脱贫", "已脱贫户", "贫困户", "建档立卡户", "建档立卡贫困户"),
+        Household.Category.LIFTED,
+    ),
+    **dict.fromkeys(
+        ("监测户", "监测对象", "返贫监测户", "防返贫监测户", "边缘户", "脱贫不稳定户"),
+        Household.Category.MONITORED,
+    ),
+    **dict.fromkeys(("低保户", "低保", "低保对象"), Household.Category.SUBSISTENCE),
+    **dict.fromkeys(
+        ("特困户", "特困", "五保户", "五保", "特困供养户", "特困(五保)户", "特困供养"),
+        Household.Category.DESTITUTE,
+    ),
+}
+MAX_MEMBERS = 30
+
+
+class RowError(Exception):
+    """A cell that cannot be imported; ``str()`` says why."""
+
+
+def header_key(value: object) -> str:
+    text = clean_text(value).replace("*", "").replace("＊", "")
+    return _BRACKETED_NOTE.sub("", text)
+
+
+def match_header(value: object) -> str | None:
+    """The roster field a header cell names, or None."""
+    key = header_key(value)
+    if not key:
+        return None
+    for field, aliases in HEADER_ALIASES.items():
+        if key in aliases:
+            return field
+    return None
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not clean_text(value))
+
+
+def parse_name(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    name = clean_text(value)
+    if len(name) > 50 or any(ch.isdigit() for ch in name):
+        raise RowError(
+            _("The name of the head of household looks wrong: %(name)s.") % {"name": name}
+        )
+    return name
+
+
+def parse_resident_id(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    # Excel stores numbers in 15 significant digits: an 18-digit ID typed as a number is
+    # already damaged (3.71721E+17, or trailing zeros) and must be retyped as text.
+    if isinstance(value, float) or (isinstance(value, int) and len(str(value)) > 15):
+        raise RowError(excel_number_message())
+    text = clean_text(value).upper()
+    if _EXCEL_NUMBER.match(text):
+        raise RowError(excel_number_message())
+    try:
+        return normalize_resident_id(text)
+    except ValidationError as error:
+        if error.code == "checksum" and len(text) == 18 and text.endswith("000"):
+            raise RowError(excel_number_message()) from None
+        raise RowError(error.messages[0]) from None
+
+
+def excel_number_message() -> str:
+    return _(
+        "The resident ID was turned into a number by Excel; "
+        "format the column as text and retype it."
+    )
+
+
+def parse_phone(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return normalize_phone(value)
+    except ValidationError as error:
+        raise RowError(f"{error.messages[0]}（{clean_text(value)}）") from None
+
+
+def parse_members(value: object) -> int | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise RowError(members_message())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        count = value
+    else:
+        text = clean_text(value).rstrip("人口")
+        count = int(text) if text.isdigit() else _chinese_number(text)
+    if count is None or not 1 <= count <= MAX_MEMBERS:
+        raise RowError(members_message())
+    return count
+
+
+def members_message() -> str:
+    return _("Family members must be a number from 1 to %(max)s, such as 3 or “3人”.") % {
+        "max": MAX_MEMBERS
+    }
+
+
+def _chinese_number(text: str) -> int | None:
+    """一 … 九, 十, 十一 … 二十九: the family sizes people write out."""
+    if text in _CHINESE_DIGITS:
+        return _CHINESE_DIGITS[text]
+    if "十" in text and len(text) <= 3:
+        tens, _sep, ones = text.partition("十")
+        tens_value = _CHINESE_DIGITS.get(tens, None) if tens else 1
+        ones_value = _CHINESE_DIGITS.get(ones, None) if ones else 0
+        if tens_value is not None and ones_value is not None:
+            return tens_value * 10 + ones_value
+    return None
+
+
+def category_parser(header: object) -> Callable[[object], str | None]:
+    """The parser for a category column; "是否贫困户" columns hold yes/no."""
+    if "是否" in header_key(header):
+        return parse_poverty_flag
+    return parse_category
+
+
+def parse_category(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    text = unicodedata.normalize("NFKC", clean_text(value)).replace("（", "(").replace("）", ")")
+    if text in _CATEGORY_WORDS:
+        return _CATEGORY_WORDS[text]
+    labels = "、".join(str(label) for label in Household.Category.labels)
+    raise RowError(
+        _("Unknown household category “%(value)s”; use one of: %(labels)s.")
+        % {"value": text, "labels": labels}
+    )
+
+
+def parse_poverty_flag(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    text = clean_text(value).lower()
+    if text in _YES:
+        return Household.Category.LIFTED
+    if text in _NO:
+        return Household.Category.GENERAL
+    raise RowError(_("Write 是 or 否 in the column for poor households."))
+
+
+def parse_address(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    address = " ".join(str(value).split())
+    if len(address) > 200:
+        raise RowError(_("The address is longer than 200 characters."))
+    return address
+
+
+VILLAGE_SUFFIXES = ("村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "社区", "村")
+
+
+def village_key(name: object) -> str:
+    """A village name without its 村/社区 suffix, for matching what clerks write."""
+    text = clean_text(name)
+    for suffix in VILLAGE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
