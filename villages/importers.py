@@ -5,9 +5,11 @@ with a reason; the rejected rows go back to the clerk as an error workbook. Noth
 written until the coordinator confirms, and then all of it in one transaction.
 """
 
+import csv
 import datetime
 import gzip
 import hashlib
+import io
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -16,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +50,7 @@ INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", 
 Progress = Callable[[int], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One accepted roster row, normalized; ``None`` means the cell was empty."""
 
@@ -118,8 +120,25 @@ class VillageResolver:
             self.by_key[values.village_key(village.name)].append(village)
             self.township_names.add(village.township.name)
         self.scope = scope
+        self._resolved: dict[object, Village | str] = {}  # a village, or why there is none
 
     def resolve(self, name: object) -> Village:
+        """The village a row names; a county file repeats the same few names many times."""
+        try:
+            found = self._resolved[name]
+        except KeyError:
+            try:
+                found = self._resolve(name)
+            except values.RowError as error:
+                found = str(error)
+            self._resolved[name] = found
+        except TypeError:  # an unhashable cell value
+            found = self._resolve(name)
+        if isinstance(found, str):
+            raise values.RowError(found)
+        return found
+
+    def _resolve(self, name: object) -> Village:
         if values.is_blank(name):
             if self.fixed:
                 return self.fixed
@@ -175,15 +194,18 @@ def find_layout(sheet_name: str, rows: Iterator[list[Any]]) -> tuple[SheetLayout
 
 def _is_skippable(row: list[Any], layout: SheetLayout) -> bool:
     """Blank rows, totals and the signature lines under a table."""
+    id_index = layout.columns["id_number"]
+    if id_index < len(row) and not values.is_blank(row[id_index]):
+        # A row with an ID is a household unless it is a totals line ("合计" up front).
+        first = next((cell for cell in row if not values.is_blank(cell)), None)
+        return isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS)
     data_columns = [i for f, i in layout.columns.items() if f != "village"]
     if all(values.is_blank(row[i]) if i < len(row) else True for i in data_columns):
         return True
     texts = [values.clean_text(cell) for cell in row if isinstance(cell, str)]
     if any(text.startswith(TOTAL_WORDS) for text in texts):
         return True
-    id_index = layout.columns["id_number"]
-    no_id = id_index >= len(row) or values.is_blank(row[id_index])
-    return no_id and any(word in text for text in texts for word in FOOTER_WORDS)
+    return any(word in text for text in texts for word in FOOTER_WORDS)
 
 
 def parse_sheets(
@@ -305,13 +327,7 @@ def _where(row: Row, current_sheet: str) -> str:
 def classify(rows: list[Row], *, move_households: bool) -> Classified:
     """Compare the rows with the database: new, changed, unchanged, or in another village."""
     result = Classified()
-    existing: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(rows), LOOKUP_CHUNK):
-        chunk = [row.id_number for row in rows[start : start + LOOKUP_CHUNK]]
-        for record in Household.objects.filter(id_number__in=chunk).values(
-            "pk", "id_number", "village_id", *HOUSEHOLD_FIELDS
-        ):
-            existing[record["id_number"]] = record
+    existing = _existing_households([row.id_number for row in rows])
     elsewhere = {
         record["village_id"]
         for row in rows
@@ -348,6 +364,31 @@ def classify(rows: list[Row], *, move_households: bool) -> Classified:
     return result
 
 
+def _existing_households(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored households with these ID numbers, by ID number."""
+    names = ["pk", "id_number", "village_id", *HOUSEHOLD_FIELDS]
+    existing = {}
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of IN parameters: the lookup of a
+        # county's file takes a fraction of the time.
+        table = Household._meta.db_table
+        columns = ", ".join(["id", *names[1:]])
+        with connection.cursor() as cursor:
+            for start in range(0, len(id_numbers), LOOKUP_CHUNK * 10):
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} WHERE id_number = ANY(%s)",  # noqa: S608
+                    [id_numbers[start : start + LOOKUP_CHUNK * 10]],
+                )
+                for values_ in cursor.fetchall():
+                    existing[values_[1]] = dict(zip(names, values_, strict=True))
+        return existing
+    for start in range(0, len(id_numbers), LOOKUP_CHUNK):
+        chunk = id_numbers[start : start + LOOKUP_CHUNK]
+        for record in Household.objects.filter(id_number__in=chunk).values(*names):
+            existing[record["id_number"]] = record
+    return existing
+
+
 def _changes(record: dict[str, Any], row: Row) -> dict[str, tuple[Any, Any]]:
     """Fields the row changes; an empty cell leaves the stored value alone."""
     changes = {}
@@ -363,20 +404,10 @@ def write(classified: Classified, *, progress: Progress | None = None) -> None:
     """Create and update the households; all or nothing."""
     now = timezone.now()
     done = 0
+    insert = _copy_households if connection.vendor == "postgresql" else _bulk_create_households
     for start in range(0, len(classified.creates), WRITE_CHUNK):
         chunk = classified.creates[start : start + WRITE_CHUNK]
-        Household.objects.bulk_create(
-            Household(
-                village_id=row.village_id,
-                head_name=row.head_name,
-                id_number=row.id_number,
-                phone=row.phone or "",
-                members=row.members or 1,
-                category=row.category or Household.Category.GENERAL,
-                address=row.address or "",
-            )
-            for row in chunk
-        )
+        insert([_new_household(row, now) for row in chunk])
         done += len(chunk)
         if progress:
             progress(done)
@@ -395,6 +426,44 @@ def write(classified: Classified, *, progress: Progress | None = None) -> None:
         done += len(chunk)
         if progress:
             progress(done)
+
+
+def _new_household(row: Row, now: datetime.datetime) -> dict[str, Any]:
+    return {
+        "village_id": row.village_id,
+        "head_name": row.head_name,
+        "id_number": row.id_number,
+        "phone": row.phone or "",
+        "members": row.members or 1,
+        "category": row.category or Household.Category.GENERAL,
+        "address": row.address or "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _bulk_create_households(records: list[dict[str, Any]]) -> None:
+    Household.objects.bulk_create(Household(**record) for record in records)
+
+
+def _copy_households(records: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY: several times faster than INSERT for a county's roster."""
+    columns = list(records[0])
+    buffer = io.StringIO()
+    # Every value quoted: in COPY's CSV format only an unquoted empty value is NULL.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for record in records:
+        writer.writerow(
+            [
+                value.isoformat() if isinstance(value, datetime.datetime) else value
+                for value in record.values()
+            ]
+        )
+    buffer.seek(0)
+    table = connection.ops.quote_name(Household._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(name) for name in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)
 
 
 def _fill_unchanged(
@@ -611,7 +680,8 @@ def _json_default(value: object) -> str:
 
 def _dump_plan(parsed: Parsed) -> bytes:
     plan = {
-        "rows": [asdict(row) for row in parsed.rows],
+        # Rows as plain lists: a county file has 100,000 of them.
+        "rows": [_row_values(row) for row in parsed.rows],
         "rejected": [asdict(row) for row in parsed.rejected],
         "layouts": [asdict(layout) for layout in parsed.layouts],
         "skipped_sheets": parsed.skipped_sheets,
@@ -619,14 +689,19 @@ def _dump_plan(parsed: Parsed) -> bytes:
         "skipped": parsed.skipped,
         "read": parsed.read,
     }
-    return gzip.compress(json.dumps(plan, ensure_ascii=False, default=_json_default).encode())
+    data = json.dumps(plan, ensure_ascii=False, default=_json_default).encode()
+    return gzip.compress(data, compresslevel=1)
+
+
+def _row_values(row: Row) -> list[Any]:
+    return [getattr(row, name) for name in Row.__slots__]
 
 
 def _load_plan(batch: ImportBatch) -> Parsed:
     with batch.plan_file.open("rb") as handle:
         plan = json.loads(gzip.decompress(handle.read()))
     return Parsed(
-        rows=[Row(**row) for row in plan["rows"]],
+        rows=[Row(*row) for row in plan["rows"]],
         rejected=[Rejected(**row) for row in plan["rejected"]],
         layouts=[SheetLayout(**layout) for layout in plan["layouts"]],
         skipped_sheets=plan["skipped_sheets"],

@@ -91,7 +91,8 @@ def match_header(value: object) -> str | None:
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not clean_text(value))
+    # str.isspace() covers the full-width and non-breaking spaces clean_text removes.
+    return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 
 def parse_name(value: object) -> str | None:

@@ -5,7 +5,9 @@ which may be ``X``. Legacy 15-digit IDs (two-digit year, no check character) are
 """
 
 import datetime
+import operator
 import re
+import time
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -16,7 +18,6 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_18 = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID_15 = re.compile(r"^[0-9]{15}$")
-_SPACES = re.compile(r"\s+")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 # Area code 0 + 2-3 digits, then a 7-8 digit local number.
 _LANDLINE = re.compile(r"^0[0-9]{2,3}[0-9]{7,8}$")
@@ -26,14 +27,32 @@ def clean_text(value: object) -> str:
     """Fold full-width characters to ASCII and drop every kind of white space."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub("", text)
+    text = value if isinstance(value, str) else str(value)
+    # Rosters are read cell by cell, so the common, already clean case is kept cheap.
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return "".join(text.split())
+
+
+_today_cache: tuple[float, datetime.date] = (0.0, datetime.date.min)
+
+
+def _today() -> datetime.date:
+    """Today's local date, looked up at most once a minute (rosters check it per row)."""
+    global _today_cache
+    checked_at, today = _today_cache
+    now = time.monotonic()
+    if now - checked_at > 60:
+        today = timezone.localdate()
+        _today_cache = (now, today)
+    return today
 
 
 def check_character(first17: str) -> str:
     """The GB 11643-1999 check character for the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    if len(first17) != 17:
+        raise ValueError("the check character is computed from 17 digits")
+    return _CHECK_CHARS[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def _birth_date(digits: str) -> datetime.date | None:
@@ -57,7 +76,7 @@ def normalize_resident_id(value: object) -> str:
             code="format",
         )
     born = _birth_date(text[6:14])
-    if born is None or born.year < 1900 or born > timezone.localdate():
+    if born is None or born.year < 1900 or born > _today():
         raise ValidationError(
             _("The birth date in the resident ID number is not a real date."),
             code="birth_date",
