@@ -90,6 +90,22 @@ def test_a_clerks_roster_with_title_totals_and_signatures_imports_every_househol
     assert batch.report["sheets"] == [{"name": "Sheet1", "header_row": 3, "unknown": ["序号"]}]
 
 
+def test_full_width_and_non_breaking_spaces_are_blank_or_trimmed(area: dict) -> None:
+    rows = [
+        ["户主姓名", "身份证号码", "联系电话"],
+        ["蔡\u3000四\u00a0", f"\u00a0{ID_B}\u3000", "\u3000"],
+        ["\u3000", "\u00a0", " \n"],
+    ]
+    batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
+    assert counts(batch) == (1, 0, 0, 0, 1)
+    importers.confirm_batch(batch)
+    assert Household.objects.values_list("head_name", "id_number", "phone").get() == (
+        "蔡四",
+        ID_B,
+        "",
+    )
+
+
 @pytest.mark.parametrize(
     "header",
     [
