@@ -10,9 +10,10 @@ from playwright.sync_api import Page, expect
 
 from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
 from tests import roster_files
-from tests.factories import resident_id
+from tests.factories import make_import_batch, resident_id
 from units.models import Cadre, HouseholdAssignment
-from villages.models import Household
+from villages import importers
+from villages.models import Household, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -110,3 +111,20 @@ def test_coordinator_imports_a_roster_and_downloads_the_rejected_rows(
     header, *rejected = book.active.iter_rows(values_only=True)
     assert "错误原因" in header
     assert [row[header.index("户主姓名")] for row in rejected] == ["蔡二"]
+
+
+def test_the_batch_page_follows_a_background_import_until_it_is_done(
+    demo: None, live_server: object, page: Page
+) -> None:
+    batch = make_import_batch(village=Village.objects.get(name="蔡寨村"))
+    assert importers.claim_for_import(batch)
+    sign_in(page, live_server.url, SUPERUSER.username, SUPERUSER.password)
+    page.goto(f"{live_server.url}/admin/villages/importbatch/{batch.pk}/change/")
+    expect(page.locator("#roster-status")).to_have_text("导入中")
+    expect(page.locator("#roster-progress")).to_contain_text("所有行在一个事务中写入")
+
+    # The worker finishes while the page is open; the page notices by itself.
+    importers.confirm_batch(batch)
+    expect(page.locator("#roster-status")).to_have_text("已导入", timeout=10_000)
+    expect(page.locator("#roster-progress")).to_have_count(0)
+    expect(page.locator("#count-created")).to_have_text("1")

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import roster_files
-from tests.factories import make_user, resident_id
+from tests.factories import make_import_batch, make_user, resident_id
+from villages import importers
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +168,15 @@ def test_a_viewer_without_the_add_permission_cannot_confirm(
     assert client.post(confirm).status_code == 403
     batch.refresh_from_db()
     assert batch.status == "previewed"
+
+
+def test_the_page_of_a_running_import_says_it_writes_all_or_nothing(
+    superuser_client: Client, caizhai: Village
+) -> None:
+    batch = make_import_batch(village=caizhai)
+    assert importers.claim_for_import(batch)
+    assert not importers.claim_for_import(batch), "a second confirm must not start again"
+    page = superuser_client.get(reverse("admin:villages_importbatch_change", args=[batch.pk]))
+    assert "导入中" in page.text
+    assert "所有行在一个事务中写入" in page.text
+    assert "<progress></progress>" in page.text

@@ -114,8 +114,9 @@ def test_full_width_and_non_breaking_spaces_are_blank_or_trimmed(area: dict) -> 
         ["姓名", "公民身份号码", "手机号码", "家庭成员数", "户类型", "住址"],
         ["家庭住址", "手机号码", "户类型", "家庭人口", "公民身份号码", "户主姓名"],
         ["＊户主姓名", "身份证号码（18位）", "联系电话", "家 庭 人 口", "户类型", "家庭住址"],
+        ["户主", "证件号码", "联系手机", "家庭人数", "户属性", "现住址"],
     ],
-    ids=["standard", "short", "other-words", "any-order", "decorated"],
+    ids=["standard", "short", "other-words", "any-order", "decorated", "office-forms"],
 )
 def test_header_variants_in_any_order_are_recognised(area: dict, header: list[str]) -> None:
     by_field = {
@@ -127,6 +128,11 @@ def test_header_variants_in_any_order_are_recognised(area: dict, header: list[st
         "身份证号": ID_A,
         "公民身份号码": ID_A,
         "身份证号码（18位）": ID_A,
+        "证件号码": ID_A,
+        "联系手机": "13800138000",
+        "家庭人数": 4,
+        "户属性": "低保户",
+        "现住址": "蔡寨村5号",
         "联系电话": "13800138000",
         "电话": "13800138000",
         "手机号码": "13800138000",

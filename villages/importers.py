@@ -553,10 +553,15 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
 def claim_for_import(batch: ImportBatch) -> bool:
     """Move a previewed batch to importing; only one of two simultaneous confirms wins."""
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
-        status=ImportBatch.Status.IMPORTING, rows_done=0
+        # No row counts while writing: the rows go in one transaction, which no other
+        # connection sees until it commits.
+        status=ImportBatch.Status.IMPORTING,
+        rows_done=0,
+        rows_total=0,
     )
     if claimed:
         batch.status = ImportBatch.Status.IMPORTING
+        batch.rows_done = batch.rows_total = 0
     return bool(claimed)
 
 
@@ -570,11 +575,8 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     parsed = _load_plan(batch)
     classified = classify(parsed.rows, move_households=batch.move_households)
     rejected = parsed.rejected + classified.conflicts
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        rows_total=len(classified.creates) + len(classified.updates)
-    )
     try:
-        write(classified, progress=progress or _progress_saver(batch))
+        write(classified, progress=progress)
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
         raise
