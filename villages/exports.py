@@ -14,7 +14,7 @@ they keep the value exactly and change only how it is stored.
 import datetime
 import decimal
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import tablib
@@ -149,25 +149,19 @@ class CSVFormat(base_formats.CSV):
     """django-import-export's .csv, with formula-like text guarded by a leading quote."""
 
     def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
-        safe = tablib.Dataset(
-            headers=[formula_safe(header) for header in dataset.headers]
-            if dataset.headers
-            else None
-        )
-        for row in dataset:
-            safe.append([formula_safe(value) for value in row])
-        return safe.export("csv", **kwargs)
+        return _mapped(dataset, formula_safe).export("csv", **kwargs)
 
     def create_dataset(self, in_stream: str | bytes, **kwargs: Any) -> tablib.Dataset:
-        dataset = super().create_dataset(in_stream, **kwargs)
-        plain = tablib.Dataset(
-            headers=[formula_unsafe(header) for header in dataset.headers]
-            if dataset.headers
-            else None
-        )
-        for row in dataset:
-            plain.append([formula_unsafe(value) for value in row])
-        return plain
+        return _mapped(super().create_dataset(in_stream, **kwargs), formula_unsafe)
+
+
+def _mapped(dataset: tablib.Dataset, convert: Callable[[Any], Any]) -> tablib.Dataset:
+    """A copy of the dataset with every header and cell passed through ``convert``."""
+    headers = [convert(header) for header in dataset.headers] if dataset.headers else None
+    result = tablib.Dataset(headers=headers)
+    for row in dataset:
+        result.append([convert(value) for value in row])
+    return result
 
 
 # The only formats the admin offers, for import and export alike; .xlsx first (the default).
