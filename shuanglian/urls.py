@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from shuanglian import views
+from shuanglian import dashboards, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,5 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", include("visits.urls")),
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/gaps/<slug:slug>/", dashboards.gap_list, name="gap_list"),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,4 @@
+import datetime
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,7 +8,18 @@ from django.test import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from shuanglian.demo import SUPERUSER, ensure_demo_logins, load_demo
-from tests.factories import make_household, make_village, unique_resident_id
+from tests.factories import (
+    make_assignment,
+    make_cadre,
+    make_city,
+    make_county,
+    make_household,
+    make_township,
+    make_unit,
+    make_village,
+    make_work_group,
+    unique_resident_id,
+)
 from villages.models import Household
 
 
@@ -96,3 +108,35 @@ def phone(chromium: Browser) -> Iterator[Page]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def coverage_city(db: None) -> dict:
+    """Two counties; the second is empty. Every edge case of the four rates once."""
+    make_city()
+    county = make_county(code="371728000000", name="东明县")
+    make_county(code="371721000000", name="曹县")
+    t1 = make_township(county=county, code="371728104000", name="沙沃镇")
+    t2 = make_township(county=county, code="371728105000", name="菜园集镇")
+    v1 = make_village(township=t1, code="371728104201", name="王寨村")
+    v2 = make_village(township=t1, code="371728104202", name="蔡寨村")
+    v3 = make_village(township=t2, code="371728105201", name="李庄村")
+    make_village(township=t2, code="371728105202", name="空村")  # no households, no unit
+    u1, u2 = make_unit(name="市委组织部"), make_unit(name="市司法局")
+    make_unit(name="团市委")  # no cadres, no work group
+    make_work_group(unit=u1, village=v1)
+    make_work_group(unit=u2, village=v3)
+    c1 = make_cadre(unit=u1, name="张一")
+    make_cadre(unit=u1, name="张二")  # in service, no households
+    c3 = make_cadre(unit=u2, name="李三", in_service=False)  # left, households still linked
+    c4 = make_cadre(unit=u2, name="李四")  # their only assignment ended
+    h1 = make_household(village=v1, head_name="王甲")
+    h2 = make_household(village=v1, head_name="王乙")
+    h3 = make_household(village=v2, head_name="蔡丙")
+    h4 = make_household(village=v3, head_name="李丁")
+    make_assignment(household=h1, cadre=c1)
+    last_year = datetime.date(2025, 3, 1)
+    make_assignment(household=h2, cadre=c4, started_on=last_year, ended_on=last_year)
+    make_assignment(household=h3, cadre=c3)
+    make_assignment(household=h4, cadre=c1)
+    return {"county": county, "t1": t1, "t2": t2}

@@ -1,0 +1,263 @@
+"""The campaign's two participations and two coverages, for the city or one of its areas.
+
+全参与: units that link at least one village; in-service cadres that link households.
+全覆盖: villages with a linked unit; households with a responsible cadre.
+Every figure comes from a fixed number of aggregate queries, whatever the data size.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from villages.aggregates import count_subquery
+from villages.models import County, Household, Township, Village
+
+Area = County | Township | None
+
+
+@dataclass(frozen=True)
+class Rate:
+    done: int
+    total: int
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.done
+
+    @property
+    def percent(self) -> float | None:
+        """Share done, in percent with one decimal; None when there is nothing to count."""
+        if not self.total:
+            return None
+        return round(100 * self.done / self.total, 1)
+
+
+@dataclass
+class AreaRow:
+    """One county, township or village of the table under the headline figures."""
+
+    pk: int
+    code: str
+    name: str
+    villages: Rate
+    households: Rate
+    units: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    area: Area
+    units: Rate
+    cadres: Rate
+    villages: Rate
+    households: Rate
+    row_level: str
+    rows: list[AreaRow]
+
+
+ROW_LEVELS = {type(None): "county", County: "township", Township: "village"}
+
+
+def has_work_group() -> Exists:
+    return Exists(WorkGroup.objects.filter(village=OuterRef("pk")))
+
+
+def has_active_assignment() -> Exists:
+    """A cadre in service is responsible now; a departed cadre's households count as gaps."""
+    return Exists(
+        HouseholdAssignment.objects.active().filter(
+            household=OuterRef("pk"), cadre__in_service=True
+        )
+    )
+
+
+def villages_in(area: Area) -> QuerySet:
+    if isinstance(area, County):
+        return Village.objects.filter(township__county=area)
+    if isinstance(area, Township):
+        return Village.objects.filter(township=area)
+    return Village.objects.all()
+
+
+def households_in(area: Area) -> QuerySet:
+    if isinstance(area, County):
+        return Household.objects.in_county(area)
+    if isinstance(area, Township):
+        return Household.objects.in_township(area)
+    return Household.objects.all()
+
+
+def units_in(area: Area) -> QuerySet:
+    """Units based in the area: for a county, its county- and township-level units."""
+    if isinstance(area, County):
+        return Unit.objects.filter(county=area)
+    if isinstance(area, Township):
+        return Unit.objects.filter(township=area)
+    return Unit.objects.all()
+
+
+def cadres_in(area: Area) -> QuerySet:
+    cadres = Cadre.objects.in_service()
+    if isinstance(area, County):
+        return cadres.filter(unit__county=area)
+    if isinstance(area, Township):
+        return cadres.filter(unit__township=area)
+    return cadres
+
+
+def _row_key(area: Area) -> str:
+    """The field that groups villages into the table's rows, from the village's side."""
+    return {type(None): "township__county", County: "township", Township: "pk"}[type(area)]
+
+
+def _grouped_rates(queryset: QuerySet, key: str, flag: Exists) -> dict[int, Rate]:
+    counts = (
+        queryset.annotate(flag=flag)
+        .values(key)
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(flag=True)))
+        .order_by()
+    )
+    return {row[key]: Rate(row["done"], row["total"]) for row in counts}
+
+
+def _rate(queryset: QuerySet, flag: Exists) -> Rate:
+    counts = queryset.annotate(flag=flag).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(flag=True))
+    )
+    return Rate(counts["done"], counts["total"])
+
+
+def _row_areas(area: Area) -> QuerySet:
+    if isinstance(area, County):
+        return Township.objects.filter(county=area)
+    if isinstance(area, Township):
+        return Village.objects.filter(township=area)
+    return County.objects.all()
+
+
+def coverage_for(area: Area) -> Coverage:
+    """The four rates for the area, and the table of the areas one level down."""
+    key = _row_key(area)
+    village_rates = _grouped_rates(villages_in(area), key, has_work_group())
+    household_key = "village" if key == "pk" else f"village__{key}"
+    household_rates = _grouped_rates(households_in(area), household_key, has_active_assignment())
+    empty = Rate(0, 0)
+    rows = [
+        AreaRow(
+            pk=row["pk"],
+            code=row["code"],
+            name=row["name"],
+            villages=village_rates.get(row["pk"], empty),
+            households=household_rates.get(row["pk"], empty),
+        )
+        for row in _row_areas(area).order_by("code").values("pk", "code", "name")
+    ]
+    if isinstance(area, Township):
+        by_village = {row.pk: row for row in rows}
+        for village_id, unit_name in (
+            WorkGroup.objects.filter(village__township=area)
+            .order_by("unit__name")
+            .values_list("village_id", "unit__name")
+        ):
+            by_village[village_id].units.append(unit_name)
+    return Coverage(
+        area=area,
+        units=_rate(units_in(area), Exists(WorkGroup.objects.filter(unit=OuterRef("pk")))),
+        cadres=_rate(
+            cadres_in(area),
+            Exists(HouseholdAssignment.objects.active().filter(cadre=OuterRef("pk"))),
+        ),
+        villages=Rate(sum(r.villages.done for r in rows), sum(r.villages.total for r in rows)),
+        households=Rate(
+            sum(r.households.done for r in rows), sum(r.households.total for r in rows)
+        ),
+        row_level=ROW_LEVELS[type(area)],
+        rows=rows,
+    )
+
+
+# --- Gap lists: what keeps each rate below 100 % -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    slug: str
+    title: Any
+    rate: str
+
+
+GAPS = {
+    gap.slug: gap
+    for gap in (
+        Gap("villages", _("Villages without a linked unit"), "villages"),
+        Gap("households", _("Households without a responsible cadre"), "households"),
+        Gap("units", _("Units that link no village"), "units"),
+        Gap("cadres", _("In-service cadres without households"), "cadres"),
+        Gap("overloaded", _("Cadres above the maximum number of households"), "cadres"),
+    )
+}
+
+
+def max_households_per_cadre() -> int:
+    return getattr(settings, "ASSIGNMENT_MAX_PER_CADRE", 10)
+
+
+def gap_queryset(slug: str, area: Area) -> QuerySet:
+    """The rows of one gap list, ready to show: related rows joined, stable order."""
+    if slug == "villages":
+        return (
+            villages_in(area)
+            .filter(~has_work_group())
+            .select_related("township__county")
+            .annotate(household_count=count_subquery(Household.objects.all(), "village"))
+            .order_by("code")
+        )
+    if slug == "households":
+        return (
+            households_in(area)
+            .filter(~has_active_assignment())
+            .select_related("village__township")
+            .order_by("village__code", "pk")
+        )
+    if slug == "units":
+        return (
+            units_in(area)
+            .filter(~Exists(WorkGroup.objects.filter(unit=OuterRef("pk"))))
+            .select_related("county", "township")
+            .annotate(cadre_count=count_subquery(Cadre.objects.in_service(), "unit"))
+            .order_by("level", "name")
+        )
+    active_load = count_subquery(HouseholdAssignment.objects.active(), "cadre")
+    cadres = cadres_in(area).select_related("unit").annotate(load=active_load)
+    if slug == "cadres":
+        return cadres.filter(load=0).order_by("unit__name", "name", "pk")
+    if slug == "overloaded":
+        return cadres.filter(load__gt=max_households_per_cadre()).order_by("-load", "pk")
+    raise KeyError(slug)
+
+
+def attach_group_villages(cadres: list[Cadre]) -> None:
+    """Set ``group_villages`` on each cadre: the villages of the work groups they are in."""
+    by_cadre: dict[int, dict[int, Village]] = {cadre.pk: {} for cadre in cadres}
+    memberships = WorkGroup.objects.filter(
+        Q(leader__in=by_cadre) | Q(memberships__cadre__in=by_cadre)
+    ).values_list("leader_id", "memberships__cadre_id", "village_id", "village__name")
+    for leader_id, member_id, village_id, village_name in memberships:
+        for cadre_id in (leader_id, member_id):
+            if cadre_id in by_cadre:
+                by_cadre[cadre_id][village_id] = Village(pk=village_id, name=village_name)
+    for cadre in cadres:
+        cadre.group_villages = sorted(by_cadre[cadre.pk].values(), key=lambda v: v.name)
+
+
+def subareas(area: Area) -> QuerySet:
+    """The counties of the city, or the townships of a county, to narrow a list down."""
+    if isinstance(area, County):
+        return Township.objects.filter(county=area).order_by("code")
+    if isinstance(area, Township):
+        return Township.objects.none()
+    return County.objects.order_by("code")

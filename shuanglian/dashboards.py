@@ -1,0 +1,180 @@
+"""Coverage dashboard and gap lists for coordinators; the figures come from shuanglian.coverage."""
+
+from urllib.parse import quote
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shuanglian import coverage
+from villages.exports import write_xlsx
+from villages.models import County, Township
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _area(request: HttpRequest) -> coverage.Area:
+    """The county or township named by ``?area=<12-digit code>``; none means the city."""
+    code = request.GET.get("area", "").strip()
+    if not code:
+        return None
+    for model in (Township, County):
+        found = model.objects.filter(code=code).select_related(*_parents(model)).first()
+        if found is not None:
+            return found
+    raise Http404(_("No county or township has the code %(code)s.") % {"code": code})
+
+
+def _parents(model: type) -> list[str]:
+    return ["county"] if model is Township else []
+
+
+def _trail(area: coverage.Area) -> list[coverage.Area]:
+    """The areas above and including ``area``, for the breadcrumbs."""
+    if isinstance(area, Township):
+        return [area.county, area]
+    if isinstance(area, County):
+        return [area]
+    return []
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    area = _area(request)
+    figures = coverage.coverage_for(area)
+    chart = {
+        "names": [row.name for row in figures.rows],
+        "villages": [row.villages.percent or 0 for row in figures.rows],
+        "households": [row.households.percent or 0 for row in figures.rows],
+        "labels": {
+            "villages": _("villages covered (%)"),
+            "households": _("households covered (%)"),
+        },
+    }
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Coverage"),
+        "area": area,
+        "trail": _trail(area),
+        "figures": figures,
+        "chart": chart,
+        "gaps": coverage.GAPS,
+        "max_per_cadre": coverage.max_households_per_cadre(),
+    }
+    return render(request, "shuanglian/dashboard.html", context)
+
+
+@staff_member_required
+def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
+    gap = coverage.GAPS.get(slug)
+    if gap is None:
+        raise Http404
+    area = _area(request)
+    rows = coverage.gap_queryset(slug, area)
+    if request.GET.get("format") == "xlsx":
+        return _export(gap, area, rows)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    if slug == "cadres":
+        coverage.attach_group_villages(list(page.object_list))
+    context = {
+        **admin.site.each_context(request),
+        "title": gap.title,
+        "gap": gap,
+        "area": area,
+        "trail": _trail(area),
+        "page": page,
+        "subareas": coverage.subareas(area).only("code", "name"),
+        "max_per_cadre": coverage.max_households_per_cadre(),
+    }
+    return render(request, f"shuanglian/gaps/{slug}.html", context)
+
+
+def _export(gap: coverage.Gap, area: coverage.Area, rows: object) -> HttpResponse:
+    headers, values = GAP_COLUMNS[gap.slug]
+    workbook = write_xlsx(
+        [str(header) for header in headers],
+        (values(row) for row in rows.iterator(chunk_size=2000)),
+        sheet_title=str(gap.title),
+    )
+    place = area.name if area is not None else _("whole city")
+    stamp = f"{timezone.localdate():%Y%m%d}"
+    response = HttpResponse(workbook, content_type=XLSX)
+    name = f"{gap.title}-{place}-{stamp}.xlsx"
+    response["Content-Disposition"] = _attachment(name)
+    return response
+
+
+def _attachment(name: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(name)}"
+
+
+GAP_COLUMNS = {
+    "villages": (
+        [
+            gettext_lazy("county or district"),
+            gettext_lazy("township or subdistrict"),
+            gettext_lazy("village or community"),
+            gettext_lazy("code"),
+            gettext_lazy("households"),
+        ],
+        lambda v: [v.township.county.name, v.township.name, v.name, v.code, v.household_count],
+    ),
+    "households": (
+        [
+            gettext_lazy("township or subdistrict"),
+            gettext_lazy("village or community"),
+            gettext_lazy("head of household"),
+            gettext_lazy("resident ID number"),
+            gettext_lazy("household category"),
+            gettext_lazy("family members"),
+        ],
+        lambda h: [
+            h.village.township.name,
+            h.village.name,
+            h.head_name,
+            h.masked_id_number,
+            h.get_category_display(),
+            h.members,
+        ],
+    ),
+    "units": (
+        [
+            gettext_lazy("unit"),
+            gettext_lazy("kind"),
+            gettext_lazy("level"),
+            gettext_lazy("county or district"),
+            gettext_lazy("in-service cadres"),
+        ],
+        lambda u: [
+            u.name,
+            u.get_kind_display(),
+            u.get_level_display(),
+            u.county.name if u.county else "",
+            u.cadre_count,
+        ],
+    ),
+    "cadres": (
+        [
+            gettext_lazy("unit"),
+            gettext_lazy("full name"),
+            gettext_lazy("position"),
+            gettext_lazy("phone"),
+        ],
+        lambda c: [c.unit.name, c.name, c.position, c.masked_phone],
+    ),
+    "overloaded": (
+        [
+            gettext_lazy("unit"),
+            gettext_lazy("full name"),
+            gettext_lazy("position"),
+            gettext_lazy("households"),
+        ],
+        lambda c: [c.unit.name, c.name, c.position, c.load],
+    ),
+}
