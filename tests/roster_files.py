@@ -73,3 +73,20 @@ def clerk_roster(households: Rows) -> list[list[object]]:
         ],
         ["填表人：王会计", None, None, "审核人：张书记", None, None, None],
     ]
+
+
+ASSIGNMENT_TITLE = "市委组织部干部联系户名单"
+ASSIGNMENT_HEADER = ["序号", "单位", "干部姓名", "职务", "干部手机", "户主姓名", "户主身份证号"]
+
+
+def unit_assignment_list(links: Rows) -> list[list[object]]:
+    """A unit's cadre ↔ household list with the title, filler lines and signatures around it."""
+    return [
+        [ASSIGNMENT_TITLE, None, None, None, None, None, None],
+        ["填报单位：市委组织部（盖章）", None, None, None, "填报日期：2026年11月", None, None],
+        ASSIGNMENT_HEADER,
+        *[[n, *row] for n, row in enumerate(links, start=1)],
+        [None] * 7,
+        ["合计", None, f"{len(links)}户", None, None, None, None],
+        ["填表人：王干事", None, None, "审核人：李部长", None, None, None],
+    ]

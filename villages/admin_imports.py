@@ -1,4 +1,7 @@
-"""Admin pages for roster imports: upload, preview with progress, confirm, error workbook."""
+"""Admin pages for spreadsheet imports: upload, preview with progress, confirm, error workbook.
+
+One set of pages serves every import kind; ``?kind=`` on the upload page chooses it.
+"""
 
 import logging
 from pathlib import Path
@@ -20,29 +23,31 @@ from villages import importers, tasks
 from villages.models import ImportBatch
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
+SCOPE_FIELDS = ("village", "township", "county")
 logger = logging.getLogger(__name__)
 
 
-class RosterUploadForm(forms.ModelForm):
+class ImportUploadForm(forms.ModelForm):
+    """The file, the area and the kind's options; the admin picks the fields per kind."""
+
     file = forms.FileField(
-        label=gettext_lazy("roster file"),
         help_text=gettext_lazy(
             "Excel (.xlsx, .xls) or CSV. Title rows above the header, totals and signature "
             "lines are fine."
         ),
     )
+    importer: importers.BatchImporter = importers.importer_for(ImportBatch.Kind.ROSTER)
 
     class Meta:
         model = ImportBatch
         fields = ["file", "village", "township", "county", "move_households"]
-        help_texts = {
-            "village": gettext_lazy("A file for one village: choose the village."),
-            "township": gettext_lazy(
-                "A file for several villages of a township, with a village column or one "
-                "sheet per village: choose the township."
-            ),
-            "county": gettext_lazy("A county-wide file with a village column: choose the county."),
-        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = self.importer.file_label
+        for name, text in self.importer.scope_help.items():
+            if name in self.fields:
+                self.fields[name].help_text = text
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -60,10 +65,12 @@ class RosterUploadForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        chosen = [name for name in ("village", "township", "county") if cleaned.get(name)]
-        if len(chosen) != 1:
+        chosen = [name for name in SCOPE_FIELDS if cleaned.get(name)]
+        if len(chosen) > 1 or (not chosen and self.importer.scope_required):
             raise forms.ValidationError(
                 _("Choose exactly one village, township or county to import into.")
+                if self.importer.scope_required
+                else _("Choose at most one village, township or county, or none for the city.")
             )
         return cleaned
 
@@ -74,11 +81,12 @@ class RosterUploadForm(forms.ModelForm):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    form = RosterUploadForm
+    form = ImportUploadForm
     add_form_template = "admin/villages/importbatch/upload.html"
     change_form_template = "admin/villages/importbatch/batch.html"
     list_display = [
         "created_at",
+        "kind",
         "file_name",
         "scope_name",
         "status",
@@ -90,13 +98,40 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "created_by",
     ]
     list_select_related = ["village", "township", "county", "created_by"]
-    list_filter = ["status", "created_at"]
+    list_filter = ["kind", "status", "created_at"]
     search_fields = ["file_name", "sha256"]
     autocomplete_fields = ["village", "township", "county"]
 
     @admin.display(description=gettext_lazy("imported into"))
     def scope_name(self, obj: ImportBatch) -> str:
-        return obj.scope.name
+        return obj.scope_name
+
+    def importer(
+        self, request: HttpRequest, obj: ImportBatch | None = None
+    ) -> importers.BatchImporter:
+        """The batch's importer, or on the upload page the one ``?kind=`` names."""
+        kind = obj.kind if obj is not None else request.GET.get("kind", ImportBatch.Kind.ROSTER)
+        try:
+            return importers.importer_for(kind)
+        except LookupError:
+            raise Http404 from None
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["file", *SCOPE_FIELDS, *self.importer(request, obj).option_fields]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.importer = self.importer(request, obj)
+        return form
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        importer = self.importer(request)
+        if not importer.allows(request.user):
+            raise PermissionDenied
+        context = {**(extra_context or {}), "importer": importer, "title": importer.upload_title}
+        return super().add_view(request, form_url, extra_context=context)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The batch page is read-only; confirming is its own action.
@@ -112,14 +147,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ImportBatch, form: Any, change: bool) -> None:
         upload = form.cleaned_data["file"]
+        options = {name: form.cleaned_data[name] for name in form.importer.option_fields}
         batch = importers.create_batch(
             data=upload.read(),
             file_name=Path(upload.name).name,
             scope=form.cleaned_data.get("village")
             or form.cleaned_data.get("township")
             or form.cleaned_data.get("county"),
-            move_households=form.cleaned_data["move_households"],
+            kind=form.importer.kind,
             user=request.user,
+            **options,
         )
         obj.pk = batch.pk
         if importers.runs_in_background(batch):
@@ -142,15 +179,22 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, object_id)
         if batch is None:
             raise Http404
+        importer = self.importer(request, batch)
         context = {
             **(extra_context or {}),
             "batch": batch,
+            "importer": importer,
+            "count_labels": importer.count_labels,
+            "confirm_message": importer.confirm_message
+            % {"created": batch.created, "updated": batch.updated},
+            "add_url": f"{reverse('admin:villages_importbatch_add')}?kind={batch.kind}",
+            "back_url": reverse(importer.back_url_name),
             "previous": importers.previous_import(batch),
             "nothing_to_write": batch.created + batch.updated == 0,
             "progress_url": reverse("admin:villages_importbatch_progress", args=[batch.pk]),
             "confirm_url": reverse("admin:villages_importbatch_confirm", args=[batch.pk]),
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),
-            "title": _("Roster import: %(name)s") % {"name": batch.file_name},
+            "title": importer.batch_title % {"name": batch.file_name},
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -191,7 +235,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             importers.confirm_batch(batch)
         except Exception:
             # The batch records the failure; the coordinator sees it on the batch page.
-            logger.exception("roster import %s failed", batch.pk)
+            logger.exception("import %s failed", batch.pk)
             messages.error(request, _("The import failed and nothing was written."))
 
     def confirm_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -201,6 +245,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not request.user.has_perm("villages.add_importbatch"):
             raise PermissionDenied
         batch = self._batch(request, pk)
+        if not self.importer(request, batch).allows(request.user):
+            raise PermissionDenied
         # A double click or a re-sent form must not import the file twice.
         if not importers.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))

@@ -1,8 +1,13 @@
-"""Household roster import: read a clerk's file, check every row, preview, then write.
+"""Spreadsheet imports: read an uploaded file, check every row, preview, then write.
 
 Every row ends up new, updated, unchanged, skipped (blank, totals, signatures) or rejected
-with a reason; the rejected rows go back to the clerk as an error workbook. Nothing is
+with a reason; the rejected rows go back to the sender as an error workbook. Nothing is
 written until the coordinator confirms, and then all of it in one transaction.
+
+The workflow is shared by every kind of import (``ImportBatch.kind``). What a kind's rows
+mean (its columns, how a row is checked against the database and how it is written) is a
+``BatchImporter``, registered here. The household roster is defined in this module; other
+apps register their kinds from their ``AppConfig.ready`` (``villages`` imports no other app).
 """
 
 import csv
@@ -12,15 +17,16 @@ import hashlib
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from villages import roster_values as values
 from villages.exports import write_xlsx_sheets
@@ -48,21 +54,7 @@ FOOTER_WORDS = (
 INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", "instructions", "readme")
 
 Progress = Callable[[int], None]
-
-
-@dataclass(slots=True)
-class Row:
-    """One accepted roster row, normalized; ``None`` means the cell was empty."""
-
-    sheet: str
-    number: int
-    id_number: str
-    head_name: str
-    village_id: int
-    phone: str | None = None
-    members: int | None = None
-    category: str | None = None
-    address: str | None = None
+Scope = Village | Township | County
 
 
 @dataclass
@@ -85,7 +77,7 @@ class SheetLayout:
 
 @dataclass
 class Parsed:
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     layouts: list[SheetLayout] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
@@ -96,10 +88,249 @@ class Parsed:
 
 @dataclass
 class Classified:
-    creates: list[Row] = field(default_factory=list)
-    updates: list[tuple[int, Row, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    """The accepted rows compared with the database; each kind decides what an item holds."""
+
+    creates: list[Any] = field(default_factory=list)
+    updates: list[Any] = field(default_factory=list)
     unchanged: int = 0
     conflicts: list[Rejected] = field(default_factory=list)
+
+
+class ColumnError(values.RowError):
+    """A row refused because of one column (a field name of the importer's ``labels``)."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+class BatchImporter:
+    """One kind of spreadsheet import: its columns, and how its rows are checked and written.
+
+    Subclasses set the class attributes and implement ``parse_row``, ``classify``, ``write``
+    and ``describe_changes``; the batch workflow below does the rest.
+    """
+
+    kind: ClassVar[str]
+    # Field → header variants; matching ignores spaces, full-width forms, "*" and a
+    # bracketed note (``roster_values.header_key``).
+    aliases: ClassVar[Mapping[str, tuple[str, ...]]]
+    # Field → the column name used in rejections and the preview.
+    labels: ClassVar[Mapping[str, Any]]
+    # A sheet's header is the first row naming all of these.
+    required: ClassVar[tuple[str, ...]]
+    # A row with a value here is data; two rows with the same value are duplicates.
+    key_field: ClassVar[str] = "id_number"
+    # Columns that, filled alone (a merged cell running on below a table), make no row.
+    context_fields: ClassVar[tuple[str, ...]] = ()
+    # The slots dataclass of an accepted row; it is stored in the batch's plan file.
+    row_type: ClassVar[type]
+    scope_required: ClassVar[bool] = True
+    # ImportBatch boolean fields the coordinator may tick for this kind.
+    option_fields: ClassVar[tuple[str, ...]] = ()
+    # A permission needed besides villages.add_importbatch, to upload and to confirm.
+    permission: ClassVar[str] = ""
+
+    # What the pages and the command say.
+    verbose_name: ClassVar[Any]
+    upload_title: ClassVar[Any]
+    batch_title: ClassVar[Any]  # %(name)s: the file name
+    upload_help: ClassVar[Any]
+    file_label: ClassVar[Any]
+    scope_help: ClassVar[Mapping[str, Any]] = {}
+    count_labels: ClassVar[tuple[Any, ...]]  # new, updated, unchanged, rejected, skipped
+    confirm_message: ClassVar[Any]  # %(created)s, %(updated)s
+    changes_title: ClassVar[Any]
+    duplicate_message: ClassVar[Any]  # %(rows)s: where the other rows are
+    nothing_message: ClassVar[Any]
+    done_message: ClassVar[Any]  # %(created)s, %(updated)s
+    another_label: ClassVar[Any]
+    back_label: ClassVar[Any]
+    back_url_name: ClassVar[str]
+
+    def match_header(self, value: object) -> str | None:
+        """The field a header cell names, or None."""
+        key = values.header_key(value)
+        if not key:
+            return None
+        for name, aliases in self.aliases.items():
+            if key in aliases:
+                return name
+        return None
+
+    def start(self, batch: ImportBatch) -> Any:
+        """What parsing needs from the database, loaded once per batch."""
+        return None
+
+    def sheet_context(self, context: Any, layout: SheetLayout) -> Any:
+        """The parsing context for one sheet (a sheet may stand for a village)."""
+        return context
+
+    def parse_row(
+        self, context: Any, layout: SheetLayout, number: int, row: list[Any], warnings: list[str]
+    ) -> Any:
+        """One data row as a ``row_type``, or ``ColumnError`` saying which cell is wrong."""
+        raise NotImplementedError
+
+    def classify(self, batch: ImportBatch, rows: list[Any]) -> Classified:
+        """Compare the accepted rows with the database as it is now."""
+        raise NotImplementedError
+
+    def write(
+        self, batch: ImportBatch, classified: Classified, *, progress: Progress | None = None
+    ) -> None:
+        """Write what ``classify`` found, in the caller's transaction."""
+        raise NotImplementedError
+
+    def describe_changes(self, updates: list[Any]) -> list[dict[str, Any]]:
+        """The preview of updates: sheet, row, head_name and fields (field, old, new)."""
+        raise NotImplementedError
+
+    def allows(self, user: Any) -> bool:
+        return not self.permission or user.has_perm(self.permission)
+
+
+_importers: dict[str, BatchImporter] = {}
+
+
+def register(importer: BatchImporter) -> None:
+    """Make an import kind available to the batch workflow, the admin and the worker."""
+    _importers[importer.kind] = importer
+
+
+def importer_for(kind: str) -> BatchImporter:
+    """The importer of an ``ImportBatch.kind``; LookupError when none is registered."""
+    try:
+        return _importers[kind]
+    except KeyError:
+        raise LookupError(f"no importer is registered for {kind!r}") from None
+
+
+# --- Reading a sheet: header, data rows, duplicates ---------------------------------------
+
+
+def find_layout(
+    sheet_name: str, rows: Iterator[list[Any]], importer: BatchImporter
+) -> tuple[SheetLayout | None, int]:
+    """Scan the first rows for the header; returns the layout and the rows consumed."""
+    for number, row in enumerate(rows, start=1):
+        columns: dict[str, int] = {}
+        unknown: list[str] = []
+        for index, cell in enumerate(row):
+            field_name = importer.match_header(cell)
+            if field_name and field_name not in columns:
+                columns[field_name] = index
+            elif not values.is_blank(cell):
+                unknown.append(values.clean_text(cell))
+        if all(name in columns for name in importer.required):
+            return SheetLayout(sheet_name, number, list(row), columns, unknown), number
+        if number >= HEADER_SCAN_ROWS:
+            break
+    return None, 0
+
+
+def _is_skippable(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
+    """Blank rows, totals and the signature lines under a table."""
+    key_index = layout.columns[importer.key_field]
+    if key_index < len(row) and not values.is_blank(row[key_index]):
+        # A row with a key is data unless it is a totals line ("合计" up front).
+        first = next((cell for cell in row if not values.is_blank(cell)), None)
+        return isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS)
+    data_columns = [i for f, i in layout.columns.items() if f not in importer.context_fields]
+    if all(values.is_blank(row[i]) if i < len(row) else True for i in data_columns):
+        return True
+    texts = [values.clean_text(cell) for cell in row if isinstance(cell, str)]
+    if any(text.startswith(TOTAL_WORDS) for text in texts):
+        return True
+    return any(word in text for text in texts for word in FOOTER_WORDS)
+
+
+def parse_sheets(
+    sheets: list[Sheet],
+    importer: BatchImporter,
+    context: Any,
+    *,
+    progress: Progress | None = None,
+) -> Parsed:
+    """Check every row of every visible sheet that has the importer's header."""
+    parsed = Parsed()
+    labels = importer.labels
+    for sheet in sheets:
+        if sheet.hidden or values.header_key(sheet.name).lower() in INSTRUCTION_SHEETS:
+            parsed.skipped_sheets.append(sheet.name)
+            continue
+        rows = iter(sheet.rows)
+        layout, header_row = find_layout(sheet.name, rows, importer)
+        if layout is None:
+            parsed.skipped_sheets.append(sheet.name)
+            continue
+        parsed.layouts.append(layout)
+        sheet_context = importer.sheet_context(context, layout)
+        for number, row in enumerate(rows, start=header_row + 1):
+            parsed.read += 1
+            if progress and parsed.read % PROGRESS_EVERY == 0:
+                progress(parsed.read)
+            if _is_skippable(row, layout, importer):
+                parsed.skipped += 1
+                continue
+            try:
+                parsed.rows.append(
+                    importer.parse_row(sheet_context, layout, number, row, parsed.warnings)
+                )
+            except ColumnError as error:
+                parsed.rejected.append(
+                    Rejected(layout.name, number, str(labels[error.column]), str(error), row)
+                )
+    _reject_duplicates(parsed, importer)
+    return parsed
+
+
+def _reject_duplicates(parsed: Parsed, importer: BatchImporter) -> None:
+    """The same key twice in one file: both rows are refused, each naming the other."""
+    key = importer.key_field
+    seen: dict[str, list[Any]] = defaultdict(list)
+    for row in parsed.rows:
+        seen[getattr(row, key)].append(row)
+    duplicated = {value: rows for value, rows in seen.items() if len(rows) > 1}
+    if not duplicated:
+        return
+    label = str(importer.labels[key])
+    kept = []
+    for row in parsed.rows:
+        twins = duplicated.get(getattr(row, key))
+        if twins is None:
+            kept.append(row)
+            continue
+        others = "、".join(where(other, row.sheet) for other in twins if other is not row)
+        parsed.rejected.append(
+            Rejected(row.sheet, row.number, label, importer.duplicate_message % {"rows": others})
+        )
+    parsed.rows = kept
+
+
+def where(row: Any, current_sheet: str) -> str:
+    """A row's place as a rejection names it: "row 4", or with its sheet when another."""
+    if row.sheet == current_sheet:
+        return _("row %(row)s") % {"row": row.number}
+    return _("sheet %(sheet)s row %(row)s") % {"sheet": row.sheet, "row": row.number}
+
+
+# --- The household roster ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Row:
+    """One accepted roster row, normalized; ``None`` means the cell was empty."""
+
+    sheet: str
+    number: int
+    id_number: str
+    head_name: str
+    village_id: int
+    phone: str | None = None
+    members: int | None = None
+    category: str | None = None
+    address: str | None = None
 
 
 class VillageResolver:
@@ -172,156 +403,6 @@ class VillageResolver:
     def village_for_sheet(self, sheet_name: str) -> Village | None:
         matches = self.by_key.get(values.village_key(sheet_name), [])
         return matches[0] if len(matches) == 1 else None
-
-
-def find_layout(sheet_name: str, rows: Iterator[list[Any]]) -> tuple[SheetLayout | None, int]:
-    """Scan the first rows for the header; returns the layout and the rows consumed."""
-    for number, row in enumerate(rows, start=1):
-        columns: dict[str, int] = {}
-        unknown: list[str] = []
-        for index, cell in enumerate(row):
-            field_name = values.match_header(cell)
-            if field_name and field_name not in columns:
-                columns[field_name] = index
-            elif not values.is_blank(cell):
-                unknown.append(values.clean_text(cell))
-        if all(name in columns for name in values.REQUIRED_FIELDS):
-            return SheetLayout(sheet_name, number, list(row), columns, unknown), number
-        if number >= HEADER_SCAN_ROWS:
-            break
-    return None, 0
-
-
-def _is_skippable(row: list[Any], layout: SheetLayout) -> bool:
-    """Blank rows, totals and the signature lines under a table."""
-    id_index = layout.columns["id_number"]
-    if id_index < len(row) and not values.is_blank(row[id_index]):
-        # A row with an ID is a household unless it is a totals line ("合计" up front).
-        first = next((cell for cell in row if not values.is_blank(cell)), None)
-        return isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS)
-    data_columns = [i for f, i in layout.columns.items() if f != "village"]
-    if all(values.is_blank(row[i]) if i < len(row) else True for i in data_columns):
-        return True
-    texts = [values.clean_text(cell) for cell in row if isinstance(cell, str)]
-    if any(text.startswith(TOTAL_WORDS) for text in texts):
-        return True
-    return any(word in text for text in texts for word in FOOTER_WORDS)
-
-
-def parse_sheets(
-    sheets: list[Sheet], resolver: VillageResolver, *, progress: Progress | None = None
-) -> Parsed:
-    """Check every row of every visible roster sheet."""
-    parsed = Parsed()
-    for sheet in sheets:
-        if sheet.hidden or values.header_key(sheet.name).lower() in INSTRUCTION_SHEETS:
-            parsed.skipped_sheets.append(sheet.name)
-            continue
-        rows = iter(sheet.rows)
-        layout, header_row = find_layout(sheet.name, rows)
-        if layout is None:
-            parsed.skipped_sheets.append(sheet.name)
-            continue
-        parsed.layouts.append(layout)
-        sheet_village = (
-            None if "village" in layout.columns else resolver.village_for_sheet(sheet.name)
-        )
-        for number, row in enumerate(rows, start=header_row + 1):
-            parsed.read += 1
-            if progress and parsed.read % PROGRESS_EVERY == 0:
-                progress(parsed.read)
-            if _is_skippable(row, layout):
-                parsed.skipped += 1
-                continue
-            _parse_row(parsed, layout, sheet_village, resolver, number, row)
-    _reject_duplicates(parsed)
-    return parsed
-
-
-def _parse_row(
-    parsed: Parsed,
-    layout: SheetLayout,
-    sheet_village: Village | None,
-    resolver: VillageResolver,
-    number: int,
-    row: list[Any],
-) -> None:
-    def cell(name: str) -> Any:
-        index = layout.columns.get(name)
-        return row[index] if index is not None and index < len(row) else None
-
-    column = "head_name"
-    try:
-        head_name = values.parse_name(cell("head_name"))
-        column = "id_number"
-        id_number = values.parse_resident_id(cell("id_number"))
-        if head_name is None or id_number is None:
-            column = "id_number" if head_name else "head_name"
-            raise values.RowError(
-                _("The resident ID number is missing.")
-                if head_name
-                else _("The name of the head of household is missing.")
-            )
-        column = "village"
-        village = sheet_village or resolver.resolve(cell("village"))
-        column = "phone"
-        phone = values.parse_phone(cell("phone"))
-        column = "members"
-        members = values.parse_members(cell("members"))
-        column = "category"
-        category_index = layout.columns.get("category")
-        category_header = layout.header[category_index] if category_index is not None else ""
-        category = values.category_parser(category_header)(cell("category"))
-        column = "address"
-        address = values.parse_address(cell("address"))
-    except values.RowError as error:
-        parsed.rejected.append(
-            Rejected(layout.name, number, str(values.COLUMN_LABELS[column]), str(error), row)
-        )
-        return
-    if not id_number.startswith(settings.CITY_CODE[:4]):
-        parsed.warnings.append(
-            _("%(sheet)s row %(row)s: the ID number's region code %(region)s is outside the city.")
-            % {"sheet": layout.name, "row": number, "region": id_number[:6]}
-        )
-    parsed.rows.append(
-        Row(
-            layout.name, number, id_number, head_name, village.pk, phone, members, category, address
-        )
-    )
-
-
-def _reject_duplicates(parsed: Parsed) -> None:
-    """The same ID twice in one file: both rows are refused, each naming the other."""
-    seen: dict[str, list[Row]] = defaultdict(list)
-    for row in parsed.rows:
-        seen[row.id_number].append(row)
-    duplicated = {key: rows for key, rows in seen.items() if len(rows) > 1}
-    if not duplicated:
-        return
-    label = str(values.COLUMN_LABELS["id_number"])
-    kept = []
-    for row in parsed.rows:
-        twins = duplicated.get(row.id_number)
-        if twins is None:
-            kept.append(row)
-            continue
-        others = "、".join(_where(other, row.sheet) for other in twins if other is not row)
-        parsed.rejected.append(
-            Rejected(
-                row.sheet,
-                row.number,
-                label,
-                _("The same resident ID number appears again at %(rows)s.") % {"rows": others},
-            )
-        )
-    parsed.rows = kept
-
-
-def _where(row: Row, current_sheet: str) -> str:
-    if row.sheet == current_sheet:
-        return _("row %(row)s") % {"row": row.number}
-    return _("sheet %(sheet)s row %(row)s") % {"sheet": row.sheet, "row": row.number}
 
 
 def classify(rows: list[Row], *, move_households: bool) -> Classified:
@@ -483,10 +564,167 @@ def _fill_unchanged(
                 setattr(household, name, current[pk][name])
 
 
+class RosterImporter(BatchImporter):
+    """Household rosters (农户花名册) as village clerks send them."""
+
+    kind = ImportBatch.Kind.ROSTER
+    aliases = values.HEADER_ALIASES
+    labels = values.COLUMN_LABELS
+    required = values.REQUIRED_FIELDS
+    context_fields = ("village",)
+    row_type = Row
+    option_fields = ("move_households",)
+
+    verbose_name = gettext_lazy("household roster")
+    upload_title = gettext_lazy("Import a household roster")
+    batch_title = gettext_lazy("Roster import: %(name)s")
+    upload_help = gettext_lazy(
+        "Upload the roster as the village sent it. Nothing is written until you have seen the "
+        "preview and confirmed it. Re-importing the same file changes nothing; rejected rows "
+        "come back as a workbook the clerk can correct and send again."
+    )
+    file_label = gettext_lazy("roster file")
+    scope_help = {
+        "village": gettext_lazy("A file for one village: choose the village."),
+        "township": gettext_lazy(
+            "A file for several villages of a township, with a village column or one "
+            "sheet per village: choose the township."
+        ),
+        "county": gettext_lazy("A county-wide file with a village column: choose the county."),
+    }
+    count_labels = (
+        gettext_lazy("new"),
+        gettext_lazy("updated"),
+        gettext_lazy("unchanged"),
+        gettext_lazy("rejected"),
+        gettext_lazy("skipped"),
+    )
+    confirm_message = gettext_lazy(
+        "Confirm to add %(created)s households and update %(updated)s. "
+        "Rejected rows are not imported."
+    )
+    changes_title = gettext_lazy("Changes to existing households")
+    duplicate_message = gettext_lazy("The same resident ID number appears again at %(rows)s.")
+    nothing_message = gettext_lazy("Nothing to import: no new or changed households.")
+    done_message = gettext_lazy("Imported: %(created)s households added, %(updated)s updated.")
+    another_label = gettext_lazy("Import another roster")
+    back_label = gettext_lazy("Back to households")
+    back_url_name = "admin:villages_household_changelist"
+
+    def start(self, batch: ImportBatch) -> VillageResolver:
+        return VillageResolver(batch.scope)
+
+    def sheet_context(
+        self, context: VillageResolver, layout: SheetLayout
+    ) -> tuple[VillageResolver, Village | None]:
+        # Without a village column, a sheet named after a village holds that village's rows.
+        if "village" in layout.columns:
+            return context, None
+        return context, context.village_for_sheet(layout.name)
+
+    def parse_row(
+        self,
+        context: tuple[VillageResolver, Village | None],
+        layout: SheetLayout,
+        number: int,
+        row: list[Any],
+        warnings: list[str],
+    ) -> Row:
+        resolver, sheet_village = context
+
+        def cell(name: str) -> Any:
+            index = layout.columns.get(name)
+            return row[index] if index is not None and index < len(row) else None
+
+        column = "head_name"
+        try:
+            head_name = values.parse_name(cell("head_name"))
+            column = "id_number"
+            id_number = values.parse_resident_id(cell("id_number"))
+            if head_name is None or id_number is None:
+                column = "id_number" if head_name else "head_name"
+                raise values.RowError(
+                    _("The resident ID number is missing.")
+                    if head_name
+                    else _("The name of the head of household is missing.")
+                )
+            column = "village"
+            village = sheet_village or resolver.resolve(cell("village"))
+            column = "phone"
+            phone = values.parse_phone(cell("phone"))
+            column = "members"
+            members = values.parse_members(cell("members"))
+            column = "category"
+            category_index = layout.columns.get("category")
+            category_header = layout.header[category_index] if category_index is not None else ""
+            category = values.category_parser(category_header)(cell("category"))
+            column = "address"
+            address = values.parse_address(cell("address"))
+        except values.RowError as error:
+            raise ColumnError(column, str(error)) from None
+        if not id_number.startswith(settings.CITY_CODE[:4]):
+            warnings.append(
+                _(
+                    "%(sheet)s row %(row)s: the ID number's region code %(region)s is outside "
+                    "the city."
+                )
+                % {"sheet": layout.name, "row": number, "region": id_number[:6]}
+            )
+        return Row(
+            layout.name, number, id_number, head_name, village.pk, phone, members, category, address
+        )
+
+    def classify(self, batch: ImportBatch, rows: list[Row]) -> Classified:
+        return classify(rows, move_households=batch.move_households)
+
+    def write(
+        self, batch: ImportBatch, classified: Classified, *, progress: Progress | None = None
+    ) -> None:
+        write(classified, progress=progress)
+
+    def describe_changes(
+        self, updates: list[tuple[int, Row, dict[str, tuple[Any, Any]]]]
+    ) -> list[dict[str, Any]]:
+        labels = {name: str(label) for name, label in values.COLUMN_LABELS.items()}
+        labels["village_id"] = labels["village"]
+        village_ids = {
+            value
+            for _pk, _row, changes in updates
+            for name, pair in changes.items()
+            if name == "village_id"
+            for value in pair
+        }
+        village_names = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "name"))
+        categories = dict(Household.Category.choices)
+
+        def shown(name: str, value: Any) -> str:
+            if name == "village_id":
+                return village_names.get(value, "")
+            if name == "category":
+                return str(categories.get(value, value))
+            return "" if value is None else str(value)
+
+        return [
+            {
+                "sheet": row.sheet,
+                "row": row.number,
+                "head_name": row.head_name,
+                "fields": [
+                    {"field": labels[name], "old": shown(name, old), "new": shown(name, new)}
+                    for name, (old, new) in changes.items()
+                ],
+            }
+            for _pk, row, changes in updates
+        ]
+
+
+register(RosterImporter())
+
+
 # --- The batch workflow: upload → check (preview) → confirm → result ---------------------
 
 
-def scope_of(code: str) -> Village | Township | County:
+def scope_of(code: str) -> Scope:
     """The village, township or county with this 12-digit code (for the command line)."""
     for model in (Village, Township, County):
         found = model.objects.filter(code=code).first()
@@ -500,19 +738,26 @@ def create_batch(
     *,
     data: bytes,
     file_name: str,
-    scope: Village | Township | County,
+    scope: Scope | None,
+    kind: str = ImportBatch.Kind.ROSTER,
     move_households: bool = False,
+    reassign_households: bool = False,
     user: Any = None,
 ) -> ImportBatch:
-    """Keep the uploaded file and record who sent what, for which area."""
+    """Keep the uploaded file and record who sent what, of which kind, for which area."""
+    if scope is None and importer_for(kind).scope_required:
+        raise ValueError(f"a {kind} import needs a village, township or county")
     batch = ImportBatch(
+        kind=kind,
         file_name=file_name[:255],
         sha256=hashlib.sha256(data).hexdigest(),
         move_households=move_households,
+        reassign_households=reassign_households,
         created_by=user if getattr(user, "pk", None) else None,
         rows_total=data.count(b"\n") if file_name.lower().endswith(".csv") else 0,
     )
-    setattr(batch, type(scope).__name__.lower(), scope)
+    if scope is not None:
+        setattr(batch, type(scope).__name__.lower(), scope)
     batch.file.save(file_name, ContentFile(data), save=False)
     batch.save()
     return batch
@@ -524,17 +769,19 @@ def runs_in_background(batch: ImportBatch) -> bool:
 
 
 def check_batch(batch: ImportBatch) -> ImportBatch:
-    """Read and check every row, and store the preview; nothing is written to households."""
+    """Read and check every row, and store the preview; nothing is written but the batch."""
+    importer = importer_for(batch.kind)
     _set_status(batch, ImportBatch.Status.CHECKING)
     try:
         with batch.file.open("rb") as handle:
             data = handle.read()
         sheets = read_sheets(data, filename=batch.file_name, max_bytes=settings.ROSTER_MAX_MB << 20)
-        resolver = VillageResolver(batch.scope)
-        parsed = parse_sheets(sheets, resolver, progress=_progress_saver(batch))
+        parsed = parse_sheets(
+            sheets, importer, importer.start(batch), progress=_progress_saver(batch)
+        )
     except SpreadsheetError as error:
         return _finish(batch, ImportBatch.Status.REFUSED, message=str(error))
-    classified = classify(parsed.rows, move_households=batch.move_households)
+    classified = importer.classify(batch, parsed.rows)
     rejected = parsed.rejected + classified.conflicts
     batch.rows_done = batch.rows_total = parsed.read
     batch.created = len(classified.creates)
@@ -542,8 +789,10 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     batch.unchanged = classified.unchanged
     batch.rejected = len(rejected)
     batch.skipped = parsed.skipped
-    batch.report = _report(batch, parsed, classified, rejected)
-    batch.plan_file.save(f"{batch.pk}-plan.json.gz", ContentFile(_dump_plan(parsed)), save=False)
+    batch.report = _report(importer, parsed, classified, rejected)
+    batch.plan_file.save(
+        f"{batch.pk}-plan.json.gz", ContentFile(_dump_plan(parsed, importer)), save=False
+    )
     _save_error_workbook(batch, parsed.layouts, rejected)
     batch.status = ImportBatch.Status.PREVIEWED
     batch.save()
@@ -572,28 +821,32 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     """
     if batch.status != ImportBatch.Status.IMPORTING and not claim_for_import(batch):
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
-    parsed = _load_plan(batch)
-    classified = classify(parsed.rows, move_households=batch.move_households)
-    rejected = parsed.rejected + classified.conflicts
+    importer = importer_for(batch.kind)
+    parsed = _load_plan(batch, importer)
     try:
-        write(classified, progress=progress)
+        classified = importer.classify(batch, parsed.rows)
+        with transaction.atomic():
+            importer.write(batch, classified, progress=progress)
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
         raise
+    rejected = parsed.rejected + classified.conflicts
     batch.created = len(classified.creates)
     batch.updated = len(classified.updates)
     batch.unchanged = classified.unchanged
     batch.rejected = len(rejected)
     batch.rows_done = batch.rows_total = parsed.read
-    batch.report = _report(batch, parsed, classified, rejected)
+    batch.report = _report(importer, parsed, classified, rejected)
     _save_error_workbook(batch, parsed.layouts, rejected)
     return _finish(batch, ImportBatch.Status.DONE)
 
 
 def previous_import(batch: ImportBatch) -> ImportBatch | None:
-    """An earlier completed import of the very same file, if any."""
+    """An earlier completed import of the very same file as the same kind, if any."""
     return (
-        ImportBatch.objects.filter(sha256=batch.sha256, status=ImportBatch.Status.DONE)
+        ImportBatch.objects.filter(
+            sha256=batch.sha256, kind=batch.kind, status=ImportBatch.Status.DONE
+        )
         .exclude(pk=batch.pk)
         .order_by("-finished_at")
         .first()
@@ -621,32 +874,8 @@ def _finish(batch: ImportBatch, status: str, *, message: str = "") -> ImportBatc
 
 
 def _report(
-    batch: ImportBatch, parsed: Parsed, classified: Classified, rejected: list[Rejected]
+    importer: BatchImporter, parsed: Parsed, classified: Classified, rejected: list[Rejected]
 ) -> dict[str, Any]:
-    labels = {name: str(label) for name, label in values.COLUMN_LABELS.items()}
-    labels["village_id"] = labels["village"]
-    village_ids = {
-        new
-        for _pk, _row, changes in classified.updates[:PREVIEW_LIMIT]
-        for name, (_old, new) in changes.items()
-        if name == "village_id"
-    }
-    village_ids |= {
-        old
-        for _pk, _row, changes in classified.updates[:PREVIEW_LIMIT]
-        for name, (old, _new) in changes.items()
-        if name == "village_id"
-    }
-    village_names = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "name"))
-    categories = dict(Household.Category.choices)
-
-    def shown(name: str, value: Any) -> str:
-        if name == "village_id":
-            return village_names.get(value, "")
-        if name == "category":
-            return str(categories.get(value, value))
-        return "" if value is None else str(value)
-
     return {
         "sheets": [
             {"name": layout.name, "header_row": layout.header_row, "unknown": layout.unknown}
@@ -659,18 +888,7 @@ def _report(
             {"sheet": r.sheet, "row": r.number, "column": r.column, "reason": r.reason}
             for r in sorted(rejected, key=lambda r: (r.sheet, r.number))[:PREVIEW_LIMIT]
         ],
-        "changes": [
-            {
-                "sheet": row.sheet,
-                "row": row.number,
-                "head_name": row.head_name,
-                "fields": [
-                    {"field": labels[name], "old": shown(name, old), "new": shown(name, new)}
-                    for name, (old, new) in changes.items()
-                ],
-            }
-            for _pk, row, changes in classified.updates[:PREVIEW_LIMIT]
-        ],
+        "changes": importer.describe_changes(classified.updates[:PREVIEW_LIMIT]),
     }
 
 
@@ -680,10 +898,11 @@ def _json_default(value: object) -> str:
     return str(value)
 
 
-def _dump_plan(parsed: Parsed) -> bytes:
+def _dump_plan(parsed: Parsed, importer: BatchImporter) -> bytes:
+    names = importer.row_type.__slots__
     plan = {
         # Rows as plain lists: a county file has 100,000 of them.
-        "rows": [_row_values(row) for row in parsed.rows],
+        "rows": [[getattr(row, name) for name in names] for row in parsed.rows],
         "rejected": [asdict(row) for row in parsed.rejected],
         "layouts": [asdict(layout) for layout in parsed.layouts],
         "skipped_sheets": parsed.skipped_sheets,
@@ -695,15 +914,12 @@ def _dump_plan(parsed: Parsed) -> bytes:
     return gzip.compress(data, compresslevel=1)
 
 
-def _row_values(row: Row) -> list[Any]:
-    return [getattr(row, name) for name in Row.__slots__]
-
-
-def _load_plan(batch: ImportBatch) -> Parsed:
+def _load_plan(batch: ImportBatch, importer: BatchImporter) -> Parsed:
     with batch.plan_file.open("rb") as handle:
         plan = json.loads(gzip.decompress(handle.read()))
+    row_type = importer.row_type
     return Parsed(
-        rows=[Row(*row) for row in plan["rows"]],
+        rows=[row_type(*row) for row in plan["rows"]],
         rejected=[Rejected(**row) for row in plan["rejected"]],
         layouts=[SheetLayout(**layout) for layout in plan["layouts"]],
         skipped_sheets=plan["skipped_sheets"],

@@ -199,7 +199,15 @@ class Household(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One uploaded household roster, from preview to result; the file is kept with it."""
+    """One uploaded spreadsheet, from preview to result; the file is kept with it.
+
+    What the rows mean depends on ``kind``; each kind's importer registers itself with
+    ``villages.importers.register``.
+    """
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("household roster")
+        ASSIGNMENTS = "assignments", _("household assignments")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("waiting to be checked")
@@ -210,6 +218,7 @@ class ImportBatch(models.Model):
         REFUSED = "refused", _("file refused")
         FAILED = "failed", _("failed, nothing written")
 
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.ROSTER)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -252,6 +261,14 @@ class ImportBatch(models.Model):
         default=False,
         help_text=_("Households registered in another village are moved here instead of refused."),
     )
+    reassign_households = models.BooleanField(
+        _("reassign households already linked to another cadre"),
+        default=False,
+        help_text=_(
+            "The household's current assignment is ended and the cadre in the file takes over, "
+            "instead of the row being refused."
+        ),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
     rows_total = models.PositiveIntegerField(_("rows in file"), default=0)
@@ -268,8 +285,8 @@ class ImportBatch(models.Model):
     )
 
     class Meta:
-        verbose_name = _("roster import")
-        verbose_name_plural = _("roster imports")
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -277,9 +294,19 @@ class ImportBatch(models.Model):
                     Q(village__isnull=False, township__isnull=True, county__isnull=True)
                     | Q(village__isnull=True, township__isnull=False, county__isnull=True)
                     | Q(village__isnull=True, township__isnull=True, county__isnull=False)
+                    # Units and cadres serve the whole city, so may their assignment lists.
+                    | Q(
+                        kind="assignments",
+                        village__isnull=True,
+                        township__isnull=True,
+                        county__isnull=True,
+                    )
                 ),
                 name="import_batch_one_scope",
-                violation_error_message=_("Choose one village, one township or one county."),
+                violation_error_message=_(
+                    "Choose one village, one township or one county; only assignment imports "
+                    "may cover the whole city."
+                ),
             )
         ]
 
@@ -287,8 +314,14 @@ class ImportBatch(models.Model):
         return self.file_name
 
     @property
-    def scope(self) -> Area:
+    def scope(self) -> Area | None:
+        """The village, township or county imported into; None for the whole city."""
         return self.village or self.township or self.county
+
+    @property
+    def scope_name(self) -> str:
+        scope = self.scope
+        return scope.name if scope is not None else gettext("the whole city")
 
     @property
     def is_finished(self) -> bool:

@@ -1,4 +1,8 @@
-"""Roster work that runs on the background worker (``manage.py db_worker``)."""
+"""Import work that runs on the background worker (``manage.py db_worker``).
+
+The names date from when rosters were the only kind; each batch's kind picks its importer.
+Queued tasks are stored by name, so the names stay.
+"""
 
 from django_tasks import task
 

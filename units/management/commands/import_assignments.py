@@ -1,0 +1,16 @@
+from villages.management.commands.import_roster import BatchImportCommand
+from villages.models import ImportBatch
+
+
+class Command(BatchImportCommand):
+    help = (
+        "Import which cadre links which household (.xlsx, .xls, .csv), city-wide or for a "
+        "village, township or county."
+    )
+    kind = ImportBatch.Kind.ASSIGNMENTS
+    option_flags = {
+        "reassign_households": (
+            "--reassign",
+            "end a household's assignment to another cadre and link it to the cadre in the file",
+        )
+    }
