@@ -1,20 +1,47 @@
-"""The admin site's titles, and the household page composed from every app's records."""
+"""The admin site's titles, and the household and village pages composed from every app's records.
+
+Household and village admin live in villages, which knows nothing of units; the pages that link
+cadres to households are added here, by subclassing and registering them again.
+"""
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.models import HouseholdAssignment
-from villages.admin import HouseholdAdmin
-from villages.models import Household
+from units.admin import cadre_autocomplete_field
+from units.assignments import assign_households, cadre_responsible_on
+from units.distribution import apply_distribution, plan_distribution
+from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
+from villages.admin import HouseholdAdmin, VillageAdmin
+from villages.models import Household, Village
 from visits.models import Need, Visit
 
 admin.site.site_header = _("Shuanglian Shuangchuang work management system")
 admin.site.site_title = _("Shuanglian Shuangchuang work management system")
 admin.site.index_title = _("Campaign management")
+
+# The chosen households travel in the page's address, which must stay short.
+ASSIGN_MAX_HOUSEHOLDS = 500
+PAGE_SIZE = 50
+
+
+def may_assign(request: HttpRequest) -> bool:
+    return request.user.has_perm("units.change_householdassignment")
 
 
 class _ReadOnlyHistoryInline(admin.TabularInline):
@@ -56,11 +83,292 @@ class NeedHistoryInline(_ReadOnlyHistoryInline):
     verbose_name_plural = _("needs and difficulties")
 
 
+class CadreStatusFilter(admin.SimpleListFilter):
+    title = _("linked cadre")
+    parameter_name = "cadre_status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [
+            ("active", _("has a linked cadre")),
+            ("none", _("no linked cadre")),
+            ("stale", _("linked cadre no longer in service")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        households = HouseholdCoverageQuerySet.of(queryset)
+        if self.value() == "active":
+            return households.covered()
+        if self.value() == "none":
+            return households.uncovered()
+        if self.value() == "stale":
+            return households.needing_new_cadre()
+        return queryset
+
+
+class AssignCadreForm(forms.Form):
+    started_on = forms.DateField(
+        label=_("responsible from"), initial=timezone.localdate, widget=AdminDateWidget
+    )
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        max_length=200,
+        required=False,
+        help_text=_("Recorded on the links that end, for households that had another cadre."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"] = cadre_autocomplete_field(label=_("linked cadre"))
+        self.order_fields(["cadre", "started_on", "reason"])
+
+
+class ResponsibleOnForm(forms.Form):
+    responsible_on = forms.DateField(
+        label=_("who was responsible on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def chosen_ids(query: QueryDict) -> list[int] | None:
+    """Household keys from ``?ids=1,2,3`` or ``?ids=1&ids=2``; None when any is not a number."""
+    parts = [part.strip() for value in query.getlist("ids") for part in value.split(",")]
+    parts = [part for part in parts if part]
+    if not all(part.isdigit() for part in parts):
+        return None
+    return sorted({int(part) for part in parts})
+
+
 class FullHouseholdAdmin(HouseholdAdmin):
     # Adds the "import roster" button beside export.
     import_export_change_list_template = "admin/villages/household/change_list.html"
+    change_form_template = "admin/villages/household/change_form.html"
     inlines = [AssignmentHistoryInline, VisitHistoryInline, NeedHistoryInline]
+    list_display = [*HouseholdAdmin.list_display, "linked_cadre"]
+    list_filter = [*HouseholdAdmin.list_filter, CadreStatusFilter]
+    actions = ["assign_cadre"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return HouseholdCoverageQuerySet.of(super().get_queryset(request)).with_responsible_cadre()
+
+    @admin.display(description=_("linked cadre"))
+    def linked_cadre(self, obj: Household) -> str:
+        if obj.responsible_cadre_name is None:
+            return self.get_empty_value_display()
+        return f"{obj.responsible_cadre_name}（{obj.responsible_unit_name}）"
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return may_assign(request)
+
+    @admin.action(description=_("Assign a responsible cadre"), permissions=["assign"])
+    def assign_cadre(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        keys = queryset.order_by("pk").values_list("pk", flat=True)
+        ids = list(keys[: ASSIGN_MAX_HOUSEHOLDS + 1])
+        if len(ids) > ASSIGN_MAX_HOUSEHOLDS:
+            self.message_user(request, self._too_many_message(), messages.ERROR)
+            return None
+        url = reverse("admin:villages_household_assign")
+        return redirect(f"{url}?ids={','.join(map(str, ids))}")
+
+    @staticmethod
+    def _too_many_message() -> str:
+        return gettext(
+            "Choose at most %(max)s households at a time; filter the list by village first."
+        ) % {"max": ASSIGN_MAX_HOUSEHOLDS}
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("assign/", view(self.assign_view), name="villages_household_assign"),
+            *super().get_urls(),
+        ]
+
+    def assign_view(self, request: HttpRequest) -> HttpResponse:
+        """Choose a cadre for the households in ``?ids=``, then assign them on POST."""
+        if not may_assign(request):
+            raise PermissionDenied
+        changelist = reverse("admin:villages_household_changelist")
+        ids = chosen_ids(request.GET)
+        if not ids:
+            self.message_user(request, gettext("No households were chosen."), messages.ERROR)
+            return redirect(changelist)
+        if len(ids) > ASSIGN_MAX_HOUSEHOLDS:
+            self.message_user(request, self._too_many_message(), messages.ERROR)
+            return redirect(changelist)
+        households = self.get_queryset(request).filter(pk__in=ids)
+
+        form = AssignCadreForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            cadre = form.cleaned_data["cadre"]
+            try:
+                result = assign_households(
+                    households=households,
+                    cadre=cadre,
+                    on=form.cleaned_data["started_on"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                field = "cadre" if error.code == "cadre_not_in_service" else "started_on"
+                form.add_error(field, error)
+            else:
+                message = gettext(
+                    "%(cadre)s: %(assigned)s households newly assigned, %(moved)s taken over "
+                    "from another cadre, %(unchanged)s unchanged."
+                ) % {
+                    "cadre": cadre.name,
+                    "assigned": result.assigned,
+                    "moved": result.moved,
+                    "unchanged": result.unchanged,
+                }
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect(changelist)
+
+        page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("p"))
+        if not page.paginator.count:
+            self.message_user(request, gettext("No households were chosen."), messages.ERROR)
+            return redirect(changelist)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Assign a responsible cadre"),
+            "form": form,
+            "media": self.media + form.media,
+            "page": page,
+            "page_query": f"ids={','.join(map(str, ids))}",
+        }
+        return TemplateResponse(request, "admin/units/household_assign.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        context = {**(extra_context or {}), **self._responsible_on(request, object_id)}
+        context["may_assign"] = may_assign(request)
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def _responsible_on(self, request: HttpRequest, object_id: str) -> dict[str, Any]:
+        """The "who was responsible on date D" box of the household page."""
+        if not request.user.has_perm("units.view_householdassignment"):
+            return {}
+        form = ResponsibleOnForm(request.GET if "responsible_on" in request.GET else None)
+        context: dict[str, Any] = {"responsible_form": form}
+        household = self.get_object(request, unquote(object_id)) if form.is_valid() else None
+        if household is not None:
+            day = form.cleaned_data["responsible_on"]
+            cadre = cadre_responsible_on(household=household, day=day)
+            values = {"date": day.isoformat()}
+            if cadre is None:
+                context["responsible_answer"] = gettext("On %(date)s: none") % values
+            else:
+                context["responsible_answer"] = gettext("On %(date)s: %(name)s (%(unit)s)") % {
+                    **values,
+                    "name": cadre.name,
+                    "unit": cadre.unit.name,
+                }
+        return context
+
+
+class DistributeForm(forms.Form):
+    max_per_cadre = forms.IntegerField(
+        label=_("at most this many households per cadre"), min_value=1, max_value=1000
+    )
+    plan = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class FullVillageAdmin(VillageAdmin):
+    list_display = [*VillageAdmin.list_display, "distribute_link", "cards_link"]
+    actions = ["distribute"]
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return may_assign(request)
+
+    @admin.display(description=_("household distribution"))
+    def distribute_link(self, obj: Village) -> str:
+        url = reverse("admin:villages_village_distribute", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("distribute"))
+
+    @admin.display(description=_("contact cards"))
+    def cards_link(self, obj: Village) -> str:
+        url = reverse("units:village_cards", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print contact cards"))
+
+    @admin.action(description=_("Distribute households to cadres"), permissions=["assign"])
+    def distribute(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = list(queryset.values_list("pk", flat=True)[:2])
+        if len(chosen) != 1:
+            self.message_user(
+                request, gettext("Choose one village to distribute at a time."), messages.WARNING
+            )
+            return None
+        return redirect("admin:villages_village_distribute", chosen[0])
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/distribute/",
+                view(self.distribute_view),
+                name="villages_village_distribute",
+            ),
+            *super().get_urls(),
+        ]
+
+    def distribute_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Show the plan for the village's uncovered households; apply it on POST."""
+        if not may_assign(request):
+            raise PermissionDenied
+        village = get_object_or_404(self.get_queryset(request), pk=pk)
+        default = settings.ASSIGNMENT_MAX_PER_CADRE
+        data = request.POST if request.method == "POST" else request.GET
+        form = DistributeForm(
+            data if "max_per_cadre" in data else None, initial={"max_per_cadre": default}
+        )
+        maximum = form.cleaned_data["max_per_cadre"] if form.is_valid() else default
+        plan = plan_distribution(village=village, max_per_cadre=maximum)
+
+        if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["plan"] != plan.fingerprint:
+                self.message_user(
+                    request,
+                    gettext("The plan has changed since it was shown; check the new plan."),
+                    messages.WARNING,
+                )
+            else:
+                self._apply(request, plan)
+                url = reverse("admin:villages_village_distribute", args=[village.pk])
+                return redirect(f"{url}?max_per_cadre={maximum}")
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Distribute households: %(village)s") % {"village": village},
+            "village": village,
+            "form": form,
+            "plan": plan,
+            "leftovers": Paginator(plan.leftovers, PAGE_SIZE).get_page(request.GET.get("p")),
+            "page_query": f"max_per_cadre={maximum}",
+        }
+        return TemplateResponse(request, "admin/units/village_distribute.html", context)
+
+    def _apply(self, request: HttpRequest, plan: Any) -> None:
+        result = apply_distribution(plan=plan, on=timezone.localdate())
+        self.message_user(
+            request,
+            gettext("%(count)s households now have a responsible cadre.")
+            % {"count": result.assigned},
+            messages.SUCCESS,
+        )
+        if result.skipped:
+            self.message_user(
+                request,
+                gettext(
+                    "%(count)s households were skipped: they found a cadre meanwhile, or their "
+                    "cadre left service."
+                )
+                % {"count": result.skipped},
+                messages.WARNING,
+            )
 
 
 admin.site.unregister(Household)
 admin.site.register(Household, FullHouseholdAdmin)
+admin.site.unregister(Village)
+admin.site.register(Village, FullVillageAdmin)
