@@ -167,6 +167,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Campaign-wide numbers a coordinator may want to change without a release.
 CITY_CODE = os.environ.get("CITY_CODE", "371700000000")
+# Auto-distribution never gives a cadre more households than this, across all villages.
+ASSIGNMENT_MAX_PER_CADRE = env_int("ASSIGNMENT_MAX_PER_CADRE", default=10)
+# The 监督电话 printed on notice boards and contact cards; empty leaves the line off.
+BOARD_SUPERVISION_PHONE = os.environ.get("BOARD_SUPERVISION_PHONE", "").strip()
 
 # Behind a TLS-terminating proxy set HTTPS=true (the default when DEBUG is off).
 HTTPS = env_bool("HTTPS", default=not DEBUG)

@@ -5,9 +5,10 @@ import itertools
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
 from villages import importers
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import check_character
@@ -94,6 +95,15 @@ def make_work_group(**overrides: Any) -> WorkGroup:
     return WorkGroup.objects.create(**overrides)
 
 
+def make_work_group_member(**overrides: Any) -> WorkGroupMember:
+    """A member of ``work_group`` (a new group if not given), by default a new cadre of its unit."""
+    if "work_group" not in overrides:
+        overrides["work_group"] = make_work_group()
+    if "cadre" not in overrides:
+        overrides["cadre"] = make_cadre(unit=overrides["work_group"].unit)
+    return WorkGroupMember.objects.create(**overrides)
+
+
 def make_assignment(**overrides: Any) -> HouseholdAssignment:
     if "household" not in overrides:
         overrides["household"] = make_household()
@@ -126,6 +136,17 @@ def make_user(username: str, **overrides: Any) -> Any:
     return user
 
 
+def make_staff_user(username: str, *permissions: str, **overrides: Any) -> Any:
+    """A staff user holding the given permissions, named ``"app_label.codename"``."""
+    user = make_user(username, is_staff=True, **overrides)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
 def make_import_batch(rows: list[list[object]] | None = None, **overrides: Any) -> ImportBatch:
     """A checked roster batch for one village, waiting for confirmation."""
     village = overrides.pop("village", None) or make_village()
@@ -137,5 +158,24 @@ def make_import_batch(rows: list[list[object]] | None = None, **overrides: Any) 
     data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
     batch = importers.create_batch(
         data=data, file_name=overrides.pop("file_name", "花名册.csv"), scope=village, **overrides
+    )
+    return importers.check_batch(batch)
+
+
+def make_assignment_batch(rows: list[list[object]] | None = None, **overrides: Any) -> ImportBatch:
+    """A checked city-wide assignment batch (one new link by default), waiting to be confirmed."""
+    if rows is None:
+        cadre = make_cadre()
+        rows = [
+            ["单位", "干部姓名", "户主身份证号"],
+            [cadre.unit.name, cadre.name, make_household().id_number],
+        ]
+    data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
+    batch = importers.create_batch(
+        data=data,
+        file_name=overrides.pop("file_name", "联系户.csv"),
+        scope=overrides.pop("scope", None),
+        kind=ImportBatch.Kind.ASSIGNMENTS,
+        **overrides,
     )
     return importers.check_batch(batch)

@@ -1,12 +1,23 @@
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.assignments import assign_household
+from units.assignments import assign_household, hand_over_households
+from units.forms import CadreForm
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
 from units.resources import CadreResource, UnitResource
 from villages.admin_filters import area_filters
@@ -23,6 +34,44 @@ class CadreChoicesMixin:
         if db_field.related_model is Cadre:
             kwargs.setdefault("queryset", Cadre.objects.select_related("unit"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def cadre_autocomplete_field(*, label: str) -> forms.ModelChoiceField:
+    """A cadre field that searches as one types, as the assignment admin's cadre field does."""
+    return forms.ModelChoiceField(
+        queryset=Cadre.objects.select_related("unit"),
+        widget=AutocompleteSelect(HouseholdAssignment._meta.get_field("cadre"), admin.site),
+        label=label,
+    )
+
+
+class HandOverForm(forms.Form):
+    on = forms.DateField(
+        label=_("hand-over date"), initial=timezone.localdate, widget=AdminDateWidget
+    )
+    reason = forms.CharField(
+        label=_("reason for the hand-over"),
+        max_length=200,
+        help_text=_("For example: retired, or moved to another unit."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_cadre"] = cadre_autocomplete_field(label=_("hand over to"))
+        self.order_fields(["to_cadre", "on", "reason"])
+
+
+class HandoverNeededFilter(admin.SimpleListFilter):
+    title = _("households to hand over")
+    parameter_name = "handover"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("needed", _("left service, still linked to households"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "needed":
+            return queryset.needing_handover()
+        return queryset
 
 
 class CadreInline(admin.TabularInline):
@@ -92,6 +141,7 @@ class ActiveAssignmentInline(admin.TabularInline):
 @admin.register(Cadre)
 class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [CadreResource]
+    form = CadreForm
     list_display = [
         "name",
         "unit",
@@ -102,9 +152,17 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         "household_count",
     ]
     list_select_related = ["unit"]
-    list_filter = ["in_service", "is_party_member", "unit__level", "unit__kind"]
+    list_filter = [
+        "in_service",
+        "is_party_member",
+        "unit__level",
+        "unit__kind",
+        HandoverNeededFilter,
+    ]
+    actions = ["hand_over"]
     search_fields = ["name", "position", "unit__name", "phone"]
     autocomplete_fields = ["unit", "user"]
+    readonly_fields = ["contact_cards_link"]
     inlines = [ActiveAssignmentInline]
     show_full_result_count = False
 
@@ -124,6 +182,85 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     def household_count(self, obj: Cadre) -> int:
         return obj.n_households
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Households are only ever given to cadres in service: offer no one else.
+        picking_responsible = (
+            request.GET.get("model_name") == "householdassignment"
+            and request.GET.get("field_name") == "cadre"
+        )
+        if picking_responsible:
+            queryset = queryset.in_service()
+        return queryset, may_have_duplicates
+
+    def has_hand_over_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("units.change_householdassignment")
+
+    @admin.action(description=_("Hand households over to another cadre"), permissions=["hand_over"])
+    def hand_over(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = list(queryset.values_list("pk", flat=True)[:2])
+        if len(chosen) != 1:
+            self.message_user(
+                request, gettext("Choose one cadre to hand over at a time."), messages.WARNING
+            )
+            return None
+        return redirect("admin:units_cadre_handover", chosen[0])
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/handover/", view(self.handover_view), name="units_cadre_handover"),
+            *super().get_urls(),
+        ]
+
+    def handover_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Show the cadre's households and a successor; hand them all over on POST."""
+        if not self.has_hand_over_permission(request):
+            raise PermissionDenied
+        cadre = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = HandOverForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            to_cadre = form.cleaned_data["to_cadre"]
+            try:
+                count = hand_over_households(
+                    from_cadre=cadre,
+                    to_cadre=to_cadre,
+                    on=form.cleaned_data["on"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_error("on" if error.code == "ends_before_start" else "to_cadre", error)
+            else:
+                message = gettext("%(count)s households handed over from %(from)s to %(to)s.")
+                values = {"count": count, "from": cadre.name, "to": to_cadre.name}
+                self.message_user(request, message % values, messages.SUCCESS)
+                return redirect("admin:units_cadre_change", cadre.pk)
+        households = (
+            HouseholdAssignment.objects.active()
+            .filter(cadre=cadre)
+            .select_related("household__village__township")
+            .order_by("household__village__code", "household__head_name", "pk")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Hand over the households of %(name)s") % {"name": cadre.name},
+            "cadre": cadre,
+            "form": form,
+            "media": self.media + form.media,
+            "page": Paginator(households, 50).get_page(request.GET.get("p")),
+        }
+        return TemplateResponse(request, "admin/units/cadre/handover.html", context)
+
+    @admin.display(description=_("contact cards"))
+    def contact_cards_link(self, obj: Cadre) -> str:
+        if obj.pk is None:
+            return self.get_empty_value_display()
+        url = reverse("units:cadre_cards", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print contact cards"))
+
 
 class WorkGroupMemberInline(CadreChoicesMixin, admin.TabularInline):
     model = WorkGroupMember
@@ -136,11 +273,12 @@ class WorkGroupMemberInline(CadreChoicesMixin, admin.TabularInline):
 
 @admin.register(WorkGroup)
 class WorkGroupAdmin(CadreChoicesMixin, admin.ModelAdmin):
-    list_display = ["__str__", "unit", "village", "county", "leader", "member_count"]
+    list_display = ["__str__", "unit", "village", "county", "leader", "member_count", "board_link"]
     list_select_related = ["unit", "village__township__county", "leader__unit"]
     list_filter = [*area_filters("village"), "unit__level"]
     search_fields = ["unit__name", "village__name", "leader__name"]
     autocomplete_fields = ["unit", "village", "leader"]
+    readonly_fields = ["board_link"]
     inlines = [WorkGroupMemberInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -158,6 +296,13 @@ class WorkGroupAdmin(CadreChoicesMixin, admin.ModelAdmin):
     @admin.display(description=_("number of members"), ordering="n_members")
     def member_count(self, obj: WorkGroup) -> int:
         return obj.n_members
+
+    @admin.display(description=_("notice board"))
+    def board_link(self, obj: WorkGroup) -> str:
+        if obj.pk is None:
+            return self.get_empty_value_display()
+        url = reverse("units:work_group_board", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print notice board"))
 
 
 class AssignmentStateFilter(admin.SimpleListFilter):

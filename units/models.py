@@ -5,13 +5,13 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villages.fields import PhoneField
-from villages.models import County, Household, Township, Village
+from villages.models import County, Household, HouseholdQuerySet, Township, Village
 from villages.validators import mask_phone
 
 
@@ -84,12 +84,24 @@ class CadreQuerySet(models.QuerySet):
     def in_service(self) -> "CadreQuerySet":
         return self.filter(in_service=True)
 
+    def needing_handover(self) -> "CadreQuerySet":
+        """Cadres no longer in service who are still linked to households."""
+        return self.filter(in_service=False).filter(
+            Exists(HouseholdAssignment.objects.active().filter(cadre=OuterRef("pk")))
+        )
+
 
 class Cadre(models.Model):
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="cadres", verbose_name=_("unit"))
     name = models.CharField(_("full name"), max_length=50)
     position = models.CharField(_("position"), max_length=100, blank=True)
     phone = PhoneField(_("phone"), blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to="cadres/%Y/",
+        blank=True,
+        help_text=_("For the public notice board: a recent head-and-shoulders photo."),
+    )
     is_party_member = models.BooleanField(_("party member"), default=True)
     in_service = models.BooleanField(
         _("in service"),
@@ -209,6 +221,10 @@ class HouseholdAssignmentQuerySet(models.QuerySet):
             Q(ended_on__isnull=True) | Q(ended_on__gt=day)
         )
 
+    def needing_new_cadre(self) -> "HouseholdAssignmentQuerySet":
+        """Assignments in force whose cadre has left service."""
+        return self.active().filter(cadre__in_service=False)
+
 
 class HouseholdAssignment(models.Model):
     household = models.ForeignKey(
@@ -250,3 +266,38 @@ class HouseholdAssignment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class HouseholdCoverageQuerySet(HouseholdQuerySet):
+    """Household filters by responsible cadre; here because villages knows nothing of units."""
+
+    @classmethod
+    def of(cls, households: models.QuerySet) -> "HouseholdCoverageQuerySet":
+        """The same households, with the filters below."""
+        return cls(model=households.model, query=households.query.chain(), using=households.db)
+
+    @staticmethod
+    def _active(**filters: object) -> Exists:
+        return Exists(
+            HouseholdAssignment.objects.active().filter(household=OuterRef("pk"), **filters)
+        )
+
+    def covered(self) -> "HouseholdCoverageQuerySet":
+        """Households with a responsible cadre in service."""
+        return self.filter(self._active(cadre__in_service=True))
+
+    def uncovered(self) -> "HouseholdCoverageQuerySet":
+        """Households without any active assignment."""
+        return self.exclude(self._active())
+
+    def needing_new_cadre(self) -> "HouseholdCoverageQuerySet":
+        """Households whose responsible cadre has left service."""
+        return self.filter(self._active(cadre__in_service=False))
+
+    def with_responsible_cadre(self) -> "HouseholdCoverageQuerySet":
+        """Annotate the name and unit of the cadre responsible now (None when uncovered)."""
+        current = HouseholdAssignment.objects.active().filter(household=OuterRef("pk"))
+        return self.annotate(
+            responsible_cadre_name=Subquery(current.values("cadre__name")[:1]),
+            responsible_unit_name=Subquery(current.values("cadre__unit__name")[:1]),
+        )
