@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
+from shuanglian.coverage import coverage_for
 from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
 from tests import roster_files
 from tests.factories import make_import_batch, resident_id
@@ -128,3 +129,33 @@ def test_the_batch_page_follows_a_background_import_until_it_is_done(
     expect(page.locator("#roster-status")).to_have_text("已导入", timeout=10_000)
     expect(page.locator("#roster-progress")).to_have_count(0)
     expect(page.locator("#count-created")).to_have_text("1")
+
+
+def test_coordinator_assigns_three_households_and_the_dashboard_shows_it(
+    demo: None, live_server: object, page: Page
+) -> None:
+    before = coverage_for(None).households
+    cadre = Cadre.objects.get(user__username="cadre2")
+    sign_in(page, live_server.url, SUPERUSER.username, SUPERUSER.password)
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("#rate-households .counts")).to_have_text(
+        f"{before.total}户中有{before.done}户已有联系干部"
+    )
+    expect(page.locator("#coverage-chart")).to_have_attribute("data-ready", "true")
+
+    page.goto(f"{live_server.url}/admin/villages/household/?cadre_status=none")
+    for checkbox in page.locator("#result_list tbody input.action-select").all()[:3]:
+        checkbox.check()
+    page.locator("select[name=action]").select_option("assign_cadre")
+    page.locator("button[name=index]").click()
+    expect(page.locator("#chosen-households tbody tr")).to_have_count(3)
+    page.locator("#id_cadre + .select2").click()
+    page.locator(".select2-search__field").fill(cadre.name)
+    page.locator(".select2-results__option", has_text=cadre.name).click()
+    page.get_by_role("button", name="确认分配").click()
+    expect(page.locator(".messagelist")).to_contain_text("新分配3户")
+
+    page.locator("#nav-dashboard").click()
+    expect(page.locator("#rate-households .counts")).to_have_text(
+        f"{before.total}户中有{before.done + 3}户已有联系干部"
+    )
