@@ -458,3 +458,50 @@ def test_the_command_checks_imports_and_fails_on_a_refused_file(
     bad.write_bytes(b"<html><body>not excel</body></html>")
     with pytest.raises(CommandError, match="不是"):
         call_command("import_roster", str(bad), "--village", area["caizhai"].code)
+
+
+def test_a_register_of_residents_imports_only_the_heads_rows(area: dict) -> None:
+    rows = [
+        ["户主姓名", "姓名", "与户主关系", "身份证号码", "联系电话"],
+        ["蔡大明", "蔡大明", "户主", ID_A, "13800138000"],
+        ["蔡大明", "李秀英", "妻子", ID_B, ""],
+        ["蔡大明", "蔡小明", "长子", ID_C, ""],
+    ]
+    batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
+    assert counts(batch) == (1, 0, 0, 0, 2)
+    importers.confirm_batch(batch)
+    assert Household.objects.values_list("head_name", "id_number").get() == ("蔡大明", ID_A)
+
+
+def test_the_head_of_household_column_wins_over_a_plain_name_column(area: dict) -> None:
+    rows = [["姓名", "身份证号码", "户主姓名"], ["李秀英", ID_B, "蔡大明"]]
+    batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
+    assert batch.report["sheets"][0]["unknown"] == ["姓名"]
+    importers.confirm_batch(batch)
+    assert Household.objects.get().head_name == "蔡大明"
+
+
+def test_an_id_typed_with_a_leading_apostrophe_is_read_as_text(area: dict) -> None:
+    rows = [["户主姓名", "身份证号码"], ["蔡大明", f"'{ID_A}"], ["蔡二", f"‘{ID_X.lower()}"]]
+    batch = run(roster_files.csv_bytes(rows), area["caizhai"], name="花名册.csv")
+    assert counts(batch) == (2, 0, 0, 0, 0)
+
+
+def test_the_first_of_two_phone_numbers_is_kept_and_a_note_after_the_name_dropped(
+    area: dict,
+) -> None:
+    rows = [
+        ["户主姓名", "身份证号码", "联系电话"],
+        ["蔡大明（户主）", ID_A, "13800138000、13900139000"],
+        ["蔡二", ID_B, "0530-1234567/13800138000"],
+        ["蔡三", ID_C, "12345、67890"],
+    ]
+    batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
+    assert rejections(batch) == [
+        (4, "联系电话", "请填写11位手机号码，或带区号的固定电话号码。（12345、67890）")
+    ]
+    importers.confirm_batch(batch)
+    assert set(Household.objects.values_list("head_name", "phone")) == {
+        ("蔡大明", "13800138000"),
+        ("蔡二", "05301234567"),
+    }

@@ -150,13 +150,22 @@ class BatchImporter:
 
     def match_header(self, value: object) -> str | None:
         """The field a header cell names, or None."""
+        found = self.rank_header(value)
+        return found[0] if found else None
+
+    def rank_header(self, value: object) -> tuple[str, int] | None:
+        """The field a header cell names and how specific the name is (0 = most)."""
         key = values.header_key(value)
         if not key:
             return None
         for name, aliases in self.aliases.items():
             if key in aliases:
-                return name
+                return name, aliases.index(key)
         return None
+
+    def skip_row(self, layout: SheetLayout, row: list[Any]) -> bool:
+        """Rows of the table that are not the importer's to read (besides blanks and totals)."""
+        return False
 
     def start(self, batch: ImportBatch) -> Any:
         """What parsing needs from the database, loaded once per batch."""
@@ -215,13 +224,18 @@ def find_layout(
     """Scan the first rows for the header; returns the layout and the rows consumed."""
     for number, row in enumerate(rows, start=1):
         columns: dict[str, int] = {}
-        unknown: list[str] = []
+        ranks: dict[str, int] = {}
         for index, cell in enumerate(row):
-            field_name = importer.match_header(cell)
-            if field_name and field_name not in columns:
-                columns[field_name] = index
-            elif not values.is_blank(cell):
-                unknown.append(values.clean_text(cell))
+            found = importer.rank_header(cell)
+            # "户主姓名" beats a plain "姓名" column (a family member's name) wherever it stands.
+            if found and found[1] < ranks.get(found[0], len(importer.aliases[found[0]])):
+                columns[found[0]], ranks[found[0]] = index, found[1]
+        used = set(columns.values())
+        unknown = [
+            values.clean_text(cell)
+            for index, cell in enumerate(row)
+            if index not in used and not values.is_blank(cell)
+        ]
         if all(name in columns for name in importer.required):
             return SheetLayout(sheet_name, number, list(row), columns, unknown), number
         if number >= HEADER_SCAN_ROWS:
@@ -270,7 +284,7 @@ def parse_sheets(
             parsed.read += 1
             if progress and parsed.read % PROGRESS_EVERY == 0:
                 progress(parsed.read)
-            if _is_skippable(row, layout, importer):
+            if _is_skippable(row, layout, importer) or importer.skip_row(layout, row):
                 parsed.skipped += 1
                 continue
             try:
@@ -613,6 +627,13 @@ class RosterImporter(BatchImporter):
 
     def start(self, batch: ImportBatch) -> VillageResolver:
         return VillageResolver(batch.scope)
+
+    def skip_row(self, layout: SheetLayout, row: list[Any]) -> bool:
+        # Registers of residents list every person; only the head's row is the household.
+        index = layout.columns.get("relation")
+        if index is None or index >= len(row) or values.is_blank(row[index]):
+            return False
+        return values.clean_text(row[index]) not in values.HEAD_RELATIONS
 
     def sheet_context(
         self, context: VillageResolver, layout: SheetLayout

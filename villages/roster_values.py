@@ -73,8 +73,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "社区",
         "村",
     ),
+    # A register of residents has a row per person; the household is the head's row.
+    "relation": ("与户主关系", "与户主的关系", "家庭关系", "关系"),
 }
 REQUIRED_FIELDS = ("head_name", "id_number")
+HEAD_RELATIONS = {"户主", "本人", "户主本人"}
 COLUMN_LABELS = {
     "head_name": gettext_lazy("head of household"),
     "id_number": gettext_lazy("resident ID number"),
@@ -83,9 +86,11 @@ COLUMN_LABELS = {
     "category": gettext_lazy("household category"),
     "address": gettext_lazy("address"),
     "village": gettext_lazy("village or community"),
+    "relation": gettext_lazy("relation to the head"),
 }
 
 _BRACKETED_NOTE = re.compile(r"[（(].*[)）]$")
+_PHONE_SEPARATORS = re.compile(r"[、,，/;；|]+")
 _EXCEL_NUMBER = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 _CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _CHINESE_DIGITS |= {"八": 8, "九": 9}
@@ -138,7 +143,8 @@ def is_blank(value: object) -> bool:
 def parse_name(value: object) -> str | None:
     if is_blank(value):
         return None
-    name = clean_text(value)
+    # "王建国（户主）": the note is the clerk's, the name is what is before it.
+    name = _BRACKETED_NOTE.sub("", clean_text(value)) or clean_text(value)
     if len(name) > 50 or any(ch.isdigit() for ch in name):
         raise RowError(
             _("The name of the head of household looks wrong: %(name)s.") % {"name": name}
@@ -153,7 +159,8 @@ def parse_resident_id(value: object) -> str | None:
     # already damaged (3.71721E+17, or trailing zeros) and must be retyped as text.
     if isinstance(value, float) or (isinstance(value, int) and len(str(value)) > 15):
         raise RowError(excel_number_message())
-    text = clean_text(value).upper()
+    # A leading apostrophe is how clerks force Excel to keep digits as text.
+    text = clean_text(value).upper().lstrip("'‘’`")
     if _EXCEL_NUMBER.match(text):
         raise RowError(excel_number_message())
     try:
@@ -176,10 +183,14 @@ def parse_phone(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    try:
-        return normalize_phone(value)
-    except ValidationError as error:
-        raise RowError(f"{error.messages[0]}（{clean_text(value)}）") from None
+    # Clerks often write two numbers ("138…、139…"): the first that is a phone number is kept.
+    errors = []
+    for part in _PHONE_SEPARATORS.split(str(value)):
+        try:
+            return normalize_phone(part)
+        except ValidationError as error:
+            errors.append(error)
+    raise RowError(f"{errors[0].messages[0]}（{clean_text(value)}）")
 
 
 def parse_members(value: object) -> int | None:
