@@ -60,6 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         **admin.site.each_context(request),
         "title": _("Coverage"),
+        "headlines": _headlines(figures),
         "area": area,
         "trail": _trail(area),
         "figures": figures,
@@ -68,6 +69,50 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "max_per_cadre": coverage.max_households_per_cadre(),
     }
     return render(request, "shuanglian/dashboard.html", context)
+
+
+def _headlines(figures: coverage.Coverage) -> list[dict[str, object]]:
+    """The four headline rates, each with the counts behind it and the size of its gap."""
+    texts = [
+        (
+            "units",
+            _("Units participating"),
+            _("%(done)s of %(total)s units link a village"),
+            _("%(missing)s without a village"),
+        ),
+        (
+            "cadres",
+            _("In-service cadres participating"),
+            _("%(done)s of %(total)s cadres link households"),
+            _("%(missing)s without households"),
+        ),
+        (
+            "villages",
+            _("Villages covered"),
+            _("%(done)s of %(total)s villages have a linked unit"),
+            _("%(missing)s without a unit"),
+        ),
+        (
+            "households",
+            _("Households covered"),
+            _("%(done)s of %(total)s households have a responsible cadre"),
+            _("%(missing)s without a cadre"),
+        ),
+    ]
+    headlines = []
+    for slug, label, counts, gap in texts:
+        rate = getattr(figures, slug)
+        numbers = {"done": rate.done, "total": rate.total, "missing": rate.missing}
+        headlines.append(
+            {
+                "slug": slug,
+                "label": label,
+                "rate": rate,
+                "counts": counts % numbers,
+                "gap": gap % numbers,
+            }
+        )
+    return headlines
 
 
 @staff_member_required
