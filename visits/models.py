@@ -1,5 +1,7 @@
 """Visits to households and the needs households raise, followed up until resolved."""
 
+from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -27,10 +29,17 @@ SIX_TASKS = (
 
 
 class VisitQuerySet(models.QuerySet):
+    def contacts(self) -> "VisitQuerySet":
+        """Visits that reached the household; attempts with nobody met do not count."""
+        return self.filter(outcome=Visit.Outcome.MET)
+
     def last_date_subquery(self, household: OuterRef) -> Subquery:
-        """The latest visit date of the household at ``household``, for ``annotate``."""
+        """The latest date the household at ``household`` was reached, for ``annotate``."""
         return Subquery(
-            self.filter(household=household).order_by("-visited_on").values("visited_on")[:1]
+            self.contacts()
+            .filter(household=household)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
         )
 
 
@@ -41,12 +50,25 @@ class Visit(models.Model):
         MEETING = "meeting", _("group discussion")
         EVENT = "event", _("collective activity")
 
+    class Outcome(models.TextChoices):
+        MET = "met", _("met the head or the family")
+        AWAY = "away", _("nobody at home")
+        REFUSED = "refused", _("visit refused")
+        RESCHEDULED = "rescheduled", _("agreed to come again")
+
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="visits", verbose_name=_("household")
     )
     cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="visits", verbose_name=_("cadre"))
     visited_on = models.DateField(_("visit date"), default=timezone.localdate)
     method = models.CharField(_("method"), max_length=10, choices=Method, default=Method.HOME)
+    outcome = models.CharField(
+        _("contact outcome"),
+        max_length=12,
+        choices=Outcome,
+        default=Outcome.MET,
+        help_text=_("Only a visit that met the head or the family counts as a visit."),
+    )
     summary = models.TextField(_("what was discussed"), blank=True)
     task_policy = models.BooleanField(SIX_TASKS[0][1], default=False)
     task_voices = models.BooleanField(SIX_TASKS[1][1], default=False)
@@ -61,6 +83,11 @@ class Visit(models.Model):
     # dated after it, which is "not in the future" without a non-deterministic CHECK.
     recorded_on = models.DateField(_("recorded on"), default=timezone.localdate, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Made by the phone for each visit form; a form sent twice (double tap, a retry after the
+    # network came back) is stored once.
+    client_key = models.UUIDField(
+        _("submission key"), null=True, blank=True, unique=True, editable=False
+    )
 
     objects = VisitQuerySet.as_manager()
 
@@ -104,6 +131,14 @@ class Need(models.Model):
         RESOLVED = "resolved", _("resolved")
         UNRESOLVABLE = "unresolvable", _("cannot be resolved")
 
+    class Level(models.TextChoices):
+        """Who is handling the need: 村报告、乡处理、县办结, with the cadre's unit first."""
+
+        CADRE = "cadre", _("the cadre")
+        UNIT = "unit", _("the cadre's unit")
+        TOWNSHIP = "township", _("the township")
+        COUNTY = "county", _("the county")
+
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="needs", verbose_name=_("household")
     )
@@ -134,6 +169,15 @@ class Need(models.Model):
     satisfaction = models.CharField(
         _("satisfaction"), max_length=12, choices=Satisfaction, blank=True
     )
+    level = models.CharField(
+        _("handled by"), max_length=10, choices=Level, default=Level.CADRE, db_index=True
+    )
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    due_on = models.DateField(
+        _("due on"), null=True, blank=True, help_text=_("The deadline at the current level.")
+    )
+    # The last day anything happened to the need; "overdue" counts from here.
+    progressed_on = models.DateField(_("last progress on"), default=timezone.localdate)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -167,3 +211,56 @@ class Need(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.IN_PROGRESS)
+
+
+class NeedNote(models.Model):
+    """A dated step in following up a need: what changed, at which level, and what was done."""
+
+    need = models.ForeignKey(Need, models.CASCADE, related_name="notes", verbose_name=_("need"))
+    noted_on = models.DateField(_("date"), default=timezone.localdate)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Need.Status)
+    level = models.CharField(_("handled by"), max_length=10, choices=Need.Level)
+    text = models.TextField(_("note"))
+
+    class Meta:
+        verbose_name = _("need follow-up note")
+        verbose_name_plural = _("need follow-up notes")
+        ordering = ["need", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.noted_on:%Y-%m-%d} {self.get_status_display()}"
+
+
+class VisitInterval(models.Model):
+    """How often a household of a category should be visited; coordinators set it in admin."""
+
+    category = models.CharField(
+        _("household category"), max_length=20, choices=Household.Category, unique=True
+    )
+    days = models.PositiveSmallIntegerField(
+        _("visit at least every (days)"), validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("visit interval")
+        verbose_name_plural = _("visit intervals")
+        ordering = ["days", "category"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=1),
+                name="visit_interval_at_least_a_day",
+                violation_error_message=_("The interval must be at least one day."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.days}"
