@@ -169,6 +169,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 CITY_CODE = os.environ.get("CITY_CODE", "371700000000")
 # Auto-distribution never gives a cadre more households than this, across all villages.
 ASSIGNMENT_MAX_PER_CADRE = env_int("ASSIGNMENT_MAX_PER_CADRE", default=10)
+# An open need with no progress for longer than this is overdue.
+NEED_OVERDUE_DAYS = env_int("NEED_OVERDUE_DAYS", default=15)
 # The 监督电话 printed on notice boards and contact cards; empty leaves the line off.
 BOARD_SUPERVISION_PHONE = os.environ.get("BOARD_SUPERVISION_PHONE", "").strip()
 

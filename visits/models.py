@@ -1,5 +1,7 @@
 """Visits to households and the needs households raise, followed up until resolved."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -112,6 +114,17 @@ class Visit(models.Model):
         return [str(label) for field, label in SIX_TASKS if getattr(self, field)]
 
 
+class NeedQuerySet(models.QuerySet):
+    def open(self) -> "NeedQuerySet":
+        return self.filter(status__in=[Need.Status.PENDING, Need.Status.IN_PROGRESS])
+
+    def overdue(self, today: datetime.date | None = None) -> "NeedQuerySet":
+        """Open needs with no progress for more than ``settings.NEED_OVERDUE_DAYS`` days."""
+        today = today or timezone.localdate()
+        limit = today - datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
+        return self.open().filter(progressed_on__lt=limit)
+
+
 class Need(models.Model):
     class Category(models.TextChoices):
         MEDICAL = "medical", _("medical care")
@@ -179,6 +192,8 @@ class Need(models.Model):
     # The last day anything happened to the need; "overdue" counts from here.
     progressed_on = models.DateField(_("last progress on"), default=timezone.localdate)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = NeedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("need")
