@@ -1,27 +1,149 @@
-from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The cadre's pages: their households, a household, and logging a visit."""
 
-from units.models import Cadre, HouseholdAssignment
-from visits.models import Visit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from units.models import Cadre
+from visits.forms import NeedFormSet, VisitForm, raised_needs
+from visits.models import Need, Visit
+from visits.schedule import households_due, interval_days, scheduled
+from visits.visits import households_of, record_visit
+
+# A household's page lists this many visits, newest first; the page stays small on a phone.
+HISTORY_LENGTH = 50
+
+
+def _cadre(request: HttpRequest) -> Cadre:
+    try:
+        return Cadre.objects.get(user=request.user)
+    except Cadre.DoesNotExist:
+        raise Http404(gettext("Your account is not linked to a cadre record.")) from None
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    # The page script sends queued drafts with fetch and asks for JSON; plain forms get pages.
+    return request.headers.get("Accept", "").startswith("application/json")
 
 
 @login_required
 def my_households(request: HttpRequest) -> HttpResponse:
-    """The cadre's households, with the latest visit of each."""
+    """The cadre's households, those due for a visit first."""
     cadre = Cadre.objects.filter(user=request.user).select_related("unit").first()
-    assignments = (
-        HouseholdAssignment.objects.active()
-        .filter(cadre=cadre)
-        .annotate(last_visited_on=Visit.objects.last_date_subquery(OuterRef("household")))
-        .select_related("household__village__township")
-        .order_by("household__village__name", "household__head_name")
-        if cadre
-        else HouseholdAssignment.objects.none()
-    )
+    if cadre is None:
+        return render(request, "shuanglian/no_role.html", status=403)
     return render(
         request,
         "visits/my_households.html",
-        {"cadre": cadre, "assignments": assignments},
+        {"cadre": cadre, "rows": households_due(cadre=cadre)},
     )
+
+
+@login_required
+def household(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the cadre's households: details, visit history and needs."""
+    cadre = _cadre(request)
+    household = get_object_or_404(
+        households_of(cadre)
+        .select_related("village__township")
+        .annotate(last_contact_on=Visit.objects.last_date_subquery(OuterRef("pk"))),
+        pk=pk,
+    )
+    visits = list(
+        household.visits.select_related("cadre")
+        .prefetch_related("needs")
+        .order_by("-visited_on", "-pk")[: HISTORY_LENGTH + 1]
+    )
+    needs = list(Need.objects.filter(household=household).order_by("-raised_on", "-pk"))
+    place = scheduled(
+        household=household,
+        last_contact_on=household.last_contact_on,
+        open_needs=sum(need.is_open for need in needs),
+        today=timezone.localdate(),
+        intervals=interval_days(),
+    )
+    return render(
+        request,
+        "visits/household.html",
+        {
+            "cadre": cadre,
+            "household": household,
+            "visits": visits[:HISTORY_LENGTH],
+            "more_visits": len(visits) > HISTORY_LENGTH,
+            "needs": needs,
+            "schedule": place,
+        },
+    )
+
+
+@login_required
+def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visit form; a submission is stored once per key, then back to the household."""
+    cadre = _cadre(request)
+    household = get_object_or_404(households_of(cadre).select_related("village__township"), pk=pk)
+    form = VisitForm(request.POST or None)
+    needs = NeedFormSet(request.POST or None, prefix="needs")
+    # Both validated, so a page sent back shows every mistake at once.
+    valid = request.method == "POST" and all([form.is_valid(), needs.is_valid()])
+    if valid:
+        data = form.cleaned_data
+        try:
+            visit, created = record_visit(
+                cadre=cadre,
+                household=household,
+                visited_on=data["visited_on"],
+                method=data["method"],
+                outcome=data["outcome"],
+                summary=data["summary"],
+                tasks=data["tasks"],
+                satisfaction=data["satisfaction"],
+                needs=raised_needs(needs),
+                client_key=data["client_key"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _recorded_message(visit, created=created))
+            url = reverse("visits:household", args=[household.pk])
+            if _wants_json(request):
+                return JsonResponse(
+                    {"visit": visit.pk, "created": created, "url": url},
+                    status=201 if created else 200,
+                )
+            return redirect(url)
+    if request.method == "POST" and _wants_json(request):
+        errors = {
+            **form.errors.get_json_data(),
+            "needs": [row.errors.get_json_data() for row in needs],
+        }
+        return JsonResponse({"errors": errors}, status=400)
+    return render(
+        request,
+        "visits/visit_form.html",
+        {
+            "household": household,
+            "form": form,
+            "needs": needs,
+            "met": Visit.Outcome.MET,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _recorded_message(visit: Visit, *, created: bool) -> str:
+    if not created:
+        return gettext("This visit was already recorded.")
+    if visit.outcome != Visit.Outcome.MET:
+        return gettext("Recorded: %(outcome)s. It is not counted as a visit.") % {
+            "outcome": visit.get_outcome_display()
+        }
+    count = visit.needs.count()
+    if count:
+        return gettext("Visit recorded, with needs: %(count)s.") % {"count": count}
+    return gettext("Visit recorded.")

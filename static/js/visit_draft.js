@@ -1,0 +1,251 @@
+// Visit forms survive a weak signal: the form is kept on the phone while the cadre types,
+// a form sent without a connection waits in a queue, and queued forms are sent again when the
+// connection is back. Each form carries its own client_key, which the server stores once.
+(function () {
+  "use strict";
+  var QUEUE = "visit-queue";
+  var script = document.currentScript;
+  var text = script ? script.dataset : {};
+  var sending = false;
+
+  function read(key, fallback) {
+    try {
+      var value = JSON.parse(localStorage.getItem(key));
+      return value === null ? fallback : value;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function write(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) {
+      // Storage full or disabled: the plain form still works.
+    }
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function counted(message, count) {
+    return (message || "").replace("{n}", String(count));
+  }
+
+  function status(message) {
+    var box = document.getElementById("draft-status");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "draft-status";
+      box.className = "note";
+      box.setAttribute("role", "status");
+      document.querySelector("main").prepend(box);
+    }
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  // Answers "sent" (stored, now or before), "refused" (the server found mistakes) or
+  // "failed" (no answer: try again later).
+  function send(entry) {
+    var body = new URLSearchParams();
+    entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    var token = csrfToken();
+    if (token) body.set("csrfmiddlewaretoken", token);
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, 20000);
+    return fetch(entry.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": token },
+      signal: abort.signal,
+    }).then(function (response) {
+      clearTimeout(timer);
+      if (response.ok) {
+        return response.json().then(function (data) { return { result: "sent", url: data.url }; });
+      }
+      return { result: response.status >= 500 ? "failed" : "refused" };
+    }, function () {
+      clearTimeout(timer);
+      return { result: "failed" };
+    });
+  }
+
+  function sendQueue() {
+    var queue = read(QUEUE, []);
+    if (sending || !queue.length) return;
+    if (!navigator.onLine) {
+      status(counted(text.waiting, queue.length));
+      return;
+    }
+    sending = true;
+    var sent = 0;
+    var returned = 0;
+    (function next() {
+      var entry = read(QUEUE, [])[0];
+      if (!entry) return finish();
+      send(entry).then(function (answer) {
+        if (answer.result === "failed") return finish();
+        if (answer.result === "sent") sent += 1;
+        else {
+          // Back to the household's form, where the cadre can see and fix it.
+          returned += 1;
+          if (!read(entry.draft, null)) write(entry.draft, entry.fields);
+        }
+        write(QUEUE, read(QUEUE, []).filter(function (e) { return e.id !== entry.id; }));
+        next();
+      });
+    })();
+
+    function finish() {
+      sending = false;
+      var left = read(QUEUE, []).length;
+      var parts = [];
+      if (sent) parts.push(counted(text.sent, sent));
+      if (returned) parts.push(text.returned);
+      if (left) parts.push(counted(text.waiting, left));
+      status(parts.join(" "));
+    }
+  }
+
+  function fields(form) {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken") pairs.push([name, value]);
+    });
+    return pairs;
+  }
+
+  function setUpForm(form) {
+    var draftKey = form.dataset.draftKey;
+    var total = form.querySelector("[name$=TOTAL_FORMS]");
+    var maxRows = +form.querySelector("[name$=MAX_NUM_FORMS]").value;
+    var template = document.getElementById("need-row-template");
+    var addNeed = document.getElementById("add-need");
+    var keyInput = form.elements.client_key;
+
+    function rows() { return form.querySelectorAll("#need-rows .need-row"); }
+    var renderedRows = rows().length;
+
+    function addRow() {
+      var index = +total.value;
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      addNeed.insertAdjacentHTML("beforebegin", html);
+      total.value = index + 1;
+      return rows()[index];
+    }
+
+    function rowIsEmpty(row) {
+      return Array.prototype.every.call(row.querySelectorAll("select, textarea"), function (el) {
+        return !el.value;
+      });
+    }
+
+    function showRows() {
+      rows().forEach(function (row, index) { row.hidden = index > 0 && rowIsEmpty(row); });
+    }
+
+    addNeed.hidden = false;
+    addNeed.addEventListener("click", function () {
+      var hidden = form.querySelector("#need-rows .need-row[hidden]");
+      if (hidden) hidden.hidden = false;
+      else if (+total.value < maxRows) addRow();
+      else return;
+      var shown = form.querySelectorAll("#need-rows .need-row:not([hidden])");
+      shown[shown.length - 1].querySelector("select").focus();
+    });
+
+    function restore(pairs) {
+      var values = {};
+      pairs.forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
+      var wanted = +((values[total.name] || [0])[0]);
+      while (+total.value < Math.min(wanted, maxRows)) addRow();
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.name === "csrfmiddlewaretoken") return;
+        var given = values[el.name] || [];
+        if (el.type === "radio" || el.type === "checkbox") el.checked = given.indexOf(el.value) >= 0;
+        else if (given.length) el.value = given[0];
+      });
+    }
+
+    function met() {
+      var checked = form.querySelector("[name=outcome]:checked");
+      return !checked || checked.value === form.dataset.met;
+    }
+
+    function showOutcome() {
+      document.getElementById("outcome-note").hidden = met();
+      form.elements.summary.required = met();
+    }
+
+    function save() { write(draftKey, fields(form)); }
+
+    function reset() {
+      Array.prototype.slice.call(rows(), renderedRows).forEach(function (row) { row.remove(); });
+      form.reset();
+      keyInput.value = newKey();
+      showRows();
+      showOutcome();
+    }
+
+    // A page sent back with mistakes shows what the server received; otherwise the draft.
+    var draft = read(draftKey, null);
+    if (draft && !form.querySelector(".error")) restore(draft);
+    else if (!form.querySelector(".error")) keyInput.value = newKey();
+    showRows();
+    showOutcome();
+
+    form.addEventListener("input", save);
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "outcome") showOutcome();
+      save();
+    });
+    // A page brought back from the browser's cache must not reuse a key already sent.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted && !read(draftKey, null)) reset();
+    });
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var entry = { id: newKey(), action: form.action, draft: draftKey, fields: fields(form) };
+      var queue = function () {
+        write(QUEUE, read(QUEUE, []).concat([entry]));
+        localStorage.removeItem(draftKey);
+        reset();
+        status(text.queued);
+      };
+      if (!navigator.onLine) return queue();
+      form.querySelector("[type=submit]").disabled = true;
+      send(entry).then(function (answer) {
+        form.querySelector("[type=submit]").disabled = false;
+        if (answer.result === "sent") {
+          localStorage.removeItem(draftKey);
+          window.location.assign(answer.url);
+        } else if (answer.result === "failed") {
+          queue();
+        } else {
+          // Let the server show its reasons on a page of its own.
+          form.submit();
+        }
+      });
+    });
+  }
+
+  var form = document.getElementById("visit-form");
+  if (form) setUpForm(form);
+  window.addEventListener("online", sendQueue);
+  window.addEventListener("offline", sendQueue);
+  sendQueue();
+})();
