@@ -1,19 +1,36 @@
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.admin import CadreChoicesMixin
+from units.admin import CadreChoicesMixin, cadre_autocomplete_field
 from villages.admin_filters import area_filters
-from visits.models import SIX_TASKS, Need, Visit
+from visits import needs
+from visits.models import SIX_TASKS, Need, NeedNote, Visit, VisitInterval
+from visits.need_views import run_step, step_form, step_forms, success_message
+
+# Needs changed by one action; the chosen ones are listed on the confirmation page.
+ACTION_MAX_NEEDS = 200
 
 
 class NeedInline(CadreChoicesMixin, admin.StackedInline):
     model = Need
     fk_name = "visit"
     fields = ["category", "description", "cadre", "status", "resolution", "closed_on"]
+    # Follow-up goes through the need's own page, which writes the steps.
+    readonly_fields = ["status", "resolution", "closed_on"]
     autocomplete_fields = ["cadre"]
     extra = 0
 
@@ -26,15 +43,23 @@ class VisitAdmin(CadreChoicesMixin, admin.ModelAdmin):
         "village",
         "cadre",
         "method",
+        "outcome",
         "task_list",
         "satisfaction",
     ]
     list_select_related = ["household__village__township", "cadre__unit"]
-    list_filter = ["method", "satisfaction", "visited_on", *area_filters("household__village")]
+    list_filter = [
+        "outcome",
+        "method",
+        "satisfaction",
+        "visited_on",
+        *area_filters("household__village"),
+        "cadre__unit",
+    ]
     search_fields = ["household__head_name", "cadre__name", "summary"]
     autocomplete_fields = ["household", "cadre"]
     fieldsets = [
-        (None, {"fields": ["household", "cadre", "visited_on", "method", "summary"]}),
+        (None, {"fields": ["household", "cadre", "visited_on", "method", "outcome", "summary"]}),
         (_("Six tasks"), {"fields": [field for field, _label in SIX_TASKS]}),
         (None, {"fields": ["satisfaction"]}),
     ]
@@ -50,13 +75,106 @@ class VisitAdmin(CadreChoicesMixin, admin.ModelAdmin):
         return "、".join(obj.tasks)
 
 
+class LateFilter(admin.SimpleListFilter):
+    title = _("overdue or not")
+    parameter_name = "late"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", _("overdue")), ("no", _("not overdue"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.late()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Need.objects.late().values("pk"))
+        return queryset
+
+
+class NeedNoteInline(admin.TabularInline):
+    """The need's steps, oldest first; they are written by the follow-up steps only."""
+
+    model = NeedNote
+    fields = ["noted_on", "status", "level", "text", "author"]
+    readonly_fields = fields
+    ordering = ["noted_on", "created_at", "pk"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("steps, newest last")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("author")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EscalateActionForm(forms.Form):
+    note = forms.CharField(
+        label=_("reason for escalating"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    on = forms.DateField(label=_("date"), initial=timezone.localdate, widget=AdminDateWidget)
+
+
+class ReassignActionForm(forms.Form):
+    on = forms.DateField(label=_("date"), initial=timezone.localdate, widget=AdminDateWidget)
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_cadre"] = cadre_autocomplete_field(label=_("new responsible cadre"))
+        self.order_fields(["to_cadre", "on", "note"])
+
+
 @admin.register(Need)
 class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
-    list_display = ["raised_on", "household", "village", "category", "status", "cadre", "closed_on"]
+    list_display = [
+        "raised_on",
+        "household",
+        "village",
+        "category",
+        "status",
+        "level",
+        "due_on",
+        "late_mark",
+        "cadre",
+        "progressed_on",
+        "closed_on",
+    ]
     list_select_related = ["household__village__township", "cadre__unit"]
-    list_filter = ["status", "category", "raised_on", *area_filters("household__village")]
+    list_filter = [
+        LateFilter,
+        "level",
+        "status",
+        "category",
+        "raised_on",
+        *area_filters("household__village"),
+        "cadre__unit",
+    ]
     search_fields = ["household__head_name", "description", "cadre__name"]
     autocomplete_fields = ["household", "visit", "cadre"]
+    # Status and level change only through the follow-up steps, which write the notes.
+    readonly_fields = [
+        "follow_up_link",
+        "status",
+        "level",
+        "escalated_on",
+        "due_on",
+        "progressed_on",
+        "resolution",
+        "closed_on",
+        "satisfaction",
+    ]
+    inlines = [NeedNoteInline]
+    actions = ["escalate", "reassign"]
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -66,13 +184,160 @@ class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("household__village__township", "cadre__unit")
+            .with_lateness()
         )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Need | None = None) -> list[str]:
+        fields = list(self.readonly_fields)
+        return fields if obj is not None else fields[1:]
 
     @admin.display(description=_("village or community"), ordering="household__village__name")
     def village(self, obj: Need) -> str:
         return str(obj.household.village)
 
+    @admin.display(description=_("overdue"), ordering="is_late")
+    def late_mark(self, obj: Need) -> str:
+        if getattr(obj, "is_late", False):
+            return format_html('<strong class="need-late">{}</strong>', gettext("overdue"))
+        return ""
+
+    @admin.display(description=_("follow up"))
+    def follow_up_link(self, obj: Need) -> str:
+        url = reverse("admin:visits_need_follow_up", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Follow up this need"))
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "visit":
             kwargs.setdefault("queryset", Visit.objects.select_related("household"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/follow-up/", view(self.follow_up_view), name="visits_need_follow_up"),
+            *super().get_urls(),
+        ]
+
+    def follow_up_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The need's steps and the forms for the next ones; one step taken per POST."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        need = get_object_or_404(self.get_queryset(request), pk=pk)
+        bound = None
+        if request.method == "POST":
+            step = request.POST.get("step", "")
+            if step not in needs.coordinator_steps(need):
+                self.message_user(
+                    request, gettext("This step cannot be taken on this need now."), messages.ERROR
+                )
+                return redirect("admin:visits_need_follow_up", need.pk)
+            bound = step_form(step, request.POST)
+            if bound.is_valid() and run_step(step=step, need=need, by=request.user, form=bound):
+                self.message_user(request, success_message(step, need), messages.SUCCESS)
+                return redirect("admin:visits_need_follow_up", need.pk)
+            need = get_object_or_404(self.get_queryset(request), pk=pk)
+        notes = need.notes.select_related("author").order_by("noted_on", "created_at", "pk")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Follow up: %(need)s") % {"need": need},
+            "need": need,
+            "notes": notes,
+            "steps": step_forms(needs.coordinator_steps(need), bound),
+        }
+        return TemplateResponse(request, "admin/visits/need/follow_up.html", context)
+
+    def _chosen(self, request: HttpRequest, queryset: QuerySet) -> list[Need] | None:
+        chosen = list(queryset.order_by("pk")[: ACTION_MAX_NEEDS + 1])
+        if len(chosen) > ACTION_MAX_NEEDS:
+            message = gettext("Choose at most %(max)s needs at a time.") % {"max": ACTION_MAX_NEEDS}
+            self.message_user(request, message, messages.ERROR)
+            return None
+        return chosen
+
+    def _apply(
+        self,
+        request: HttpRequest,
+        chosen: list[Need],
+        step: Callable[..., NeedNote],
+        done: Callable[[int], str],
+        **kwargs: Any,
+    ) -> None:
+        """Take the step on each need; report how many moved and why the others did not."""
+        count = 0
+        for need in chosen:
+            try:
+                step(need=need, by=request.user, **kwargs)
+            except ValidationError as error:
+                message = gettext("%(name)s (%(category)s): %(reason)s") % {
+                    "name": need.household.head_name,
+                    "category": need.get_category_display(),
+                    "reason": " ".join(error.messages),
+                }
+                self.message_user(request, message, messages.WARNING)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done(count), messages.SUCCESS)
+
+    def _confirm_page(
+        self, request: HttpRequest, chosen: list[Need], form: forms.Form, action: str, title: str
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "chosen": chosen,
+            "form": form,
+            "action": action,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/visits/need/action_confirm.html", context)
+
+    @admin.action(description=_("Escalate to the next level"), permissions=["change"])
+    def escalate(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = self._chosen(request, queryset)
+        if chosen is None:
+            return None
+        form = EscalateActionForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            title = gettext("Escalate to the next level")
+            return self._confirm_page(request, chosen, form, "escalate", title)
+        self._apply(
+            request,
+            chosen,
+            needs.escalate,
+            lambda count: (
+                gettext("%(count)s needs escalated to the next level.") % {"count": count}
+            ),
+            **form.cleaned_data,
+        )
+        return None
+
+    @admin.action(description=_("Reassign to another cadre"), permissions=["change"])
+    def reassign(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = self._chosen(request, queryset)
+        if chosen is None:
+            return None
+        form = ReassignActionForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            title = gettext("Reassign to another cadre")
+            return self._confirm_page(request, chosen, form, "reassign", title)
+        self._apply(
+            request,
+            chosen,
+            needs.reassign,
+            lambda count: (
+                gettext("%(count)s needs reassigned to %(name)s.")
+                % {"count": count, "name": form.cleaned_data["to_cadre"].name}
+            ),
+            **form.cleaned_data,
+        )
+        return None
+
+
+@admin.register(VisitInterval)
+class VisitIntervalAdmin(admin.ModelAdmin):
+    list_display = ["category", "days"]
+    list_editable = ["days"]
+    ordering = ["days", "category"]

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +124,31 @@ class NeedQuerySet(models.QuerySet):
         limit = today - datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
         return self.open().filter(progressed_on__lt=limit)
 
+    def past_deadline(self, today: datetime.date | None = None) -> "NeedQuerySet":
+        """Open needs escalated above the cadre whose deadline at that level has passed."""
+        today = today or timezone.localdate()
+        return self.open().exclude(level=Need.Level.CADRE).filter(due_on__lt=today)
+
+    def late(self, today: datetime.date | None = None) -> "NeedQuerySet":
+        """Open needs that are overdue or past their deadline (shown as 已超期)."""
+        today = today or timezone.localdate()
+        return self.filter(self._late_condition(today))
+
+    def with_lateness(self, today: datetime.date | None = None) -> "NeedQuerySet":
+        """Annotate ``is_late``: overdue or past the deadline, as ``late()`` decides."""
+        today = today or timezone.localdate()
+        return self.annotate(
+            is_late=Case(When(self._late_condition(today), then=True), default=False)
+        )
+
+    @staticmethod
+    def _late_condition(today: datetime.date) -> Q:
+        limit = today - datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
+        escalated_past_due = ~Q(level=Need.Level.CADRE) & Q(due_on__lt=today)
+        return Q(status__in=[Need.Status.PENDING, Need.Status.IN_PROGRESS]) & (
+            Q(progressed_on__lt=limit) | escalated_past_due
+        )
+
 
 class Need(models.Model):
     class Category(models.TextChoices):
@@ -226,6 +251,25 @@ class Need(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.IN_PROGRESS)
+
+    @property
+    def next_level(self) -> str | None:
+        """The level above the one handling the need now; None at the county."""
+        levels = list(self.Level)
+        index = levels.index(self.level)
+        return levels[index + 1] if index + 1 < len(levels) else None
+
+    def days_without_progress(self, today: datetime.date | None = None) -> int:
+        return ((today or timezone.localdate()) - self.progressed_on).days
+
+    def is_late_on(self, today: datetime.date | None = None) -> bool:
+        """Overdue, or past the deadline at an escalated level; the row twin of ``late()``."""
+        today = today or timezone.localdate()
+        if not self.is_open:
+            return False
+        if self.days_without_progress(today) > settings.NEED_OVERDUE_DAYS:
+            return True
+        return self.level != self.Level.CADRE and self.due_on is not None and self.due_on < today
 
 
 class NeedNote(models.Model):

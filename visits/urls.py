@@ -1,8 +1,13 @@
 from django.urls import path
 
-from visits import views
+from visits import need_views, views
 
 app_name = "visits"
 urlpatterns = [
     path("", views.my_households, name="my_households"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("households/<int:pk>/visit/", views.log_visit, name="log_visit"),
+    path("needs/", need_views.my_needs, name="my_needs"),
+    path("needs/<int:pk>/", need_views.need, name="need"),
+    path("needs/<int:pk>/step/", need_views.need_step, name="need_step"),
 ]
