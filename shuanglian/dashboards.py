@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shuanglian import coverage
+from shuanglian import coverage, visit_stats
 from villages.exports import write_xlsx
 from villages.models import County, Township
 
@@ -48,6 +48,7 @@ def _trail(area: coverage.Area) -> list[coverage.Area]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     figures = coverage.coverage_for(area)
+    visits = visit_stats.visit_figures_for(area)
     chart = {
         "names": [row.name for row in figures.rows],
         "villages": [row.villages.percent or 0 for row in figures.rows],
@@ -67,6 +68,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "gaps": coverage.GAPS,
         "max_per_cadre": coverage.max_households_per_cadre(),
+        "visits": visits,
+        "visit_rows": visit_stats.rows_beside(visits, figures.rows),
+        "visit_headlines": [
+            (_("Households visited in the last 30 days"), visits.total.visited_30, "30"),
+            (_("Households visited in the last 90 days"), visits.total.visited_90, "90"),
+        ],
     }
     return render(request, "shuanglian/dashboard.html", context)
 

@@ -16,7 +16,14 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    Unit,
+    VillageSurvey,
+    WorkGroup,
+    WorkGroupMember,
+)
 from villages.models import City, County, Household, Township, Village
 from villages.validators import check_character
 from visits.models import SIX_TASKS, Need, Satisfaction, Visit
@@ -127,6 +134,8 @@ def load_demo() -> None:
             carriers = members[:-1] if len(linked) == 1 else members
             households = _make_households(rng, village)
             _assign_and_visit(rng, households, carriers, today)
+            if index == 0:
+                _write_survey(village, members[0], today)
 
 
 def _load_geography(data: dict) -> dict[str, Village]:
@@ -224,6 +233,21 @@ def _assign_and_visit(
     HouseholdAssignment.objects.bulk_create(assignments)
     Visit.objects.bulk_create(visits)
     _raise_needs(rng, visits, today)
+
+
+def _write_survey(village: Village, cadre: Cadre, today: datetime.date) -> None:
+    VillageSurvey.objects.create(
+        village=village,
+        year=today.year,
+        recorded_by=cadre,
+        production_and_living="以种植小麦、玉米为主，部分农户种植大蒜，青壮年多外出务工",
+        poor_households="脱贫户和监测户均已落实帮扶措施，个别老人独居需重点关注",
+        medical_care="村卫生室一处，慢性病老人较多，门诊慢特病办理需协助",
+        schooling="适龄儿童均已入学，个别家庭高中学费有困难",
+        village_committees="村两委班子齐全，按时召开党员大会和村民代表会议",
+        roads="主街已硬化，村东生产路雨天泥泞",
+        main_problems="生产路需硬化；缺少增收产业",
+    )
 
 
 def _raise_needs(rng: random.Random, visits: list[Visit], today: datetime.date) -> None:

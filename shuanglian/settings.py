@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shuanglian.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -171,6 +172,10 @@ CITY_CODE = os.environ.get("CITY_CODE", "371700000000")
 ASSIGNMENT_MAX_PER_CADRE = env_int("ASSIGNMENT_MAX_PER_CADRE", default=10)
 # An open need with no progress for longer than this is overdue.
 NEED_OVERDUE_DAYS = env_int("NEED_OVERDUE_DAYS", default=15)
+# Days each level has to handle an escalated need (村报告、乡处理、县办结).
+NEED_DEADLINE_DAYS_UNIT = env_int("NEED_DEADLINE_DAYS_UNIT", default=7)
+NEED_DEADLINE_DAYS_TOWNSHIP = env_int("NEED_DEADLINE_DAYS_TOWNSHIP", default=10)
+NEED_DEADLINE_DAYS_COUNTY = env_int("NEED_DEADLINE_DAYS_COUNTY", default=15)
 # The 监督电话 printed on notice boards and contact cards; empty leaves the line off.
 BOARD_SUPERVISION_PHONE = os.environ.get("BOARD_SUPERVISION_PHONE", "").strip()
 

@@ -8,11 +8,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    Unit,
+    VillageSurvey,
+    WorkGroup,
+    WorkGroupMember,
+)
 from villages import importers
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import check_character
-from visits.models import Need, Visit
+from visits.models import Need, Visit, VisitInterval
 
 _sequence = itertools.count(1)
 
@@ -128,6 +135,22 @@ def make_need(**overrides: Any) -> Need:
         overrides["cadre"] = make_cadre()
     fields = {"category": Need.Category.MEDICAL, "description": "看病报销", **overrides}
     return Need.objects.create(**fields)
+
+
+def make_visit_intervals(**days: int) -> None:
+    """The default intervals (a flushed test database loses the seeded ones), with overrides."""
+    defaults = {"monitored": 30, "destitute": 30, "lifted": 60, "subsistence": 60, "general": 90}
+    for category, value in {**defaults, **days}.items():
+        VisitInterval.objects.update_or_create(category=category, defaults={"days": value})
+
+
+def make_village_survey(**overrides: Any) -> VillageSurvey:
+    if "village" not in overrides:
+        overrides["village"] = make_village()
+    if "recorded_by" not in overrides:
+        overrides["recorded_by"] = make_cadre()
+    fields = {"year": timezone.localdate().year, "main_problems": "生产路需硬化", **overrides}
+    return VillageSurvey.objects.create(**fields)
 
 
 def make_user(username: str, **overrides: Any) -> Any:

@@ -12,13 +12,22 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from units.accounts import IssuedLogin, create_login, create_logins, reset_one_time_password
 from units.assignments import assign_household, hand_over_households
 from units.forms import CadreForm
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    Unit,
+    VillageSurvey,
+    WorkGroup,
+    WorkGroupMember,
+)
 from units.resources import CadreResource, UnitResource
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
@@ -59,6 +68,18 @@ class HandOverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_cadre"] = cadre_autocomplete_field(label=_("hand over to"))
         self.order_fields(["to_cadre", "on", "reason"])
+
+
+class CreateLoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("username"),
+        max_length=150,
+        help_text=_("The cadre signs in with this; the phone number is a good choice."),
+    )
+
+
+# Accounts made at once by the action; their one-time passwords fill one printed page.
+CREATE_LOGINS_MAX = 100
 
 
 class HandoverNeededFilter(admin.SimpleListFilter):
@@ -159,10 +180,10 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         "unit__kind",
         HandoverNeededFilter,
     ]
-    actions = ["hand_over"]
+    actions = ["hand_over", "create_sign_in_accounts"]
     search_fields = ["name", "position", "unit__name", "phone"]
     autocomplete_fields = ["unit", "user"]
-    readonly_fields = ["contact_cards_link"]
+    readonly_fields = ["contact_cards_link", "sign_in_account"]
     inlines = [ActiveAssignmentInline]
     show_full_result_count = False
 
@@ -212,8 +233,107 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/handover/", view(self.handover_view), name="units_cadre_handover"),
+            path("<int:pk>/login/", view(self.create_login_view), name="units_cadre_create_login"),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("sign-in account"))
+    def sign_in_account(self, obj: Cadre) -> str:
+        if obj.pk is None:
+            return self.get_empty_value_display()
+        url = reverse("admin:units_cadre_create_login", args=[obj.pk])
+        if obj.user_id is None:
+            return format_html('<a class="button" href="{}">{}</a>', url, _("Create an account"))
+        state = _("must change the one-time password") if obj.must_change_password else ""
+        return format_html(
+            '{} <span class="help">{}</span> <a class="button" href="{}">{}</a>',
+            obj.user.get_username(),
+            state,
+            url,
+            _("Reset the one-time password"),
+        )
+
+    @admin.action(
+        description=_("Create sign-in accounts (username: phone number)"), permissions=["change"]
+    )
+    def create_sign_in_accounts(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        cadres = list(queryset.order_by("unit__name", "name", "pk")[: CREATE_LOGINS_MAX + 1])
+        if len(cadres) > CREATE_LOGINS_MAX:
+            message = gettext("Choose at most %(max)s cadres at a time.")
+            self.message_user(request, message % {"max": CREATE_LOGINS_MAX}, messages.ERROR)
+            return None
+        issued, skipped = create_logins(cadres=cadres)
+        for login in issued:
+            self._log_issued(request, login, created=True)
+        return self._issued_page(request, issued=issued, skipped=skipped)
+
+    def create_login_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Create the cadre's account or reset its one-time password; show the password once."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        cadre = get_object_or_404(self.get_queryset(request).select_related("user"), pk=pk)
+        creating = cadre.user_id is None
+        form = CreateLoginForm(
+            request.POST if request.method == "POST" else None, initial={"username": cadre.phone}
+        )
+        error = None
+        if request.method == "POST" and (form.is_valid() or not creating):
+            try:
+                if creating:
+                    login = create_login(cadre=cadre, username=form.cleaned_data["username"])
+                else:
+                    login = reset_one_time_password(cadre=cadre)
+            except ValidationError as problem:
+                if creating:
+                    form.add_error("username", problem)
+                else:
+                    error = " ".join(problem.messages)
+            else:
+                self._log_issued(request, login, created=creating)
+                return self._issued_page(request, issued=[login], skipped=[])
+        if creating:
+            title = gettext("Create a sign-in account for %(name)s")
+        else:
+            title = gettext("Reset the one-time password of %(name)s")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title % {"name": cadre.name},
+            "cadre": cadre,
+            "creating": creating,
+            "form": form if creating else None,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/units/cadre/create_login.html", context)
+
+    def _log_issued(self, request: HttpRequest, login: IssuedLogin, *, created: bool) -> None:
+        # The admin history says what was done, never the password.
+        if created:
+            message = gettext("Created the sign-in account %(username)s.")
+        else:
+            message = gettext("Reset the one-time password of %(username)s.")
+        self.log_change(request, login.cadre, message % {"username": login.username})
+
+    def _issued_page(
+        self,
+        request: HttpRequest,
+        *,
+        issued: list[IssuedLogin],
+        skipped: list[tuple[Cadre, str]],
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("One-time passwords"),
+            "issued": issued,
+            "skipped": skipped,
+        }
+        response = TemplateResponse(request, "admin/units/cadre/login_issued.html", context)
+        # The password is on this page only: no browser or proxy may keep a copy.
+        add_never_cache_headers(response)
+        return response
 
     def handover_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Show the cadre's households and a successor; hand them all over on POST."""
@@ -348,3 +468,39 @@ class HouseholdAssignmentAdmin(CadreChoicesMixin, admin.ModelAdmin):
     @admin.display(description=_("village or community"), ordering="household__village__name")
     def village(self, obj: HouseholdAssignment) -> str:
         return str(obj.household.village)
+
+
+@admin.register(VillageSurvey)
+class VillageSurveyAdmin(admin.ModelAdmin):
+    """Surveys are written by the work groups on their phones; coordinators read them here."""
+
+    list_display = ["village", "county", "year", "recorded_by", "updated_at"]
+    list_select_related = ["village__township__county", "recorded_by__unit"]
+    list_filter = [
+        "year",
+        *area_filters("village"),
+        ("recorded_by__unit", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["village__name", "village__code"]
+    autocomplete_fields = ["village", "recorded_by"]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("village__township__county", "recorded_by__unit")
+        )
+
+    @admin.display(description=_("county or district"), ordering="village__township__county")
+    def county(self, obj: VillageSurvey) -> str:
+        return obj.village.township.county.name
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser

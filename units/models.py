@@ -116,6 +116,11 @@ class Cadre(models.Model):
         related_name="cadre",
         verbose_name=_("login account"),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set while the account has a one-time password; cleared when it is changed."),
+    )
 
     objects = CadreQuerySet.as_manager()
 
@@ -301,3 +306,52 @@ class HouseholdCoverageQuerySet(HouseholdQuerySet):
             responsible_cadre_name=Subquery(current.values("cadre__name")[:1]),
             responsible_unit_name=Subquery(current.values("cadre__unit__name")[:1]),
         )
+
+
+class VillageSurvey(models.Model):
+    """村情民意: what a work group found in its village in one year."""
+
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="surveys", verbose_name=_("village or community")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    recorded_by = models.ForeignKey(
+        Cadre, models.PROTECT, related_name="village_surveys", verbose_name=_("recorded by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    production_and_living = models.TextField(_("production and living conditions"), blank=True)
+    poor_households = models.TextField(_("situation of poor households"), blank=True)
+    medical_care = models.TextField(_("access to medical care"), blank=True)
+    schooling = models.TextField(_("access to schooling"), blank=True)
+    village_committees = models.TextField(_("how the village two committees work"), blank=True)
+    roads = models.TextField(_("roads"), blank=True)
+    schools = models.TextField(_("schools"), blank=True)
+    farms_and_cooperatives = models.TextField(_("farms and cooperatives"), blank=True)
+    main_problems = models.TextField(_("main problems"), blank=True)
+
+    ANSWER_FIELDS = (
+        "production_and_living",
+        "poor_households",
+        "medical_care",
+        "schooling",
+        "village_committees",
+        "roads",
+        "schools",
+        "farms_and_cooperatives",
+        "main_problems",
+    )
+
+    class Meta:
+        verbose_name = _("village survey")
+        verbose_name_plural = _("village surveys")
+        ordering = ["-year", "village"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "year"],
+                name="village_survey_one_per_year",
+                violation_error_message=_("This village already has a survey for this year."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(village)s, %(year)s") % {"village": self.village.name, "year": self.year}

@@ -1,0 +1,25 @@
+"""Changing the password, which a one-time password requires before anything else."""
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.urls import reverse_lazy
+
+from shuanglian.middleware import must_change_password, remember
+from units.accounts import password_changed
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    # Its own template: the admin keeps registration/password_change_form.html for itself.
+    template_name = "registration/own_password_change_form.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        context["required"] = must_change_password(self.request)
+        return context
+
+    def form_valid(self, form: auth_views.PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        password_changed(user=form.user)
+        remember(self.request, must_change=False)
+        return response

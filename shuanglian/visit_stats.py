@@ -1,0 +1,174 @@
+"""走访与诉求: how many households were reached lately, and how their needs fare, by area.
+
+A household counts as visited only when a visit met the head or the family
+(``Visit.objects.contacts()``). "The last 30 days" are today and the 29 days before it.
+Every figure comes from three grouped queries, whatever the data size.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from shuanglian.coverage import Area, Rate, households_in
+from villages.models import County, Township
+from visits.models import Need, Satisfaction, Visit
+
+PERIODS = (30, 90)
+NONE = Rate(0, 0)
+
+
+@dataclass(frozen=True)
+class NeedCounts:
+    raised: int = 0
+    open: int = 0
+    resolved: int = 0
+    overdue: int = 0
+
+    def __add__(self, other: "NeedCounts") -> "NeedCounts":
+        return NeedCounts(
+            self.raised + other.raised,
+            self.open + other.open,
+            self.resolved + other.resolved,
+            self.overdue + other.overdue,
+        )
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """The figures of one area: the whole area, or one row of the dashboard's table."""
+
+    visited_30: Rate = NONE
+    visited_90: Rate = NONE
+    needs: NeedCounts = field(default_factory=NeedCounts)
+    # Satisfied or fairly satisfied, of the visits that recorded a satisfaction.
+    satisfaction: Rate = NONE
+
+
+@dataclass
+class VisitFigures:
+    area: Area
+    today: datetime.date
+    total: VisitRow
+    rows: dict[int, VisitRow]
+
+    def row(self, pk: int) -> VisitRow:
+        return self.rows.get(pk, VisitRow())
+
+
+def _village_path(area: Area) -> str:
+    """The field, from the village's side, that names a row of the table under the area."""
+    return {type(None): "township__county", County: "township", Township: "pk"}[type(area)]
+
+
+def _in_area(area: Area, village: str) -> Q:
+    """Rows whose village (at the ``village`` path) lies in the area."""
+    if isinstance(area, County):
+        return Q(**{f"{village}__township__county": area})
+    if isinstance(area, Township):
+        return Q(**{f"{village}__township": area})
+    return Q()
+
+
+def _row_key(area: Area, village: str) -> str:
+    path = _village_path(area)
+    return village if path == "pk" else f"{village}__{path}"
+
+
+def _since(today: datetime.date, days: int) -> datetime.date:
+    return today - datetime.timedelta(days=days - 1)
+
+
+def _household_rates(area: Area, today: datetime.date) -> dict[int, tuple[Rate, Rate]]:
+    flags = {
+        f"seen_{days}": Exists(
+            Visit.objects.contacts().filter(
+                household=OuterRef("pk"), visited_on__gte=_since(today, days)
+            )
+        )
+        for days in PERIODS
+    }
+    key = _row_key(area, "village")
+    counts = (
+        households_in(area)
+        .annotate(**flags)
+        .values(key)
+        .annotate(
+            households=Count("pk"),
+            **{f"visited_{d}": Count("pk", filter=Q(**{f"seen_{d}": True})) for d in PERIODS},
+        )
+        .order_by()
+    )
+    return {
+        row[key]: tuple(Rate(row[f"visited_{d}"], row["households"]) for d in PERIODS)
+        for row in counts
+    }
+
+
+def _need_counts(area: Area, today: datetime.date) -> dict[int, NeedCounts]:
+    key = _row_key(area, "household__village")
+    overdue = Need.objects.overdue(today).values("pk")
+    counts = (
+        Need.objects.filter(_in_area(area, "household__village"))
+        .values(key)
+        .annotate(
+            raised=Count("pk"),
+            open=Count("pk", filter=Q(pk__in=Need.objects.open().values("pk"))),
+            resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED)),
+            overdue=Count("pk", filter=Q(pk__in=overdue)),
+        )
+        .order_by()
+    )
+    return {
+        row[key]: NeedCounts(row["raised"], row["open"], row["resolved"], row["overdue"])
+        for row in counts
+    }
+
+
+def _satisfaction(area: Area) -> dict[int, Rate]:
+    key = _row_key(area, "household__village")
+    pleased = [Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED]
+    counts = (
+        Visit.objects.contacts()
+        .filter(_in_area(area, "household__village"))
+        .exclude(satisfaction="")
+        .values(key)
+        .annotate(rated=Count("pk"), pleased=Count("pk", filter=Q(satisfaction__in=pleased)))
+        .order_by()
+    )
+    return {row[key]: Rate(row["pleased"], row["rated"]) for row in counts}
+
+
+def _sum(rates: list[Rate]) -> Rate:
+    return Rate(sum(r.done for r in rates), sum(r.total for r in rates))
+
+
+def visit_figures_for(area: Area, *, today: datetime.date | None = None) -> VisitFigures:
+    """Visit and need figures for the area and for each area one level down."""
+    today = today or timezone.localdate()
+    households = _household_rates(area, today)
+    needs = _need_counts(area, today)
+    satisfaction = _satisfaction(area)
+    rows = {
+        pk: VisitRow(
+            visited_30=households.get(pk, (NONE, NONE))[0],
+            visited_90=households.get(pk, (NONE, NONE))[1],
+            needs=needs.get(pk, NeedCounts()),
+            satisfaction=satisfaction.get(pk, NONE),
+        )
+        for pk in households.keys() | needs.keys() | satisfaction.keys()
+    }
+    values = list(rows.values())
+    total = VisitRow(
+        visited_30=_sum([row.visited_30 for row in values]),
+        visited_90=_sum([row.visited_90 for row in values]),
+        needs=sum((row.needs for row in values), NeedCounts()),
+        satisfaction=_sum([row.satisfaction for row in values]),
+    )
+    return VisitFigures(area=area, today=today, total=total, rows=rows)
+
+
+def rows_beside(figures: VisitFigures, area_rows: list) -> list[tuple[object, VisitRow]]:
+    """Pair the coverage table's rows with their visit figures, in the same order."""
+    return [(row, figures.row(row.pk)) for row in area_rows]
