@@ -134,3 +134,8 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_villages(
 def test_every_admin_page_links_to_the_dashboard(admin_client: Client) -> None:
     response = admin_client.get(reverse("admin:index"))
     assert f'<a href="{reverse("dashboard")}" id="nav-dashboard">覆盖情况</a>' in response.text
+
+
+def test_the_household_model_keeps_its_name_in_the_admin_menu(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:index"))
+    assert '<a href="/admin/villages/household/">农户</a>' in response.text
