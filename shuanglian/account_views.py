@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import reverse_lazy
 
-from shuanglian.middleware import must_change_password, remember
+from shuanglian.middleware import must_change_password, password_expired_for, remember
 from units.accounts import password_changed
 
 
@@ -16,6 +16,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_context_data(self, **kwargs: object) -> dict[str, object]:
         context = super().get_context_data(**kwargs)
         context["required"] = must_change_password(self.request)
+        context["expired"] = password_expired_for(self.request)
         return context
 
     def form_valid(self, form: auth_views.PasswordChangeForm) -> HttpResponse:
