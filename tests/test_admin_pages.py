@@ -75,7 +75,7 @@ def test_household_list_masks_resident_ids(superuser_client: Client) -> None:
     assert household.masked_id_number in response.text
     assert household.id_number not in response.text
     assert household.masked_id_number == (
-        f"{household.id_number[:6]}********{household.id_number[-4:]}"
+        f"{household.id_number[:4]}**********{household.id_number[-4:]}"
     )
 
 

@@ -59,7 +59,7 @@ def test_household_export_masks_resident_ids_and_phones(superuser_client: Client
     expected = sorted(
         (
             household.head_name,
-            f"{household.id_number[:6]}********{household.id_number[-4:]}",
+            f"{household.id_number[:4]}**********{household.id_number[-4:]}",
             f"{household.phone[:3]}****{household.phone[-4:]}" if household.phone else "",
         )
         for household in Household.objects.all()

@@ -231,14 +231,16 @@ def test_validate_resident_id_rejects_unnormalized_or_invalid_values(value: str,
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("37172819900101123X", "371728********123X"),
-        (MUDAN, f"{MUDAN[:6]}********{MUDAN[-4:]}"),
+        ("37172819900101123X", "3717**********123X"),
+        (MUDAN, f"{MUDAN[:4]}**********{MUDAN[-4:]}"),
         ("123456789", "*********"),
         ("", ""),
     ],
     ids=["spec-example-with-x", "mudan", "too-short-is-fully-hidden", "empty"],
 )
-def test_mask_resident_id_hides_birth_date_and_sequence(value: str, masked: str) -> None:
+def test_mask_resident_id_hides_region_detail_birth_date_and_sequence(
+    value: str, masked: str
+) -> None:
     assert mask_resident_id(value) == masked
 
 

@@ -20,11 +20,32 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from villages import importers, tasks
+from villages.exports import transferred
 from villages.models import ImportBatch
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
 SCOPE_FIELDS = ("village", "township", "county")
 logger = logging.getLogger(__name__)
+
+
+def announce(request: HttpRequest, batch: ImportBatch, *, action: str) -> None:
+    """Tell the audit trail about an uploaded or confirmed batch, with its row counts."""
+    counts = ("created", "updated", "unchanged", "rejected", "skipped")
+    transferred.send(
+        sender=ImportBatch,
+        request=request,
+        action=action,
+        model=ImportBatch,
+        rows=batch.rows_total,
+        details={
+            "batch": batch.pk,
+            "kind": batch.kind,
+            "file_name": batch.file_name,
+            "scope": batch.scope_name,
+            "status": batch.status,
+            **{name: getattr(batch, name) for name in counts},
+        },
+    )
 
 
 class ImportUploadForm(forms.ModelForm):
@@ -163,6 +184,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             transaction.on_commit(lambda: tasks.check_roster.enqueue(batch.pk))
         else:
             importers.check_batch(batch)
+        announce(request, ImportBatch.objects.get(pk=batch.pk), action="import_upload")
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass
@@ -252,6 +274,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
             messages.warning(request, _("This import has already been confirmed or cannot be."))
             return redirect("admin:villages_importbatch_change", batch.pk)
         self._confirm(request, batch)
+        batch.refresh_from_db()
+        announce(request, batch, action="import")
         return redirect("admin:villages_importbatch_change", batch.pk)
 
     def errors_view(self, request: HttpRequest, pk: int) -> FileResponse:

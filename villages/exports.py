@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import tablib
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -37,6 +38,11 @@ CSV_GUARD = "'"
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
 _HEADER_FONT = Font(bold=True)
+
+# Sent after every spreadsheet import or export, with ``request``, ``action`` ("import" or
+# "export"), ``model``, ``rows`` and ``details``; the audit trail listens (villages cannot
+# know it).
+transferred = Signal()
 
 # One sheet: its title, its header row and its data rows (any iterable, read once).
 SheetSpec = tuple[str, Sequence[object], Iterable[Sequence[object]]]
@@ -176,7 +182,26 @@ class ColumnExportForm(SelectableFieldsExportForm):
         return str(field.column_name) if field else field_name
 
 
-class SpreadsheetExportMixin(ExportMixin):
+def list_filters(request: HttpRequest) -> dict[str, str]:
+    """The list filters and search a download was made with, as recorded in the audit trail."""
+    return {key: value for key, value in request.GET.items() if value}
+
+
+class _AnnouncedExportMixin(ExportMixin):
+    def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        transferred.send(
+            sender=type(self),
+            request=request,
+            action="export",
+            model=self.model,
+            rows=len(data),
+            details={"filters": list_filters(request)},
+        )
+        return data
+
+
+class SpreadsheetExportMixin(_AnnouncedExportMixin):
     """Admin export of the filtered list as .xlsx or .csv, for whoever may see the list."""
 
     formats = ADMIN_FORMATS
@@ -188,7 +213,7 @@ class SpreadsheetExportMixin(ExportMixin):
         return self.has_view_or_change_permission(request)
 
 
-class SpreadsheetImportExportMixin(ImportExportMixin):
+class SpreadsheetImportExportMixin(ImportExportMixin, _AnnouncedExportMixin):
     """Admin import (with preview) and export as .xlsx or .csv.
 
     Importing adds and changes records, so it needs both permissions; django-import-export
@@ -201,6 +226,18 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def process_result(self, result: Any, request: HttpRequest) -> Any:
+        totals = {key: count for key, count in result.totals.items() if count}
+        transferred.send(
+            sender=type(self),
+            request=request,
+            action="import",
+            model=self.model,
+            rows=sum(totals.values()),
+            details={"totals": totals},
+        )
+        return super().process_result(result, request)
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_or_change_permission(request)

@@ -99,10 +99,10 @@ def validate_resident_id(value: str) -> None:
 
 
 def mask_resident_id(value: str) -> str:
-    """Hide the birth date and sequence: ``371728********123X``."""
+    """Keep the first and last four, hiding region detail and birth date: ``3717**********123X``."""
     if len(value) < 10:
         return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
 
 
 def normalize_phone(value: object) -> str:
@@ -134,3 +134,17 @@ def mask_phone(value: str) -> str:
     if len(value) <= 7:
         return value
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+# An 18-character resident ID or an 11-digit mobile number standing on its own in free text.
+_PERSONAL_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9])")
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Mask every resident ID and mobile number in ``text`` (log lines, error reports)."""
+
+    def masked(match: re.Match[str]) -> str:
+        number = match.group()
+        return mask_phone(number) if len(number) == 11 else mask_resident_id(number.upper())
+
+    return _PERSONAL_NUMBER.sub(masked, text)

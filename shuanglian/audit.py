@@ -1,0 +1,177 @@
+"""Writing the audit trail: who did what to which object, from where, and with what result."""
+
+import ipaddress
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
+from django.http import HttpRequest
+
+from shuanglian.models import AuditEvent
+
+# The request being served, so that model-change events carry who made them and from where.
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+REPR_MAX = AuditEvent._meta.get_field("object_repr").max_length
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the configured proxy header when one is set.
+
+    A proxy appends the address it saw, so with a list the last entry is the one to trust.
+    """
+    header = settings.CLIENT_IP_HEADER
+    raw = request.META.get(header, "") if header else request.META.get("REMOTE_ADDR", "")
+    candidate = raw.split(",")[-1].strip() if raw else ""
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def _signed_in(request: HttpRequest | None) -> AbstractBaseUser | None:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def record(
+    *,
+    request: HttpRequest | None = None,
+    user: AbstractBaseUser | None = None,
+    action: str,
+    obj: models.Model | None = None,
+    result: str = AuditEvent.Result.SUCCESS,
+    username: str = "",
+    **details: Any,
+) -> AuditEvent:
+    """Add one event; the user defaults to the request's signed-in user."""
+    if request is None:
+        request = current_request.get()
+    if user is None:
+        user = _signed_in(request)
+    event = AuditEvent(
+        user=user if user is not None and user.pk is not None else None,
+        username=user.get_username() if user is not None else username,
+        ip=client_ip(request) if request is not None else None,
+        action=action,
+        result=result,
+        details=details,
+    )
+    if obj is not None:
+        event.object_type = obj._meta.label_lower
+        event.object_id = str(obj.pk)
+        event.object_repr = str(obj)[:REPR_MAX]
+    event.save()
+    return event
+
+
+# --- What is recorded without anyone calling record() -------------------------------------
+
+SIGN_IN = "sign_in"
+LOCKOUT = "lockout"
+REVEAL = "reveal"
+# Saving a user with only these fields changed is routine bookkeeping, not a change to audit.
+ROUTINE_USER_FIELDS = frozenset({"last_login"})
+
+
+def _on_signed_in(sender: Any, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> None:
+    record(request=request, user=user, action=SIGN_IN)
+
+
+def _on_sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Unknown user names are kept too: they show someone guessing.
+    username = str(credentials.get("username", ""))[:150]
+    record(request=request, action=SIGN_IN, result=AuditEvent.Result.FAILURE, username=username)
+
+
+def _on_locked_out(
+    sender: Any, request: HttpRequest | None = None, username: str = "", **kwargs: Any
+) -> None:
+    record(
+        request=request,
+        action=LOCKOUT,
+        result=AuditEvent.Result.REFUSED,
+        username=str(username or "")[:150],
+    )
+
+
+def _on_saved(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kwargs
+) -> None:
+    if raw:
+        return
+    fields = kwargs.get("update_fields")
+    if fields is not None and frozenset(fields) <= ROUTINE_USER_FIELDS:
+        return
+    details = {"fields": sorted(fields)} if fields else {}
+    record(action="create" if created else "change", obj=instance, **details)
+
+
+def _on_deleted(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    record(action="delete", obj=instance)
+
+
+def _on_m2m_changed(
+    sender: Any, instance: models.Model, action: str, reverse: bool, model: Any, **kwargs: Any
+) -> None:
+    if not action.startswith("post_"):
+        return
+    record(
+        action="change",
+        obj=instance,
+        relation=sender._meta.model_name,
+        change=action.removeprefix("post_"),
+        related=sorted(kwargs.get("pk_set") or []),
+    )
+
+
+def _on_transferred(
+    sender: Any,
+    request: HttpRequest,
+    action: str,
+    model: type[models.Model],
+    rows: int,
+    details: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    record(request=request, action=action, model=model._meta.label_lower, rows=rows, **details)
+
+
+def audited_models() -> list[type[models.Model]]:
+    """Models whose every change is recorded: accounts, roles and scopes, work groups, links."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from shuanglian.models import UserScope
+    from units.models import HouseholdAssignment, WorkGroup, WorkGroupMember
+
+    return [get_user_model(), Group, UserScope, WorkGroup, WorkGroupMember, HouseholdAssignment]
+
+
+def connect_receivers() -> None:
+    """Listen for sign-ins, lockouts, spreadsheet transfers and changes to audited models."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.signals import user_logged_in, user_login_failed
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from villages.exports import transferred
+
+    user_logged_in.connect(_on_signed_in, dispatch_uid="audit_sign_in")
+    user_login_failed.connect(_on_sign_in_failed, dispatch_uid="audit_sign_in_failed")
+    if apps.is_installed("axes"):
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(_on_locked_out, dispatch_uid="audit_locked_out")
+    transferred.connect(_on_transferred, dispatch_uid="audit_transferred")
+    for model in audited_models():
+        uid = model._meta.label_lower
+        post_save.connect(_on_saved, sender=model, dispatch_uid=f"audit_saved_{uid}")
+        post_delete.connect(_on_deleted, sender=model, dispatch_uid=f"audit_deleted_{uid}")
+    user_model = get_user_model()
+    for through in (user_model.groups.through, user_model.user_permissions.through):
+        m2m_changed.connect(_on_m2m_changed, sender=through, dispatch_uid=f"audit_m2m_{through}")

@@ -1,0 +1,141 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from shuanglian.audit import client_ip, record
+from shuanglian.models import AuditEvent, Role, UserScope
+from tests.factories import make_cadre, make_household, make_user, make_village, make_work_group
+from tests.test_villages_exports import XLSX, export
+from units.assignments import assign_household
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: object) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def auditor(username: str = "auditor") -> object:
+    user = make_user(username, is_staff=True)
+    UserScope.objects.create(user=user, role=Role.AUDITOR)
+    return user
+
+
+def test_a_successful_sign_in_is_recorded_with_user_and_address(db: None) -> None:
+    make_user("zhang", password="a-long-test-password")
+    Client(REMOTE_ADDR="10.1.2.3").post(
+        reverse("login"), {"username": "zhang", "password": "a-long-test-password"}
+    )
+    event = AuditEvent.objects.get(action="sign_in")
+    assert (event.username, event.result, event.ip) == ("zhang", "success", "10.1.2.3")
+    assert event.user.username == "zhang"
+
+
+def test_a_failed_sign_in_is_recorded_also_for_unknown_users(db: None) -> None:
+    Client().post(reverse("login"), {"username": "nobody", "password": "wrong-password"})
+    event = AuditEvent.objects.get(action="sign_in")
+    assert (event.username, event.result, event.user) == ("nobody", "failure", None)
+
+
+def test_the_client_address_comes_from_the_proxy_header_only_when_configured(
+    settings: object, rf: object
+) -> None:
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2")
+    settings.CLIENT_IP_HEADER = ""
+    assert client_ip(request) == "10.0.0.1"
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_ip(request) == "2.2.2.2"
+
+
+def test_changes_to_users_and_scopes_are_recorded(db: None) -> None:
+    user = make_user("li")
+    UserScope.objects.create(user=user, role=Role.CITY)
+    user.user_permissions.add(Permission.objects.first())
+    actions = list(
+        AuditEvent.objects.order_by("pk").values_list("action", "object_type", "object_id")
+    )
+    assert actions == [
+        ("create", "auth.user", str(user.pk)),
+        ("create", "shuanglian.userscope", str(user.scope.pk)),
+        ("change", "auth.user", str(user.pk)),
+    ]
+
+
+def test_work_groups_and_assignments_are_recorded(db: None) -> None:
+    group = make_work_group()
+    household = make_household(village=make_village())
+    assignment = assign_household(household=household, cadre=make_cadre(), on=timezone.localdate())
+    assert AuditEvent.objects.filter(
+        action="create", object_type="units.workgroup", object_id=str(group.pk)
+    ).exists()
+    event = AuditEvent.objects.get(object_type="units.householdassignment")
+    assert (event.action, event.object_id) == ("create", str(assignment.pk))
+    assert household.id_number not in event.object_repr
+
+
+def test_an_export_is_recorded_with_its_row_count_and_filters(superuser_client: Client) -> None:
+    village = make_village()
+    make_household(village=village)
+    AuditEvent.objects.all().delete()
+    export(superuser_client, XLSX, f"?township={village.township_id}")
+    event = AuditEvent.objects.get(action="export")
+    assert event.username == "admin"
+    assert event.details["rows"] == 1
+    assert event.details["model"] == "villages.household"
+    assert event.details["filters"] == {"township": str(village.township_id)}
+
+
+def test_the_audit_trail_is_readable_by_an_auditor_but_never_editable(db: None) -> None:
+    event = record(action="reveal", username="someone")
+    client = signed_in(auditor())
+    assert client.get(reverse("admin:shuanglian_auditevent_changelist")).status_code == 200
+    change = reverse("admin:shuanglian_auditevent_change", args=[event.pk])
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"action": "x"}).status_code == 403
+    delete = reverse("admin:shuanglian_auditevent_delete", args=[event.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:shuanglian_auditevent_add")).status_code == 403
+    assert AuditEvent.objects.get(pk=event.pk).action == "reveal"
+
+
+def test_the_audit_trail_is_hidden_from_other_staff(db: None) -> None:
+    user = make_user("township", is_staff=True)
+    client = signed_in(user)
+    url = reverse("admin:shuanglian_auditevent_changelist")
+    assert client.get(url).status_code == 403
+
+
+def test_the_audit_list_filters_by_action_in_constant_queries(
+    db: None, django_assert_max_num_queries: object
+) -> None:
+    client = signed_in(auditor())
+    url = reverse("admin:shuanglian_auditevent_changelist") + "?action=reveal"
+    for count in (1, 40):
+        for _ in range(count):
+            record(action="reveal", username="someone")
+        with django_assert_max_num_queries(12):
+            response = client.get(url)
+        assert response.status_code == 200
+
+
+def test_purge_keeps_every_event_younger_than_184_days(db: None) -> None:
+    old, young = record(action="sign_in"), record(action="sign_in")
+    now = timezone.now()
+    AuditEvent.objects.filter(pk=old.pk).update(at=now - datetime.timedelta(days=185))
+    AuditEvent.objects.filter(pk=young.pk).update(at=now - datetime.timedelta(days=183))
+    call_command("purge_audit_events")
+    assert list(AuditEvent.objects.values_list("pk", flat=True)) == [young.pk]
+
+
+def test_purge_refuses_to_keep_less_than_184_days(db: None) -> None:
+    record(action="sign_in")
+    with pytest.raises(CommandError):
+        call_command("purge_audit_events", "--days", "30")
+    assert AuditEvent.objects.count() == 1
