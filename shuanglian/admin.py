@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -23,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shuanglian.models import UserScope
 from units.admin import cadre_autocomplete_field
 from units.assignments import assign_households, cadre_responsible_on
 from units.distribution import apply_distribution, plan_distribution
@@ -116,9 +119,11 @@ class AssignCadreForm(forms.Form):
         help_text=_("Recorded on the links that end, for households that had another cadre."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cadre"] = cadre_autocomplete_field(label=_("linked cadre"))
+        # A forged key of a cadre outside the user's scope is refused like an unknown one.
+        self.fields["cadre"].queryset = self.fields["cadre"].queryset.visible_to(user)
         self.order_fields(["cadre", "started_on", "reason"])
 
 
@@ -196,7 +201,9 @@ class FullHouseholdAdmin(HouseholdAdmin):
             return redirect(changelist)
         households = self.get_queryset(request).filter(pk__in=ids)
 
-        form = AssignCadreForm(request.POST if request.method == "POST" else None)
+        form = AssignCadreForm(
+            request.POST if request.method == "POST" else None, user=request.user
+        )
         if form.is_valid():
             cadre = form.cleaned_data["cadre"]
             try:
@@ -368,7 +375,33 @@ class FullVillageAdmin(VillageAdmin):
             )
 
 
+class UserScopeInline(admin.StackedInline):
+    model = UserScope
+    fields = ["role", "county", "township", "unit", "full_personal_data", "password_changed_at"]
+    readonly_fields = ["password_changed_at"]
+    autocomplete_fields = ["county", "township", "unit"]
+    verbose_name_plural = _("role and scope")
+
+
+class ScopedUserAdmin(UserAdmin):
+    """Accounts with their role; only city coordinators see this page (shuanglian.access)."""
+
+    inlines = [*UserAdmin.inlines, UserScopeInline]
+    list_display = [*UserAdmin.list_display, "role"]
+    list_select_related = ["scope"]
+
+    @admin.display(description=_("role"), ordering="scope__role")
+    def role(self, obj: Any) -> str:
+        scope = getattr(obj, "scope", None)
+        return scope.get_role_display() if scope is not None else self.get_empty_value_display()
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), ScopedUserAdmin)
 admin.site.unregister(Household)
 admin.site.register(Household, FullHouseholdAdmin)
 admin.site.unregister(Village)
 admin.site.register(Village, FullVillageAdmin)
+
+# The audit trail, and the household pages with the recorded reveal of a full ID.
+from shuanglian import admin_audit  # noqa: E402, F401

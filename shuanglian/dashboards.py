@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shuanglian import coverage, visit_stats
+from shuanglian import access, coverage, visit_stats
 from villages.exports import write_xlsx
 from villages.models import County, Township
 
@@ -20,10 +21,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _area(request: HttpRequest) -> coverage.Area:
-    """The county or township named by ``?area=<12-digit code>``; none means the city."""
+    """The county or township named by ``?area=<12-digit code>``, within the user's own area.
+
+    Without ``?area=`` it is the user's own county or township; none means the city.
+    """
     code = request.GET.get("area", "").strip()
-    if not code:
-        return None
+    area = _find_area(code) if code else access.home_area(request.user)
+    if not access.may_see_area_figures(request.user, area):
+        raise PermissionDenied
+    return area
+
+
+def _find_area(code: str) -> coverage.Area:
     for model in (Township, County):
         found = model.objects.filter(code=code).select_related(*_parents(model)).first()
         if found is not None:
@@ -35,13 +44,15 @@ def _parents(model: type) -> list[str]:
     return ["county"] if model is Township else []
 
 
-def _trail(area: coverage.Area) -> list[coverage.Area]:
-    """The areas above and including ``area``, for the breadcrumbs."""
+def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
+    """The areas above and including ``area`` that the user may open, for the breadcrumbs."""
     if isinstance(area, Township):
-        return [area.county, area]
-    if isinstance(area, County):
-        return [area]
-    return []
+        trail = [area.county, area]
+    elif isinstance(area, County):
+        trail = [area]
+    else:
+        trail = []
+    return [place for place in trail if access.may_see_area_figures(request.user, place)]
 
 
 @staff_member_required
@@ -63,7 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "title": _("Coverage"),
         "headlines": _headlines(figures),
         "area": area,
-        "trail": _trail(area),
+        "trail": _trail(request, area),
         "figures": figures,
         "chart": chart,
         "gaps": coverage.GAPS,
@@ -139,7 +150,7 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
         "title": gap.title,
         "gap": gap,
         "area": area,
-        "trail": _trail(area),
+        "trail": _trail(request, area),
         "page": page,
         "subareas": coverage.subareas(area).only("code", "name"),
         "max_per_cadre": coverage.max_households_per_cadre(),

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
-from villages.models import County, Township
+from villages.models import County, Township, VisibleQuerySet
 
 
 class Role(models.TextChoices):
@@ -50,6 +50,8 @@ class UserScope(models.Model):
         help_text=_("Full resident ID and phone numbers; each reveal is recorded."),
     )
     password_changed_at = models.DateTimeField(_("password last changed"), null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role and scope")
@@ -115,6 +117,8 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result, default=Result.SUCCESS)
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")

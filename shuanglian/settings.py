@@ -4,6 +4,7 @@ DATABASE_URL unset means SQLite in the project folder. DEBUG is off unless asked
 with DEBUG off SECRET_KEY must be given and the production security settings apply.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "villages",
     "units",
     "visits",
@@ -85,9 +87,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shuanglian.middleware.SessionLifetimeMiddleware",
     "shuanglian.middleware.PasswordChangeRequiredMiddleware",
+    "shuanglian.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a refused sign-in into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shuanglian.urls"
@@ -123,10 +129,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "shuanglian.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    # Three of four kinds of characters; also records when a password changed.
+    {"NAME": "shuanglian.passwords.CharacterClassesValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A password older than this must be changed at the next sign-in; 0 turns the rule off.
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", default=90)
+
+AUTHENTICATION_BACKENDS = [
+    "shuanglian.auth_backends.LockoutBackend",
+    "shuanglian.auth_backends.InServiceBackend",
+]
+# Five failed sign-ins for one user name from one address pause that pair for 30 minutes;
+# other addresses, and other users from the same address, can still sign in.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "shuanglian.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "shuanglian.auth_backends.locked_out"
+# Sign-ins are in the audit trail; unlocking early: `manage.py axes_reset_username`.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+
+# A session ends after this long without a request, and this long after its sign-in whatever
+# happens (see shuanglian.middleware.SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", default=12)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -186,16 +219,35 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# The client address for the audit trail: REMOTE_ADDR, or this request header (for example
+# HTTP_X_REAL_IP) when a proxy we run sets it. Left empty, a client cannot forge its address.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()
+
+# Resident ID and mobile numbers are masked in every log line and error e-mail.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "personal_data": {"()": "shuanglian.log_filters.MaskPersonalNumbers"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "mail_admins": {
+            "class": "shuanglian.log_filters.MaskedAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "personal_data"],
+        },
+    },
+    "loggers": {"django": {"handlers": ["mail_admins"], "level": "INFO"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -1,7 +1,9 @@
 import datetime
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -9,11 +11,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from shuanglian.demo import SUPERUSER, ensure_demo_logins, load_demo
 from tests.factories import (
+    Place,
     make_assignment,
     make_cadre,
     make_city,
+    make_coordinator,
     make_county,
     make_household,
+    make_place,
     make_township,
     make_unit,
     make_village,
@@ -140,3 +145,41 @@ def coverage_city(db: None) -> dict:
     make_assignment(household=h3, cadre=c3)
     make_assignment(household=h4, cadre=c1)
     return {"county": county, "t1": t1, "t2": t2}
+
+
+@dataclass
+class ScopeWorld:
+    """Three places (home; another township of the same county; another county) and a user per
+    role: coordinators of the city, the home county, the home and the other township, liaisons
+    of the home and the other unit, the home cadre, an audit viewer and a user with no role."""
+
+    home: Place
+    next_door: Place
+    far: Place
+    users: dict[str, Any]
+
+
+@pytest.fixture
+def scope_world(db: None) -> ScopeWorld:
+    county = make_county()
+    far_county = make_county(code="371721000000", name="曹县")
+    home = make_place(township=make_township(county=county, name="甲镇"), tag="甲")
+    next_door = make_place(township=make_township(county=county, name="乙镇"), tag="乙")
+    far = make_place(township=make_township(county=far_county, name="丙镇"), tag="丙")
+    users = {
+        "city": make_coordinator("city", "city"),
+        "county": make_coordinator("county", "county", county=county),
+        "township": make_coordinator("township", "township", township=home.village.township),
+        "other_township": make_coordinator(
+            "other-township", "township", township=next_door.village.township
+        ),
+        "liaison": make_coordinator("liaison", "liaison", unit=home.unit),
+        "other_liaison": make_coordinator("other-liaison", "liaison", unit=next_door.unit),
+        "auditor": make_coordinator("auditor", "auditor"),
+        "no_role": make_coordinator("no-role", None),
+    }
+    # Staff with every permission too, to show that the role alone keeps them out of admin.
+    users["cadre"] = make_coordinator("cadre", None)
+    home.cadre.user = users["cadre"]
+    home.cadre.save(update_fields=["user"])
+    return ScopeWorld(home, next_door, far, users)

@@ -2,12 +2,14 @@
 
 import datetime
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from shuanglian.models import UserScope
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -19,7 +21,7 @@ from units.models import (
 from villages import importers
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import check_character
-from visits.models import Need, Visit, VisitInterval
+from visits.models import Need, NeedNote, Visit, VisitInterval
 
 _sequence = itertools.count(1)
 
@@ -159,9 +161,22 @@ def make_user(username: str, **overrides: Any) -> Any:
     return user
 
 
-def make_staff_user(username: str, *permissions: str, **overrides: Any) -> Any:
-    """A staff user holding the given permissions, named ``"app_label.codename"``."""
+def make_staff_user(
+    username: str, *permissions: str, role: str | None = "city", **overrides: Any
+) -> Any:
+    """A staff user holding the given permissions, named ``"app_label.codename"``.
+
+    ``role`` and the scope fields (``county``, ``township``, ``unit``, ``full_personal_data``)
+    make its UserScope; ``role=None`` leaves the user without one.
+    """
+    scope_fields = {
+        name: overrides.pop(name)
+        for name in ("county", "township", "unit", "full_personal_data")
+        if name in overrides
+    }
     user = make_user(username, is_staff=True, **overrides)
+    if role is not None:
+        UserScope.objects.create(user=user, role=role, **scope_fields)
     for permission in permissions:
         app_label, codename = permission.split(".")
         user.user_permissions.add(
@@ -202,3 +217,68 @@ def make_assignment_batch(rows: list[list[object]] | None = None, **overrides: A
         **overrides,
     )
     return importers.check_batch(batch)
+
+
+# Everything a coordinator may be given in admin; the role's scope decides what they see.
+COORDINATOR_APPS = ("villages", "units", "visits", "shuanglian", "auth")
+
+
+def make_coordinator(username: str, role: str, **scope: Any) -> Any:
+    """A staff user with every permission of the project's apps, seeing only ``role``'s scope."""
+    user = make_staff_user(username, role=role, **scope)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=COORDINATOR_APPS)
+    )
+    return user
+
+
+@dataclass
+class Place:
+    """One village with a unit linking it and one of each record made there."""
+
+    village: Village
+    unit: Unit
+    cadre: Cadre
+    work_group: WorkGroup
+    member: WorkGroupMember
+    household: Household
+    assignment: HouseholdAssignment
+    visit: Visit
+    need: Need
+    note: NeedNote
+    survey: VillageSurvey
+    batch: ImportBatch
+
+
+def make_place(*, township: Township, tag: str) -> Place:
+    """A village of ``township`` and its records, named with ``tag`` for searching pages."""
+    village = make_village(township=township, name=f"{tag}村")
+    unit = make_unit(name=f"{tag}局")
+    cadre = make_cadre(unit=unit, name=f"{tag}干部")
+    work_group = make_work_group(unit=unit, village=village, leader=cadre)
+    member = make_work_group_member(work_group=work_group, cadre=cadre)
+    household = make_household(village=village, head_name=f"{tag}户主")
+    assignment = make_assignment(household=household, cadre=cadre)
+    visit = make_visit(household=household, cadre=cadre, summary=f"{tag}走访")
+    need = make_need(household=household, cadre=cadre, visit=visit, description=f"{tag}诉求")
+    note = NeedNote.objects.create(
+        need=need, status=need.status, level=need.level, text=f"{tag}进展"
+    )
+    survey = make_village_survey(village=village, recorded_by=cadre)
+    batch = ImportBatch.objects.create(
+        village=village, file_name=f"{tag}花名册.xlsx", sha256="0" * 64, file="rosters/x.xlsx"
+    )
+    return Place(
+        village,
+        unit,
+        cadre,
+        work_group,
+        member,
+        household,
+        assignment,
+        visit,
+        need,
+        note,
+        survey,
+        batch,
+    )

@@ -2,14 +2,13 @@
 
 import pytest
 import tablib
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import make_cadre, make_unit, make_user
+from tests.factories import make_cadre, make_staff_user, make_unit
 from units.models import Cadre, Unit
 from villages.exports import write_xlsx
 from villages.models import County, Township, Village
@@ -280,8 +279,7 @@ def test_the_reference_exports_write_parents_by_code(superuser_client: Client) -
 
 
 def test_who_may_only_view_counties_can_export_them_but_not_import(client: Client) -> None:
-    user = make_user("county-viewer", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_county"))
+    user = make_staff_user("county-viewer", "villages.view_county")
     client.force_login(user)
     changelist = client.get(admin_url(County, "changelist"))
     assert changelist.context["has_import_permission"] is False

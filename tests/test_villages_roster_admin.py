@@ -4,13 +4,12 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from tests import roster_files
-from tests.factories import make_import_batch, make_user, resident_id
+from tests.factories import make_import_batch, make_staff_user, resident_id
 from villages import importers
 from villages.models import Household, ImportBatch, Village
 
@@ -158,8 +157,7 @@ def test_a_viewer_without_the_add_permission_cannot_confirm(
     superuser_client: Client, caizhai: Village
 ) -> None:
     batch = upload(superuser_client, roster(["蔡大明", ID_A, "", 3, "", ""]), village=caizhai.pk)
-    viewer = make_user("viewer", is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_importbatch"))
+    viewer = make_staff_user("viewer", "villages.view_importbatch")
     client = Client()
     client.force_login(viewer)
     page = client.get(reverse("admin:villages_importbatch_change", args=[batch.pk]))

@@ -29,6 +29,7 @@ from units.models import (
     WorkGroupMember,
 )
 from units.resources import CadreResource, UnitResource
+from villages.admin import sees_full_personal_data
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
@@ -100,6 +101,18 @@ class CadreInline(admin.TabularInline):
     fields = ["name", "position", "phone", "is_party_member", "in_service"]
     extra = 0
     show_change_link = True
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if sees_full_personal_data(request):
+            return self.fields
+        return ["masked_phone" if name == "phone" else name for name in self.fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if sees_full_personal_data(request) else ["masked_phone"]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: Cadre) -> str:
+        return obj.masked_phone
 
 
 class WorkGroupInline(CadreChoicesMixin, admin.TabularInline):
@@ -198,6 +211,18 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     @admin.display(description=_("phone"), ordering="phone")
     def masked_phone(self, obj: Cadre) -> str:
         return obj.masked_phone
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Without full personal data a saved cadre's phone is shown masked and kept as it is.
+        if obj is None or sees_full_personal_data(request):
+            return list(super().get_exclude(request, obj) or [])
+        return [*(super().get_exclude(request, obj) or []), "phone"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not sees_full_personal_data(request):
+            fields.append("masked_phone")
+        return fields
 
     @admin.display(description=_("number of linked households"), ordering="n_households")
     def household_count(self, obj: Cadre) -> int:
@@ -341,6 +366,8 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             raise PermissionDenied
         cadre = get_object_or_404(self.get_queryset(request), pk=pk)
         form = HandOverForm(request.POST if request.method == "POST" else None)
+        successors = form.fields["to_cadre"]
+        successors.queryset = successors.queryset.visible_to(request.user)
         if form.is_valid():
             to_cadre = form.cleaned_data["to_cadre"]
             try:

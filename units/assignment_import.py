@@ -100,10 +100,12 @@ def _cadre_label(name: str, unit_name: str) -> str:
 class _Lookup:
     """Units, cadres, households and active assignments the rows name, loaded in bulk."""
 
-    def __init__(self, rows: list[AssignmentRow]) -> None:
+    def __init__(self, rows: list[AssignmentRow], *, uploader: Any = None) -> None:
         unit_names = sorted({row.unit_name for row in rows})
+        # Units outside the uploader's scope are as unknown as units that do not exist.
+        units = Unit.objects.all() if uploader is None else Unit.objects.visible_to(uploader)
         self.units: dict[str, int] = dict(
-            Unit.objects.filter(name__in=unit_names).values_list("name", "pk")
+            units.filter(name__in=unit_names).values_list("name", "pk")
         )
         cadre_names = sorted({row.cadre_name for row in rows})
         self.cadres: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
@@ -133,6 +135,11 @@ class _Lookup:
                 "village__township__county_id",
             ):
                 self.households[household["id_number"]] = household
+        village_ids = {household["village_id"] for household in self.households.values()}
+        self.outside_villages: set[int] = set()
+        if uploader is not None:
+            visible = Village.objects.visible_to(uploader).filter(pk__in=village_ids)
+            self.outside_villages = village_ids - set(visible.values_list("pk", flat=True))
         household_ids = [household["pk"] for household in self.households.values()]
         self.active: dict[int, dict[str, Any]] = {}
         for start in range(0, len(household_ids), LOOKUP_CHUNK):
@@ -247,7 +254,7 @@ class AssignmentImporter(BatchImporter):
     def classify(self, batch: ImportBatch, rows: list[AssignmentRow]) -> Classified:
         """New, reassigned, unchanged, or rejected with the reason, against the database now."""
         result = Classified()
-        lookup = _Lookup(rows)
+        lookup = _Lookup(rows, uploader=batch.created_by)
         today = timezone.localdate()
         for row in rows:
             try:
@@ -283,6 +290,11 @@ class AssignmentImporter(BatchImporter):
                     "No household has this resident ID number; import the roster of its "
                     "village first."
                 ),
+            )
+        if household["village_id"] in lookup.outside_villages:
+            raise ColumnError(
+                "id_number",
+                _("This household is registered in a village outside your area."),
             )
         _check_scope(batch, household)
         if row.head_name is not None and row.head_name != clean_text(household["head_name"]):

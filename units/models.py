@@ -11,7 +11,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villages.fields import PhoneField
-from villages.models import County, Household, HouseholdQuerySet, Township, Village
+from villages.models import (
+    County,
+    Household,
+    HouseholdQuerySet,
+    Township,
+    Village,
+    VisibleQuerySet,
+)
 from villages.validators import mask_phone
 
 
@@ -49,6 +56,8 @@ class Unit(models.Model):
         help_text=_("For township-level units."),
     )
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
@@ -80,7 +89,7 @@ class Unit(models.Model):
             )
 
 
-class CadreQuerySet(models.QuerySet):
+class CadreQuerySet(VisibleQuerySet):
     def in_service(self) -> "CadreQuerySet":
         return self.filter(in_service=True)
 
@@ -164,6 +173,8 @@ class WorkGroup(models.Model):
     )
     established_on = models.DateField(_("established on"), default=timezone.localdate)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("work group")
         verbose_name_plural = _("work groups")
@@ -195,6 +206,8 @@ class WorkGroupMember(models.Model):
         Cadre, models.CASCADE, related_name="work_group_memberships", verbose_name=_("cadre")
     )
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("work group member")
         verbose_name_plural = _("work group members")
@@ -216,7 +229,7 @@ class WorkGroupMember(models.Model):
             )
 
 
-class HouseholdAssignmentQuerySet(models.QuerySet):
+class HouseholdAssignmentQuerySet(VisibleQuerySet):
     def active(self) -> "HouseholdAssignmentQuerySet":
         return self.filter(ended_on__isnull=True)
 
@@ -328,6 +341,8 @@ class VillageSurvey(models.Model):
     schools = models.TextField(_("schools"), blank=True)
     farms_and_cooperatives = models.TextField(_("farms and cooperatives"), blank=True)
     main_problems = models.TextField(_("main problems"), blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     ANSWER_FIELDS = (
         "production_and_living",

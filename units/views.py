@@ -52,7 +52,9 @@ def work_group_board(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("cadre")
         .order_by("pk"),
     )
-    groups = WorkGroup.objects.select_related("unit", "village__township__county", "leader")
+    groups = WorkGroup.objects.visible_to(request.user).select_related(
+        "unit", "village__township__county", "leader"
+    )
     work_group = get_object_or_404(groups.prefetch_related(members), pk=pk)
     context = {
         "work_group": work_group,
@@ -104,7 +106,9 @@ def _active_assignments() -> HouseholdAssignmentQuerySet:
 @permission_required("units.view_householdassignment", raise_exception=True)
 def village_cards(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact card for every household of the village that has a cadre, grouped by cadre."""
-    village = get_object_or_404(Village.objects.select_related("township"), pk=pk)
+    village = get_object_or_404(
+        Village.objects.visible_to(request.user).select_related("township"), pk=pk
+    )
     assignments = _active_assignments().filter(household__village=village)
     ordered = assignments.order_by("cadre__name", "cadre_id", "household__head_name", "pk")
     return _cards(request, title=str(village), assignments=list(ordered))
@@ -114,7 +118,7 @@ def village_cards(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("units.view_householdassignment", raise_exception=True)
 def cadre_cards(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact card for every household the cadre is linked to now."""
-    cadre = get_object_or_404(Cadre.objects.select_related("unit"), pk=pk)
+    cadre = get_object_or_404(Cadre.objects.visible_to(request.user).select_related("unit"), pk=pk)
     assignments = _active_assignments().filter(cadre=cadre)
     ordered = assignments.order_by(
         "household__village__township__name",
@@ -133,7 +137,7 @@ def cadre_photo(request: HttpRequest, pk: int) -> FileResponse:
         request.user.has_perm("units.view_cadre") or request.user.has_perm("units.view_workgroup")
     ):
         raise PermissionDenied
-    cadre = get_object_or_404(Cadre.objects.only("photo"), pk=pk)
+    cadre = get_object_or_404(Cadre.objects.visible_to(request.user).only("photo"), pk=pk)
     if not cadre.photo:
         raise Http404
     content_type = mimetypes.guess_type(cadre.photo.name)[0] or "application/octet-stream"

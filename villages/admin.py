@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,6 +15,16 @@ from villages.resources import (
     TownshipResource,
     VillageResource,
 )
+from villages.validators import mask_phone
+
+
+def sees_full_personal_data(request: HttpRequest) -> bool:
+    """Superusers, and users whose role and scope (``user.scope``) grant full personal data."""
+    user = request.user
+    if not user.is_active:
+        return False
+    scope = getattr(user, "scope", None)
+    return user.is_superuser or bool(getattr(scope, "full_personal_data", False))
 
 
 @admin.register(City)
@@ -142,6 +154,27 @@ class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
     @admin.display(description=_("resident ID number"), ordering="id_number")
     def masked_id_number(self, obj: Household) -> str:
         return obj.masked_id_number
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: Household) -> str:
+        return mask_phone(obj.phone) or self.get_empty_value_display()
+
+    def has_full_personal_data(self, request: HttpRequest) -> bool:
+        return sees_full_personal_data(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        if obj is None:
+            return self.fieldsets
+        # A saved household's ID is shown masked (revealing it is a separate, recorded step),
+        # and so is the phone for users without full personal data.
+        phone = "phone" if self.has_full_personal_data(request) else "masked_phone"
+        first = (None, {"fields": ["village", "head_name", "masked_id_number", phone]})
+        return [first, *self.fieldsets[1:]]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return list(self.readonly_fields)
+        return [*self.readonly_fields, "masked_id_number", "masked_phone"]
 
     @admin.display(description=_("township"), ordering="village__township__code")
     def township(self, obj: Household) -> str:

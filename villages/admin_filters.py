@@ -15,8 +15,8 @@ def _join(*parts: str) -> str:
 def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
     """County and township filters for a model whose village is at ``village_path``.
 
-    ``village_path`` is empty for the Village model itself. The township choices follow the
-    chosen county, so the list stays short.
+    ``village_path`` is empty for the Village model itself. The choices are the areas the user
+    may see; the township choices follow the chosen county, so the list stays short.
     """
     township_path = _join(village_path, "township")
     county_path = _join(township_path, "county")
@@ -26,7 +26,8 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
         parameter_name = "county"
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-            return list(County.objects.order_by("code").values_list("pk", "name"))
+            counties = County.objects.visible_to(request.user).order_by("code")
+            return list(counties.values_list("pk", "name"))
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
             value = self.value()
@@ -39,7 +40,7 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
         parameter_name = "township"
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-            townships = Township.objects.order_by("code")
+            townships = Township.objects.visible_to(request.user).order_by("code")
             county = request.GET.get("county", "")
             if county.isdigit():
                 townships = townships.filter(county_id=county)

@@ -419,8 +419,11 @@ class VillageResolver:
         return matches[0] if len(matches) == 1 else None
 
 
-def classify(rows: list[Row], *, move_households: bool) -> Classified:
-    """Compare the rows with the database: new, changed, unchanged, or in another village."""
+def classify(rows: list[Row], *, move_households: bool, uploader: Any = None) -> Classified:
+    """Compare the rows with the database: new, changed, unchanged, or in another village.
+
+    A household registered in a village the uploader may not see is neither moved nor changed.
+    """
     result = Classified()
     existing = _existing_households([row.id_number for row in rows])
     elsewhere = {
@@ -428,6 +431,7 @@ def classify(rows: list[Row], *, move_households: bool) -> Classified:
         for row in rows
         if (record := existing.get(row.id_number)) and record["village_id"] != row.village_id
     }
+    outside = _outside_villages(elsewhere, uploader)
     village_names = {
         village.pk: f"{village.township.name}{village.name}"
         for village in Village.objects.filter(pk__in=elsewhere).select_related("township")
@@ -436,6 +440,19 @@ def classify(rows: list[Row], *, move_households: bool) -> Classified:
         record = existing.get(row.id_number)
         if record is None:
             result.creates.append(row)
+            continue
+        if record["village_id"] in outside:
+            result.conflicts.append(
+                Rejected(
+                    row.sheet,
+                    row.number,
+                    str(values.COLUMN_LABELS["id_number"]),
+                    _(
+                        "This resident ID is already registered in a village outside your area; "
+                        "the household cannot be changed from this file."
+                    ),
+                )
+            )
             continue
         if record["village_id"] != row.village_id and not move_households:
             result.conflicts.append(
@@ -457,6 +474,14 @@ def classify(rows: list[Row], *, move_households: bool) -> Classified:
         else:
             result.unchanged += 1
     return result
+
+
+def _outside_villages(village_ids: set[int], uploader: Any) -> set[int]:
+    """Those of the villages the uploader may not see; none are when no one uploaded."""
+    if uploader is None or not village_ids:
+        return set()
+    visible = Village.objects.visible_to(uploader).filter(pk__in=village_ids)
+    return village_ids - set(visible.values_list("pk", flat=True))
 
 
 def _existing_households(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
@@ -696,7 +721,7 @@ class RosterImporter(BatchImporter):
         )
 
     def classify(self, batch: ImportBatch, rows: list[Row]) -> Classified:
-        return classify(rows, move_households=batch.move_households)
+        return classify(rows, move_households=batch.move_households, uploader=batch.created_by)
 
     def write(
         self, batch: ImportBatch, classified: Classified, *, progress: Progress | None = None

@@ -1,5 +1,8 @@
 """Geography (City → County → Township → Village) and the households living there."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -12,6 +15,19 @@ from django.utils.translation import gettext_lazy as _
 
 from villages.fields import PhoneField, ResidentIdField
 from villages.validators import mask_resident_id
+
+# Who may see which rows is decided in shuanglian.access, which registers one rule per model
+# here at startup; villages itself knows nothing of roles, units or cadres.
+VisibilityRule = Callable[[models.QuerySet, Any], models.QuerySet]
+visibility_rules: dict[type[models.Model], VisibilityRule] = {}
+
+
+class VisibleQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> "VisibleQuerySet":
+        """The rows ``user`` may see; none while no rule is registered for the model."""
+        rule = visibility_rules.get(self.model._meta.concrete_model)
+        return self.none() if rule is None else rule(self, user)
+
 
 area_code_validator = RegexValidator(r"^\d{12}$", _("An area code has 12 digits (统计用区划代码)."))
 
@@ -26,6 +42,8 @@ class Area(models.Model):
 
     # How many leading digits of the code a child shares with this level.
     code_prefix_length = 0
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -82,7 +100,7 @@ class Township(Area):
             self.check_code_within(self.county)
 
 
-class VillageQuerySet(models.QuerySet):
+class VillageQuerySet(VisibleQuerySet):
     def in_township(self, township: Township) -> "VillageQuerySet":
         return self.filter(township=township)
 
@@ -125,7 +143,7 @@ class Village(Area):
             self.check_code_within(self.township)
 
 
-class HouseholdQuerySet(models.QuerySet):
+class HouseholdQuerySet(VisibleQuerySet):
     def in_village(self, village: Village) -> "HouseholdQuerySet":
         return self.filter(village=village)
 
@@ -283,6 +301,8 @@ class ImportBatch(models.Model):
     error_file = models.FileField(
         _("error workbook"), upload_to="rosters/%Y/%m/", blank=True, editable=False
     )
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("spreadsheet import")

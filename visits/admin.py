@@ -320,6 +320,8 @@ class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
         if chosen is None:
             return None
         form = ReassignActionForm(request.POST if "confirm" in request.POST else None)
+        cadres = form.fields["to_cadre"]
+        cadres.queryset = cadres.queryset.visible_to(request.user)
         if not form.is_valid():
             title = gettext("Reassign to another cadre")
             return self._confirm_page(request, chosen, form, "reassign", title)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Cadre
-from villages.models import Household
+from villages.models import Household, VisibleQuerySet
 
 
 class Satisfaction(models.TextChoices):
@@ -30,7 +30,7 @@ SIX_TASKS = (
 )
 
 
-class VisitQuerySet(models.QuerySet):
+class VisitQuerySet(VisibleQuerySet):
     def contacts(self) -> "VisitQuerySet":
         """Visits that reached the household; attempts with nobody met do not count."""
         return self.filter(outcome=Visit.Outcome.MET)
@@ -114,7 +114,7 @@ class Visit(models.Model):
         return [str(label) for field, label in SIX_TASKS if getattr(self, field)]
 
 
-class NeedQuerySet(models.QuerySet):
+class NeedQuerySet(VisibleQuerySet):
     def open(self) -> "NeedQuerySet":
         return self.filter(status__in=[Need.Status.PENDING, Need.Status.IN_PROGRESS])
 
@@ -290,6 +290,8 @@ class NeedNote(models.Model):
     level = models.CharField(_("handled by"), max_length=10, choices=Need.Level)
     text = models.TextField(_("note"))
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("need follow-up note")
         verbose_name_plural = _("need follow-up notes")
@@ -308,6 +310,8 @@ class VisitInterval(models.Model):
     days = models.PositiveSmallIntegerField(
         _("visit at least every (days)"), validators=[MinValueValidator(1)]
     )
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit interval")

@@ -1,0 +1,440 @@
+"""Who may see what: a user's role and area, and one visibility rule per scoped model.
+
+Every scoped QuerySet's ``visible_to(user)`` and the admin's ``ScopedAdminMixin`` end here.
+The rules are registered in ``villages.models.visibility_rules`` when the project starts
+(``ShuanglianConfig.ready``), so that villages, units and visits need not import this module.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from shuanglian.models import AuditEvent, Role, UserScope
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    Unit,
+    VillageSurvey,
+    WorkGroup,
+    WorkGroupMember,
+)
+from villages.models import (
+    City,
+    County,
+    Household,
+    ImportBatch,
+    Township,
+    Village,
+    visibility_rules,
+)
+from visits.models import Need, NeedNote, Visit, VisitInterval
+
+COORDINATORS = frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.LIAISON})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user covers: a role and, depending on it, a county, township, unit or cadre."""
+
+    role: str | None
+    user_id: int | None = None
+    county_id: int | None = None
+    township_id: int | None = None
+    unit_id: int | None = None
+    cadre_id: int | None = None
+    full_personal_data: bool = False
+
+    @property
+    def is_city(self) -> bool:
+        return self.role == Role.CITY
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in COORDINATORS
+
+    @property
+    def area_id(self) -> int | None:
+        """The township's or county's key, for the area roles."""
+        return self.township_id if self.role == Role.TOWNSHIP else self.county_id
+
+
+NOBODY = Scope(role=None)
+_CACHE_ATTRIBUTE = "_access_scope"
+
+
+def scope_of(user: Any) -> Scope:
+    """The user's scope; a superuser is a city coordinator with full personal data."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return NOBODY
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    scope = _load_scope(user)
+    setattr(user, _CACHE_ATTRIBUTE, scope)
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the scope remembered on ``user`` after its role changed."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def _load_scope(user: Any) -> Scope:
+    if not user.is_active:
+        return NOBODY
+    if user.is_superuser:
+        return Scope(role=Role.CITY, user_id=user.pk, full_personal_data=True)
+    # One query for the granted scope and the cadre the account belongs to, if any.
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            "scope__role",
+            "scope__county_id",
+            "scope__township_id",
+            "scope__township__county_id",
+            "scope__unit_id",
+            "scope__full_personal_data",
+            "cadre__pk",
+            "cadre__unit_id",
+        )
+        .first()
+    )
+    if row is None:
+        return NOBODY
+    role = row["scope__role"]
+    if role is None or role == Role.CADRE:
+        if row["cadre__pk"] is None:
+            return NOBODY
+        return Scope(
+            role=Role.CADRE,
+            user_id=user.pk,
+            unit_id=row["cadre__unit_id"],
+            cadre_id=row["cadre__pk"],
+            full_personal_data=bool(row["scope__full_personal_data"]),
+        )
+    return Scope(
+        role=role,
+        user_id=user.pk,
+        county_id=row["scope__county_id"] or row["scope__township__county_id"],
+        township_id=row["scope__township_id"],
+        unit_id=row["scope__unit_id"],
+        full_personal_data=row["scope__full_personal_data"],
+    )
+
+
+def may_see_full_personal_data(user: Any) -> bool:
+    return scope_of(user).full_personal_data
+
+
+# Each rule narrows a queryset of its model; a queryset rather than the model's manager, so that
+# annotations and filters already applied (as in the admin) are kept.
+Rule = Callable[[QuerySet, Scope], QuerySet]
+_rules: dict[type[models.Model], Rule] = {}
+
+
+def rule(*model_classes: type[models.Model]) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        for model in model_classes:
+            _rules[model] = function
+        return function
+
+    return register
+
+
+def restrict(queryset: QuerySet, user: Any) -> QuerySet:
+    """The part of ``queryset`` that ``user`` may see; models without a rule: city only."""
+    scope = scope_of(user)
+    if scope.role is None:
+        return queryset.none()
+    found = _rules.get(queryset.model._meta.concrete_model)
+    if found is None:
+        return queryset if scope.is_city else queryset.none()
+    return found(queryset, scope)
+
+
+def has_rule(model: type[models.Model]) -> bool:
+    """Whether the model's rows are scoped by a rule of their own (else: city coordinators)."""
+    return model._meta.concrete_model in _rules
+
+
+def may_see(obj: models.Model, user: Any) -> bool:
+    """Whether one object is within the user's scope (for services checking an object)."""
+    return restrict(obj._meta.default_manager.filter(pk=obj.pk), user).exists()
+
+
+# --- the area tree ------------------------------------------------------------------------
+
+
+def _linked_villages(scope: Scope) -> QuerySet:
+    """Keys of the villages the liaison's unit links through its work groups."""
+    return WorkGroup.objects.filter(unit_id=scope.unit_id).values("village_id")
+
+
+def _cadre_villages(scope: Scope) -> QuerySet:
+    """Keys of the villages of the cadre's households now."""
+    return (
+        HouseholdAssignment.objects.active()
+        .filter(cadre_id=scope.cadre_id)
+        .values("household__village_id")
+    )
+
+
+def _village_condition(scope: Scope, path: str) -> Q | None:
+    """The villages (at ``path``, "" for the Village itself) in the scope; None: all of them."""
+    prefix = f"{path}__" if path else ""
+    key = f"{path}_id" if path else "pk"
+    if scope.is_city:
+        return None
+    if scope.role == Role.COUNTY:
+        return Q(**{f"{prefix}township__county_id": scope.county_id})
+    if scope.role == Role.TOWNSHIP:
+        return Q(**{f"{prefix}township_id": scope.township_id})
+    if scope.role == Role.LIAISON:
+        return Q(**{f"{key}__in": _linked_villages(scope)})
+    if scope.role == Role.CADRE:
+        return Q(**{f"{key}__in": _cadre_villages(scope)})
+    return Q(pk__in=[])
+
+
+def _filter(queryset: QuerySet, condition: Q | None) -> QuerySet:
+    return queryset if condition is None else queryset.filter(condition)
+
+
+@rule(City)
+def _cities(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    if scope.role in (Role.COUNTY, Role.TOWNSHIP):
+        return queryset.filter(counties=scope.county_id)
+    if scope.role in (Role.LIAISON, Role.CADRE):
+        villages = _villages(Village.objects, scope).values("township__county__city_id")
+        return queryset.filter(pk__in=villages)
+    return queryset.none()
+
+
+@rule(County)
+def _counties(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    if scope.role in (Role.COUNTY, Role.TOWNSHIP):
+        return queryset.filter(pk=scope.county_id)
+    if scope.role in (Role.LIAISON, Role.CADRE):
+        villages = _villages(Village.objects, scope).values("township__county_id")
+        return queryset.filter(pk__in=villages)
+    return queryset.none()
+
+
+@rule(Township)
+def _townships(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    if scope.role == Role.COUNTY:
+        return queryset.filter(county_id=scope.county_id)
+    if scope.role == Role.TOWNSHIP:
+        return queryset.filter(pk=scope.township_id)
+    if scope.role in (Role.LIAISON, Role.CADRE):
+        return queryset.filter(pk__in=_villages(Village.objects, scope).values("township_id"))
+    return queryset.none()
+
+
+@rule(Village)
+def _villages(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _village_condition(scope, ""))
+
+
+@rule(Household)
+def _households(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.role == Role.CADRE:
+        mine = HouseholdAssignment.objects.active().filter(cadre_id=scope.cadre_id)
+        return queryset.filter(pk__in=mine.values("household_id"))
+    return _filter(queryset, _village_condition(scope, "village"))
+
+
+@rule(ImportBatch)
+def _import_batches(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    own = Q(created_by_id=scope.user_id)
+    if scope.role == Role.COUNTY:
+        county = scope.county_id
+        return queryset.filter(
+            own
+            | Q(county_id=county)
+            | Q(township__county_id=county)
+            | Q(village__township__county_id=county)
+        )
+    if scope.role == Role.TOWNSHIP:
+        township = scope.township_id
+        return queryset.filter(own | Q(township_id=township) | Q(village__township_id=township))
+    if scope.role == Role.LIAISON:
+        return queryset.filter(own)
+    return queryset.none()
+
+
+# --- units and their people -------------------------------------------------------------
+
+
+def _units_condition(scope: Scope, path: str) -> Q | None:
+    """Units (at ``path``, "" for the Unit itself) in the scope; None: all of them."""
+    key = f"{path}_id" if path else "pk"
+    if scope.is_city:
+        return None
+    if scope.role in (Role.LIAISON, Role.CADRE):
+        return Q(**{key: scope.unit_id})
+    if scope.role in (Role.COUNTY, Role.TOWNSHIP):
+        area = (
+            Q(county_id=scope.county_id)
+            if scope.role == Role.COUNTY
+            else Q(township_id=scope.township_id)
+        )
+        linking = WorkGroup.objects.filter(_village_condition(scope, "village")).values("unit_id")
+        own = Unit.objects.filter(area).values("pk")
+        return Q(**{f"{key}__in": own}) | Q(**{f"{key}__in": linking})
+    return Q(pk__in=[])
+
+
+@rule(Unit)
+def _units(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _units_condition(scope, ""))
+
+
+@rule(Cadre)
+def _cadres(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.role == Role.CADRE:
+        return queryset.filter(pk=scope.cadre_id)
+    return _filter(queryset, _units_condition(scope, "unit"))
+
+
+@rule(WorkGroup)
+def _work_groups(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.role == Role.LIAISON:
+        return queryset.filter(unit_id=scope.unit_id)
+    if scope.role == Role.CADRE:
+        return queryset.filter(
+            Q(leader_id=scope.cadre_id) | Q(memberships__cadre_id=scope.cadre_id)
+        ).distinct()
+    return _filter(queryset, _village_condition(scope, "village"))
+
+
+@rule(WorkGroupMember)
+def _work_group_members(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    return queryset.filter(work_group__in=_work_groups(WorkGroup.objects, scope).values("pk"))
+
+
+def _by_household_or_cadre(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """Records about a household and by a cadre: the household's area, or the liaison's cadres."""
+    if scope.is_city:
+        return queryset
+    if scope.role == Role.CADRE:
+        return queryset.filter(cadre_id=scope.cadre_id)
+    if scope.role == Role.LIAISON:
+        households = _households(Household.objects, scope).values("pk")
+        return queryset.filter(Q(cadre__unit_id=scope.unit_id) | Q(household_id__in=households))
+    return _filter(queryset, _village_condition(scope, "household__village"))
+
+
+@rule(HouseholdAssignment)
+def _assignments(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _by_household_or_cadre(queryset, scope)
+
+
+@rule(Visit)
+def _visits(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _by_household_or_cadre(queryset, scope)
+
+
+@rule(Need)
+def _needs(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _by_household_or_cadre(queryset, scope)
+
+
+@rule(NeedNote)
+def _need_notes(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    return queryset.filter(need__in=_needs(Need.objects, scope).values("pk"))
+
+
+@rule(VillageSurvey)
+def _village_surveys(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.role == Role.LIAISON:
+        return queryset.filter(
+            Q(recorded_by__unit_id=scope.unit_id) | Q(village_id__in=_linked_villages(scope))
+        )
+    if scope.role == Role.CADRE:
+        return queryset.filter(recorded_by_id=scope.cadre_id)
+    return _filter(queryset, _village_condition(scope, "village"))
+
+
+@rule(VisitInterval)
+def _visit_intervals(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return queryset if scope.is_coordinator else queryset.none()
+
+
+# --- people and the audit trail ---------------------------------------------------------
+
+
+@rule(UserScope)
+def _user_scopes(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return queryset if scope.is_city else queryset.none()
+
+
+@rule(get_user_model())
+def _users(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """All accounts for city coordinators; for other coordinators, their cadres' sign-ins.
+
+    Only city coordinators open the account pages (``admin_scoping.CITY_ONLY``); the others
+    need the accounts of their cadres as the chosen value of the cadre page's account field.
+    """
+    if scope.is_city:
+        return queryset
+    if scope.is_coordinator:
+        return queryset.filter(cadre__in=_cadres(Cadre.objects, scope).values("pk"))
+    return queryset.none()
+
+
+@rule(AuditEvent)
+def _audit_events(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return queryset if scope.role in (Role.CITY, Role.AUDITOR) else queryset.none()
+
+
+def install() -> None:
+    """Make every model's ``visible_to(user)`` follow the rules above."""
+    for model in _rules:
+        visibility_rules[model] = restrict
+
+
+# --- dashboards -------------------------------------------------------------------------
+
+
+def home_area(user: Any) -> County | Township | None:
+    """The area a coordinator's dashboards open on: their county or township; None: the city."""
+    scope = scope_of(user)
+    if scope.role == Role.COUNTY:
+        return County.objects.get(pk=scope.county_id)
+    if scope.role == Role.TOWNSHIP:
+        return Township.objects.select_related("county").get(pk=scope.township_id)
+    return None
+
+
+def may_see_area_figures(user: Any, area: County | Township | None) -> bool:
+    """Whether the user may see the figures and gap lists of ``area`` (None: the whole city)."""
+    scope = scope_of(user)
+    if scope.is_city:
+        return True
+    if scope.role == Role.COUNTY:
+        if isinstance(area, County):
+            return area.pk == scope.county_id
+        return isinstance(area, Township) and area.county_id == scope.county_id
+    if scope.role == Role.TOWNSHIP:
+        return isinstance(area, Township) and area.pk == scope.township_id
+    return False

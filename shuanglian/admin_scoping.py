@@ -1,0 +1,165 @@
+"""One admin mixin that keeps every admin page within the user's scope.
+
+``scope_registered_admins`` gives every registered ModelAdmin the mixin when the project starts,
+so that an admin cannot be registered without it; the villages, units and visits admins need not
+import this module.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import Field
+from django.http import HttpRequest
+
+from shuanglian.access import has_rule, restrict, scope_of
+from shuanglian.models import AuditEvent, Role, UserScope
+from villages.models import City, County, Township
+from visits.models import VisitInterval
+
+# Reference tables that only a city coordinator changes.
+CITY_WRITES: frozenset[type[models.Model]] = frozenset({City, County, Township, VisitInterval})
+# Accounts and roles, like the tables shuanglian.access has no rule for (groups, background
+# tasks), are a city coordinator's alone: other roles do not even see the pages.
+CITY_ONLY: frozenset[type[models.Model]] = frozenset({UserScope, get_user_model()})
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A sidebar filter by a related object that names only the objects the user may see."""
+
+    def field_choices(
+        self, field: models.Field, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[Any, str]]:
+        related = field.related_model
+        choices = restrict(related._default_manager.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            choices = choices.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in choices]
+
+
+def scope_formfield(field: Field | None, request: HttpRequest) -> Field | None:
+    """Narrow a model choice field to the objects the user may see; a forged key is refused."""
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None:
+        field.queryset = restrict(queryset, request.user)
+    return field
+
+
+def _may(request: HttpRequest, model: type[models.Model], *, write: bool) -> bool:
+    scope = scope_of(request.user)
+    if scope.role == Role.AUDITOR:
+        return model is AuditEvent and not write
+    if not scope.is_coordinator:
+        # Cadres use their own pages; users without a role see nothing.
+        return False
+    if model is AuditEvent:
+        return scope.is_city and not write
+    if model in CITY_ONLY or not has_rule(model):
+        return scope.is_city
+    if write and model in CITY_WRITES:
+        return scope.is_city
+    return True
+
+
+class ScopedAdminMixin:
+    """Applies ``shuanglian.access`` to lists, object pages, choices, filters and permissions."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if not _may(request, self.model, write=False):
+            # Also for the admin's own views that check a permission of their own.
+            return queryset.none()
+        return restrict(queryset, request.user)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        return scope_formfield(
+            super().formfield_for_foreignkey(db_field, request, **kwargs), request
+        )
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return scope_formfield(field, request)
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return [self._scoped_filter(item) for item in super().get_list_filter(request)]
+
+    def _scoped_filter(self, item: Any) -> Any:
+        """Plain related-object filters list every object of the table: narrow them."""
+        if isinstance(item, str):
+            path, filter_class = item, None
+        elif isinstance(item, tuple | list) and isinstance(item[0], str):
+            path, filter_class = item
+        else:
+            return item
+        if filter_class is not None and (
+            not issubclass(filter_class, admin.RelatedFieldListFilter)
+            or issubclass(filter_class, admin.RelatedOnlyFieldListFilter)
+        ):
+            # Only-used values come from the scoped list itself.
+            return item
+        try:
+            field = get_fields_from_path(self.model, path)[-1]
+        except FieldDoesNotExist:
+            return item
+        if not (field.is_relation and field.related_model):
+            return item
+        return (path, ScopedRelatedFieldListFilter)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list:
+        return [
+            scoped_class(type(inline))(self.model, self.admin_site)
+            if not isinstance(inline, ScopedAdminMixin)
+            else inline
+            for inline in super().get_inline_instances(request, obj)
+        ]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _may(request, self.model, write=False) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, self.model, write=False) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return _may(request, self.model, write=True) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = _may(request, self.model, write=True)
+        return allowed and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = _may(request, self.model, write=True)
+        return allowed and super().has_delete_permission(request, obj)
+
+    def has_import_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # A spreadsheet of units or villages may name rows anywhere in the city.
+        return scope_of(request.user).is_city and super().has_import_permission(request, *args)
+
+
+_scoped_classes: dict[type, type] = {}
+
+
+def scoped_class(admin_class: type) -> type:
+    """``admin_class`` with the mixin in front (itself when it already has it)."""
+    if issubclass(admin_class, ScopedAdminMixin):
+        return admin_class
+    if admin_class not in _scoped_classes:
+        _scoped_classes[admin_class] = type(
+            admin_class.__name__,
+            (ScopedAdminMixin, admin_class),
+            {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+        )
+    return _scoped_classes[admin_class]
+
+
+def scope_registered_admins(site: admin.AdminSite) -> None:
+    """Register every model of ``site`` again with its admin class behind the mixin."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, ScopedAdminMixin):
+            continue
+        site.unregister(model)
+        site.register(model, scoped_class(type(model_admin)))
