@@ -212,6 +212,7 @@ class FullHouseholdAdmin(HouseholdAdmin):
                     cadre=cadre,
                     on=form.cleaned_data["started_on"],
                     reason=form.cleaned_data["reason"],
+                    by=request.user,
                 )
             except ValidationError as error:
                 field = "cadre" if error.code == "cadre_not_in_service" else "started_on"
@@ -356,7 +357,7 @@ class FullVillageAdmin(VillageAdmin):
         return TemplateResponse(request, "admin/units/village_distribute.html", context)
 
     def _apply(self, request: HttpRequest, plan: Any) -> None:
-        result = apply_distribution(plan=plan, on=timezone.localdate())
+        result = apply_distribution(plan=plan, on=timezone.localdate(), by=request.user)
         self.message_user(
             request,
             gettext("%(count)s households now have a responsible cadre.")

@@ -141,6 +141,22 @@ def _on_transferred(
     record(request=request, action=action, model=model._meta.label_lower, rows=rows, **details)
 
 
+def _on_assignments_changed(
+    sender: Any,
+    action: str,
+    cadre: models.Model | None,
+    households: int,
+    details: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    record(
+        action=f"assignments_{action}",
+        obj=cadre,
+        households=households,
+        **details,
+    )
+
+
 def audited_models() -> list[type[models.Model]]:
     """Models whose every change is recorded: accounts, roles and scopes, work groups, links."""
     from django.contrib.auth import get_user_model
@@ -159,6 +175,7 @@ def connect_receivers() -> None:
     from django.contrib.auth.signals import user_logged_in, user_login_failed
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    from units.signals import assignments_changed
     from villages.exports import transferred
 
     user_logged_in.connect(_on_signed_in, dispatch_uid="audit_sign_in")
@@ -168,6 +185,7 @@ def connect_receivers() -> None:
 
         user_locked_out.connect(_on_locked_out, dispatch_uid="audit_locked_out")
     transferred.connect(_on_transferred, dispatch_uid="audit_transferred")
+    assignments_changed.connect(_on_assignments_changed, dispatch_uid="audit_bulk_assignments")
     for model in audited_models():
         uid = model._meta.label_lower
         post_save.connect(_on_saved, sender=model, dispatch_uid=f"audit_saved_{uid}")

@@ -155,6 +155,8 @@ AXES_LOCKOUT_CALLABLE = "shuanglian.auth_backends.locked_out"
 # Sign-ins are in the audit trail; unlocking early: `manage.py axes_reset_username`.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# Sign-ins and lockouts go to the audit trail; axes need not print its own lines.
+AXES_VERBOSE = False
 
 # A session ends after this long without a request, and this long after its sign-in whatever
 # happens (see shuanglian.middleware.SessionLifetimeMiddleware).

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from shuanglian.access import forget_scope, restrict, scope_of
 from shuanglian.models import AuditEvent, Role, UserScope
@@ -15,6 +17,7 @@ from tests.factories import (
     make_visit_intervals,
     make_work_group,
 )
+from units.assignments import assign_households, hand_over_households
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -24,6 +27,7 @@ from units.models import (
     WorkGroupMember,
 )
 from villages.models import City, County, Household, ImportBatch, Township, Village
+from visits import needs
 from visits.models import Need, NeedNote, Visit, VisitInterval
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +238,23 @@ def test_coordinators_other_than_the_city_see_only_their_cadres_sign_in_accounts
     assert accounts("liaison") == {scope_world.users["cadre"]}
     assert accounts("other_liaison") == accounts("auditor") == set()
     assert accounts("city") == set(get_user_model().objects.all())
+
+
+def test_services_refuse_objects_outside_the_users_scope(scope_world: ScopeWorld) -> None:
+    """The admin forms are scoped already; the services check every object again."""
+    user = scope_world.users["township"]
+    home, far = scope_world.home, scope_world.far
+    today = timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        assign_households(households=[far.household], cadre=home.cadre, on=today, by=user)
+    assert far.household.assignments.active().get().cadre == far.cadre
+    with pytest.raises(PermissionDenied):
+        hand_over_households(
+            from_cadre=far.cadre, to_cadre=home.cadre, on=today, reason="调动", by=user
+        )
+    with pytest.raises(PermissionDenied):
+        needs.add_note(need=far.need, by=user, on=today, text="越权")
+    assert not far.need.notes.filter(text="越权").exists()
+    # Inside the scope the same calls go through.
+    needs.add_note(need=home.need, by=user, on=today, text="已电话联系")
+    assert home.need.notes.filter(text="已电话联系").exists()

@@ -11,7 +11,8 @@ from shuanglian.audit import client_ip, record
 from shuanglian.models import AuditEvent, Role, UserScope
 from tests.factories import make_cadre, make_household, make_user, make_village, make_work_group
 from tests.test_villages_exports import XLSX, export
-from units.assignments import assign_household
+from units.assignments import assign_household, assign_households, hand_over_households
+from units.distribution import apply_distribution, plan_distribution
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,33 @@ def test_purge_refuses_to_keep_less_than_184_days(db: None) -> None:
     with pytest.raises(CommandError):
         call_command("purge_audit_events", "--days", "30")
     assert AuditEvent.objects.count() == 1
+
+
+def test_bulk_assignment_hand_over_and_distribution_are_recorded(db: None) -> None:
+    today = timezone.localdate()
+    village = make_village()
+    households = [make_household(village=village) for _ in range(3)]
+    first, second = make_cadre(), make_cadre()
+    assign_households(households=households[:2], cadre=first, on=today)
+    hand_over_households(from_cadre=first, to_cadre=second, on=today, reason="调动")
+    make_work_group(village=village, unit=second.unit, leader=second)
+    apply_distribution(plan=plan_distribution(village=village), on=today)
+    events = list(AuditEvent.objects.filter(action__startswith="assignments_").order_by("pk"))
+    assert [(e.action, e.object_id, e.details["households"]) for e in events] == [
+        ("assignments_assign", str(first.pk), 2),
+        ("assignments_hand_over", str(second.pk), 2),
+        ("assignments_distribute", "", 1),
+    ]
+    assert events[1].details["reason"] == "调动"
+
+
+def test_a_lockout_is_recorded(db: None) -> None:
+    make_user("wang", password="Correct-horse-9")
+    client = Client(REMOTE_ADDR="10.0.0.7")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "wang", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "wang", "password": "Correct-horse-9"})
+    assert response.status_code == 429
+    # The fifth failure locks the pair out; each refused attempt after it is recorded too.
+    lockouts = AuditEvent.objects.filter(action="lockout").order_by("pk")
+    assert [(e.username, e.ip, e.result) for e in lockouts] == [("wang", "10.0.0.7", "refused")] * 2

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from shuanglian.models import Role, UserScope
 from tests.factories import make_cadre, make_need, make_user
 from visits import needs
 from visits.models import Need, NeedNote, Satisfaction
@@ -19,7 +20,10 @@ def days_ago(days: int) -> datetime.date:
 
 @pytest.fixture
 def user():
-    return make_user("zhangsan", first_name="张三")
+    """A city coordinator: the need services check that the user may see the need."""
+    user = make_user("zhangsan", first_name="张三")
+    UserScope.objects.create(user=user, role=Role.CITY)
+    return user
 
 
 @pytest.fixture

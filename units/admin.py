@@ -376,6 +376,7 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
                     to_cadre=to_cadre,
                     on=form.cleaned_data["on"],
                     reason=form.cleaned_data["reason"],
+                    by=request.user,
                 )
             except ValidationError as error:
                 form.add_error("on" if error.code == "ends_before_start" else "to_cadre", error)

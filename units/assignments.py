@@ -4,12 +4,14 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from units.models import Cadre, HouseholdAssignment
+from units.signals import assignments_changed
 from villages.models import Household
 
 
@@ -92,6 +94,20 @@ def _end(assignments: list[HouseholdAssignment], *, on: datetime.date, reason: s
     )
 
 
+def check_scope(
+    by: AbstractBaseUser | None, *, household_ids: Iterable[int] = (), cadres: Iterable[Cadre] = ()
+) -> None:
+    """Refuse households or cadres outside the user's scope; ``by=None`` is the system itself."""
+    if by is None:
+        return
+    wanted = set(household_ids)
+    seen = Household.objects.visible_to(by).filter(pk__in=wanted).count() if wanted else 0
+    cadre_ids = {cadre.pk for cadre in cadres}
+    seen_cadres = Cadre.objects.visible_to(by).filter(pk__in=cadre_ids).count() if cadre_ids else 0
+    if seen != len(wanted) or seen_cadres != len(cadre_ids):
+        raise PermissionDenied(gettext("Some of these households or cadres are outside your area."))
+
+
 def _start(household_ids: list[int], *, cadre: Cadre, on: datetime.date) -> None:
     HouseholdAssignment.objects.bulk_create(
         HouseholdAssignment(household_id=pk, cadre=cadre, started_on=on) for pk in household_ids
@@ -105,25 +121,40 @@ def assign_households(
     cadre: Cadre,
     on: datetime.date,
     reason: str = "",
+    by: AbstractBaseUser | None = None,
 ) -> AssignmentResult:
     """Make ``cadre`` responsible for ``households`` from ``on``, ending other cadres' links."""
     check_in_service(cadre)
     household_ids = lock_households(households)
+    check_scope(by, household_ids=household_ids, cadres=[cadre])
     current = _active_by_household(household_ids)
     moving = [a for a in current.values() if a.cadre_id != cadre.pk]
     _end(moving, on=on, reason=reason)
     staying = {a.household_id for a in current.values() if a.cadre_id == cadre.pk}
     _start([pk for pk in household_ids if pk not in staying], cadre=cadre, on=on)
-    return AssignmentResult(
+    result = AssignmentResult(
         assigned=len(household_ids) - len(current),
         moved=len(moving),
         unchanged=len(staying),
     )
+    assignments_changed.send(
+        sender=HouseholdAssignment,
+        action="assign",
+        cadre=cadre,
+        households=result.assigned + result.moved,
+        details={"moved": result.moved, "unchanged": result.unchanged, "on": on.isoformat()},
+    )
+    return result
 
 
 @transaction.atomic
 def hand_over_households(
-    *, from_cadre: Cadre, to_cadre: Cadre, on: datetime.date, reason: str
+    *,
+    from_cadre: Cadre,
+    to_cadre: Cadre,
+    on: datetime.date,
+    reason: str,
+    by: AbstractBaseUser | None = None,
 ) -> int:
     """Move every household ``from_cadre`` is responsible for to ``to_cadre``; return how many."""
     if from_cadre.pk == to_cadre.pk:
@@ -131,6 +162,7 @@ def hand_over_households(
             gettext("Choose another cadre to hand the households over to."), code="same_cadre"
         )
     check_in_service(to_cadre)
+    check_scope(by, cadres=[from_cadre, to_cadre])
     household_ids = lock_households(
         Household.objects.filter(assignments__cadre=from_cadre, assignments__ended_on=None)
     )
@@ -140,6 +172,13 @@ def hand_over_households(
     ]
     _end(moving, on=on, reason=reason)
     _start([a.household_id for a in moving], cadre=to_cadre, on=on)
+    assignments_changed.send(
+        sender=HouseholdAssignment,
+        action="hand_over",
+        cadre=to_cadre,
+        households=len(moving),
+        details={"from_cadre": from_cadre.pk, "reason": reason, "on": on.isoformat()},
+    )
     return len(moving)
 
 

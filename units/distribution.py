@@ -6,10 +6,11 @@ import heapq
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from units.assignments import lock_households
+from units.assignments import check_scope, lock_households
 from units.models import (
     Cadre,
     CadreQuerySet,
@@ -18,6 +19,7 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
+from units.signals import assignments_changed
 from villages.aggregates import count_subquery
 from villages.models import Household, Village
 
@@ -119,9 +121,14 @@ def plan_distribution(*, village: Village, max_per_cadre: int | None = None) -> 
 
 
 @transaction.atomic
-def apply_distribution(*, plan: DistributionPlan, on: datetime.date) -> DistributionResult:
+def apply_distribution(
+    *, plan: DistributionPlan, on: datetime.date, by: AbstractBaseUser | None = None
+) -> DistributionResult:
     """Start the plan's assignments from ``on``, skipping households that found a cadre."""
     household_ids = lock_households(household for household, _cadre in plan.assignments)
+    check_scope(
+        by, household_ids=household_ids, cadres={cadre for _household, cadre in plan.assignments}
+    )
     taken = set(
         HouseholdAssignment.objects.active()
         .filter(household_id__in=household_ids)
@@ -139,4 +146,11 @@ def apply_distribution(*, plan: DistributionPlan, on: datetime.date) -> Distribu
         if household.pk in free and cadre.pk in serving
     ]
     HouseholdAssignment.objects.bulk_create(new)
+    assignments_changed.send(
+        sender=HouseholdAssignment,
+        action="distribute",
+        cadre=None,
+        households=len(new),
+        details={"cadres": sorted({a.cadre_id for a in new}), "on": on.isoformat()},
+    )
     return DistributionResult(assigned=len(new), skipped=len(plan.assignments) - len(new))

@@ -25,7 +25,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -81,7 +81,18 @@ def _required(text: str, message: str, code: str) -> str:
     return text
 
 
+def _check_scope(by: AbstractBaseUser | None, need: Need, *cadres: Cadre) -> None:
+    """Refuse a step on a need, or towards a cadre, outside the user's scope."""
+    if by is None:
+        return
+    if not Need.objects.visible_to(by).filter(pk=need.pk).exists() or any(
+        not Cadre.objects.visible_to(by).filter(pk=cadre.pk).exists() for cadre in cadres
+    ):
+        raise PermissionDenied(gettext("This need is outside your area."))
+
+
 def _record(need: Need, *, by: AbstractBaseUser | None, on: datetime.date, text: str) -> NeedNote:
+    _check_scope(by, need)
     need.progressed_on = max(need.progressed_on, on)
     need.save()
     return NeedNote.objects.create(
@@ -172,6 +183,7 @@ def reassign(
     *, need: Need, to_cadre: Cadre, by: AbstractBaseUser | None, on: datetime.date, note: str = ""
 ) -> NeedNote:
     """Make another cadre in service responsible for an open need."""
+    _check_scope(by, need, to_cadre)
     _check(_locked(need), on)
     if not to_cadre.in_service:
         raise ValidationError(gettext("Choose a cadre in service."), code="cadre_not_in_service")
