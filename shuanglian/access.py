@@ -129,10 +129,6 @@ def _load_scope(user: Any) -> Scope:
     )
 
 
-def may_see_full_personal_data(user: Any) -> bool:
-    return scope_of(user).full_personal_data
-
-
 # Each rule narrows a queryset of its model; a queryset rather than the model's manager, so that
 # annotations and filters already applied (as in the admin) are kept.
 Rule = Callable[[QuerySet, Scope], QuerySet]
@@ -162,11 +158,6 @@ def restrict(queryset: QuerySet, user: Any) -> QuerySet:
 def has_rule(model: type[models.Model]) -> bool:
     """Whether the model's rows are scoped by a rule of their own (else: city coordinators)."""
     return model._meta.concrete_model in _rules
-
-
-def may_see(obj: models.Model, user: Any) -> bool:
-    """Whether one object is within the user's scope (for services checking an object)."""
-    return restrict(obj._meta.default_manager.filter(pk=obj.pk), user).exists()
 
 
 # --- the area tree ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian.models import UserScope
-from units.admin import cadre_autocomplete_field
+from units.admin import cadre_autocomplete_field, redirect_to_one
 from units.assignments import assign_households, cadre_responsible_on
 from units.distribution import apply_distribution, plan_distribution
 from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
@@ -300,13 +300,13 @@ class FullVillageAdmin(VillageAdmin):
 
     @admin.action(description=_("Distribute households to cadres"), permissions=["assign"])
     def distribute(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        chosen = list(queryset.values_list("pk", flat=True)[:2])
-        if len(chosen) != 1:
-            self.message_user(
-                request, gettext("Choose one village to distribute at a time."), messages.WARNING
-            )
-            return None
-        return redirect("admin:villages_village_distribute", chosen[0])
+        return redirect_to_one(
+            self,
+            request,
+            queryset,
+            "admin:villages_village_distribute",
+            gettext("Choose one village to distribute at a time."),
+        )
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view

@@ -203,7 +203,7 @@ GAPS = {
 
 
 def max_households_per_cadre() -> int:
-    return getattr(settings, "ASSIGNMENT_MAX_PER_CADRE", 10)
+    return settings.ASSIGNMENT_MAX_PER_CADRE
 
 
 def gap_queryset(slug: str, area: Area) -> QuerySet:

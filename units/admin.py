@@ -35,6 +35,21 @@ from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
 
 
+def redirect_to_one(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    url_name: str,
+    refusal: str,
+) -> HttpResponse | None:
+    """An action that works on one object: open its page, or say to choose exactly one."""
+    chosen = list(queryset.values_list("pk", flat=True)[:2])
+    if len(chosen) != 1:
+        model_admin.message_user(request, refusal, messages.WARNING)
+        return None
+    return redirect(url_name, chosen[0])
+
+
 class CadreChoicesMixin:
     """Cadre choices print their unit: load it with them instead of once per option."""
 
@@ -246,13 +261,13 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Hand households over to another cadre"), permissions=["hand_over"])
     def hand_over(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        chosen = list(queryset.values_list("pk", flat=True)[:2])
-        if len(chosen) != 1:
-            self.message_user(
-                request, gettext("Choose one cadre to hand over at a time."), messages.WARNING
-            )
-            return None
-        return redirect("admin:units_cadre_handover", chosen[0])
+        return redirect_to_one(
+            self,
+            request,
+            queryset,
+            "admin:units_cadre_handover",
+            gettext("Choose one cadre to hand over at a time."),
+        )
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view

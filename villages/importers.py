@@ -148,11 +148,6 @@ class BatchImporter:
     back_label: ClassVar[Any]
     back_url_name: ClassVar[str]
 
-    def match_header(self, value: object) -> str | None:
-        """The field a header cell names, or None."""
-        found = self.rank_header(value)
-        return found[0] if found else None
-
     def rank_header(self, value: object) -> tuple[str, int] | None:
         """The field a header cell names and how specific the name is (0 = most)."""
         key = values.header_key(value)

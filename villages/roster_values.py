@@ -124,17 +124,6 @@ def header_key(value: object) -> str:
     return _BRACKETED_NOTE.sub("", text)
 
 
-def match_header(value: object) -> str | None:
-    """The roster field a header cell names, or None."""
-    key = header_key(value)
-    if not key:
-        return None
-    for field, aliases in HEADER_ALIASES.items():
-        if key in aliases:
-            return field
-    return None
-
-
 def is_blank(value: object) -> bool:
     # str.isspace() covers the full-width and non-breaking spaces clean_text removes.
     return value is None or (isinstance(value, str) and (not value or value.isspace()))
