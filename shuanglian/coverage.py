@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from shuanglian import rollups
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
@@ -140,7 +142,68 @@ def _row_areas(area: Area) -> QuerySet:
 
 
 def coverage_for(area: Area) -> Coverage:
-    """The four rates for the area, and the table of the areas one level down."""
+    """The four rates for the area, and the table of the areas one level down.
+
+    Read from the per-village and per-unit figures; equal to ``recount_coverage``.
+    """
+    rollups.bring_up_to_date()
+    key = {type(None): "county", County: "township", Township: "village"}[type(area)]
+    sums = (
+        rollups.village_figures_in(area)
+        .values(key)
+        .annotate(
+            villages=Count("pk"),
+            linked=Count("pk", filter=Q(has_work_group=True)),
+            households=Sum("households"),
+            covered=Sum("covered"),
+        )
+        .order_by()
+    )
+    by_key = {row[key]: row for row in sums}
+    rows = []
+    for area_row in _row_areas(area).order_by("code").values("pk", "code", "name"):
+        counts = by_key.get(area_row["pk"], {})
+        rows.append(
+            AreaRow(
+                **area_row,
+                villages=Rate(counts.get("linked", 0), counts.get("villages", 0)),
+                households=Rate(counts.get("covered", 0), counts.get("households", 0)),
+            )
+        )
+    if isinstance(area, Township):
+        _attach_units(area, rows)
+    units = rollups.unit_figures_in(units_in(area)).aggregate(
+        units=Count("pk"),
+        linking=Count("pk", filter=Q(links_village=True)),
+        cadres=Coalesce(Sum("cadres"), 0),
+        linked=Coalesce(Sum("cadres_linked"), 0),
+    )
+    return Coverage(
+        area=area,
+        units=Rate(units["linking"], units["units"]),
+        cadres=Rate(units["linked"], units["cadres"]),
+        villages=Rate(sum(r.villages.done for r in rows), sum(r.villages.total for r in rows)),
+        households=Rate(
+            sum(r.households.done for r in rows), sum(r.households.total for r in rows)
+        ),
+        row_level=ROW_LEVELS[type(area)],
+        rows=rows,
+    )
+
+
+def _attach_units(township: Township, rows: list[AreaRow]) -> None:
+    """List each village row's linked units, by name."""
+    by_village = {row.pk: row for row in rows}
+    for village_id, unit_name in (
+        WorkGroup.objects.filter(village__township=township)
+        .order_by("unit__name")
+        .values_list("village_id", "unit__name")
+    ):
+        by_village[village_id].units.append(unit_name)
+
+
+def recount_coverage(area: Area) -> Coverage:
+    """``coverage_for`` counted straight from the raw tables, to check the rollups against."""
     key = _row_key(area)
     village_rates = _grouped_rates(villages_in(area), key, has_work_group())
     household_key = "village" if key == "pk" else f"village__{key}"
@@ -157,13 +220,7 @@ def coverage_for(area: Area) -> Coverage:
         for row in _row_areas(area).order_by("code").values("pk", "code", "name")
     ]
     if isinstance(area, Township):
-        by_village = {row.pk: row for row in rows}
-        for village_id, unit_name in (
-            WorkGroup.objects.filter(village__township=area)
-            .order_by("unit__name")
-            .values_list("village_id", "unit__name")
-        ):
-            by_village[village_id].units.append(unit_name)
+        _attach_units(area, rows)
     return Coverage(
         area=area,
         units=_rate(units_in(area), Exists(WorkGroup.objects.filter(unit=OuterRef("pk")))),

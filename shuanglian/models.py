@@ -132,3 +132,83 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValueError("audit events are never changed")
         super().save(*args, **kwargs)
+
+
+class VillageFigures(models.Model):
+    """One village's counts behind the dashboards, kept by ``shuanglian.rollups``.
+
+    Triggers on the raw tables mark a village whenever something it counts changes; the
+    marked villages are recounted before figures are read, so the page never shows a stale
+    count. The visit and need counts that depend on the date are as of ``as_of``.
+    """
+
+    village = models.OneToOneField(
+        "villages.Village",
+        models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        verbose_name=_("village or community"),
+    )
+    # Copied from the village so an area's figures are summed without joins.
+    township = models.ForeignKey(Township, models.DO_NOTHING, db_constraint=False, related_name="+")
+    county = models.ForeignKey(County, models.DO_NOTHING, db_constraint=False, related_name="+")
+    has_work_group = models.BooleanField(default=False)
+    households = models.PositiveIntegerField(default=0)
+    covered = models.PositiveIntegerField(default=0)
+    visited_30 = models.PositiveIntegerField(default=0)
+    visited_90 = models.PositiveIntegerField(default=0)
+    needs_raised = models.PositiveIntegerField(default=0)
+    needs_open = models.PositiveIntegerField(default=0)
+    needs_resolved = models.PositiveIntegerField(default=0)
+    needs_overdue = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    pleased = models.PositiveIntegerField(default=0)
+    as_of = models.DateField()
+
+    class Meta:
+        verbose_name = _("village figures")
+        verbose_name_plural = _("village figures")
+        indexes = [
+            models.Index(fields=["county", "township"], name="village_figures_area"),
+            models.Index(fields=["as_of"], name="village_figures_as_of"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.village_id}"
+
+
+class UnitFigures(models.Model):
+    """One unit's counts behind the participation rates, kept like ``VillageFigures``."""
+
+    unit = models.OneToOneField(
+        Unit, models.CASCADE, primary_key=True, related_name="figures", verbose_name=_("unit")
+    )
+    links_village = models.BooleanField(default=False)
+    cadres = models.PositiveIntegerField(default=0)
+    cadres_linked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("unit figures")
+        verbose_name_plural = _("unit figures")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.unit_id}"
+
+
+class RollupMark(models.Model):
+    """A village or unit whose figures must be recounted; written by database triggers."""
+
+    class Kind(models.TextChoices):
+        VILLAGE = "v", _("village or community")
+        UNIT = "u", _("unit")
+
+    pk = models.CompositePrimaryKey("kind", "object_id")
+    kind = models.CharField(max_length=1, choices=Kind)
+    object_id = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("figures to recount")
+        verbose_name_plural = _("figures to recount")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
