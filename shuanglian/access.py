@@ -417,8 +417,11 @@ def home_area(user: Any) -> County | Township | None:
     return None
 
 
-def may_see_area_figures(user: Any, area: County | Township | None) -> bool:
+def may_see_area_figures(user: Any, area: County | Township | Village | None) -> bool:
     """Whether the user may see the figures and gap lists of ``area`` (None: the whole city)."""
+    if isinstance(area, Village):
+        # A village's figures go with its township's.
+        return may_see_area_figures(user, area.township)
     scope = scope_of(user)
     if scope.is_city:
         return True

@@ -18,7 +18,7 @@ from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 
-Area = County | Township | None
+Area = County | Township | Village | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ class Coverage:
     rows: list[AreaRow]
 
 
-ROW_LEVELS = {type(None): "county", County: "township", Township: "village"}
+ROW_LEVELS = {type(None): "county", County: "township", Township: "village", Village: "village"}
+# The field of a village's figures that names a row of the table under the area.
+FIGURES_KEY = {type(None): "county", County: "township", Township: "village", Village: "village"}
 
 
 def has_work_group() -> Exists:
@@ -82,6 +84,8 @@ def villages_in(area: Area) -> QuerySet:
         return Village.objects.filter(township__county=area)
     if isinstance(area, Township):
         return Village.objects.filter(township=area)
+    if isinstance(area, Village):
+        return Village.objects.filter(pk=area.pk)
     return Village.objects.all()
 
 
@@ -90,6 +94,8 @@ def households_in(area: Area) -> QuerySet:
         return Household.objects.in_county(area)
     if isinstance(area, Township):
         return Household.objects.in_township(area)
+    if isinstance(area, Village):
+        return Household.objects.in_village(area)
     return Household.objects.all()
 
 
@@ -99,6 +105,9 @@ def units_in(area: Area) -> QuerySet:
         return Unit.objects.filter(county=area)
     if isinstance(area, Township):
         return Unit.objects.filter(township=area)
+    if isinstance(area, Village):
+        # A village has no units of its own: those linking it stand for it.
+        return Unit.objects.filter(pk__in=WorkGroup.objects.filter(village=area).values("unit"))
     return Unit.objects.all()
 
 
@@ -108,12 +117,16 @@ def cadres_in(area: Area) -> QuerySet:
         return cadres.filter(unit__county=area)
     if isinstance(area, Township):
         return cadres.filter(unit__township=area)
+    if isinstance(area, Village):
+        return cadres.filter(unit__in=units_in(area))
     return cadres
 
 
 def _row_key(area: Area) -> str:
     """The field that groups villages into the table's rows, from the village's side."""
-    return {type(None): "township__county", County: "township", Township: "pk"}[type(area)]
+    return {type(None): "township__county", County: "township", Township: "pk", Village: "pk"}[
+        type(area)
+    ]
 
 
 def _grouped_rates(queryset: QuerySet, key: str, flag: Exists) -> dict[int, Rate]:
@@ -136,8 +149,8 @@ def _rate(queryset: QuerySet, flag: Exists) -> Rate:
 def _row_areas(area: Area) -> QuerySet:
     if isinstance(area, County):
         return Township.objects.filter(county=area)
-    if isinstance(area, Township):
-        return Village.objects.filter(township=area)
+    if isinstance(area, Township | Village):
+        return villages_in(area)
     return County.objects.all()
 
 
@@ -147,7 +160,7 @@ def coverage_for(area: Area) -> Coverage:
     Read from the per-village and per-unit figures; equal to ``recount_coverage``.
     """
     rollups.bring_up_to_date()
-    key = {type(None): "county", County: "township", Township: "village"}[type(area)]
+    key = FIGURES_KEY[type(area)]
     sums = (
         rollups.village_figures_in(area)
         .values(key)
@@ -170,7 +183,7 @@ def coverage_for(area: Area) -> Coverage:
                 households=Rate(counts.get("covered", 0), counts.get("households", 0)),
             )
         )
-    if isinstance(area, Township):
+    if isinstance(area, Township | Village):
         _attach_units(area, rows)
     units = rollups.unit_figures_in(units_in(area)).aggregate(
         units=Count("pk"),
@@ -191,11 +204,11 @@ def coverage_for(area: Area) -> Coverage:
     )
 
 
-def _attach_units(township: Township, rows: list[AreaRow]) -> None:
+def _attach_units(area: Township | Village, rows: list[AreaRow]) -> None:
     """List each village row's linked units, by name."""
     by_village = {row.pk: row for row in rows}
     for village_id, unit_name in (
-        WorkGroup.objects.filter(village__township=township)
+        WorkGroup.objects.filter(village__in=villages_in(area))
         .order_by("unit__name")
         .values_list("village_id", "unit__name")
     ):
@@ -219,7 +232,7 @@ def recount_coverage(area: Area) -> Coverage:
         )
         for row in _row_areas(area).order_by("code").values("pk", "code", "name")
     ]
-    if isinstance(area, Township):
+    if isinstance(area, Township | Village):
         _attach_units(area, rows)
     return Coverage(
         area=area,
@@ -315,6 +328,6 @@ def subareas(area: Area) -> QuerySet:
     """The counties of the city, or the townships of a county, to narrow a list down."""
     if isinstance(area, County):
         return Township.objects.filter(county=area).order_by("code")
-    if isinstance(area, Township):
+    if isinstance(area, Township | Village):
         return Township.objects.none()
     return County.objects.order_by("code")

@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy
 
 from shuanglian import access, coverage, visit_stats
 from villages.exports import write_xlsx
-from villages.models import County, Township
+from villages.models import County, Township, Village
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _area(request: HttpRequest) -> coverage.Area:
-    """The county or township named by ``?area=<12-digit code>``, within the user's own area.
+    """The county, township or village named by ``?area=<12-digit code>``, within the user's area.
 
     Without ``?area=`` it is the user's own county or township; none means the city.
     """
@@ -33,20 +33,22 @@ def _area(request: HttpRequest) -> coverage.Area:
 
 
 def _find_area(code: str) -> coverage.Area:
-    for model in (Township, County):
+    for model in (Village, Township, County):
         found = model.objects.filter(code=code).select_related(*_parents(model)).first()
         if found is not None:
             return found
-    raise Http404(_("No county or township has the code %(code)s.") % {"code": code})
+    raise Http404(_("No county, township or village has the code %(code)s.") % {"code": code})
 
 
 def _parents(model: type) -> list[str]:
-    return ["county"] if model is Township else []
+    return {Village: ["township__county"], Township: ["county"]}.get(model, [])
 
 
 def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
     """The areas above and including ``area`` that the user may open, for the breadcrumbs."""
-    if isinstance(area, Township):
+    if isinstance(area, Village):
+        trail = [area.township.county, area.township, area]
+    elif isinstance(area, Township):
         trail = [area.county, area]
     elif isinstance(area, County):
         trail = [area]
@@ -60,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     figures = coverage.coverage_for(area)
     visits = visit_stats.visit_figures_for(area)
+    is_village = isinstance(area, Village)
     chart = {
         "names": [row.name for row in figures.rows],
         "villages": [row.villages.percent or 0 for row in figures.rows],
@@ -72,7 +75,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         **admin.site.each_context(request),
         "title": _("Coverage"),
-        "headlines": _headlines(figures),
+        "headlines": _headlines(figures, village=is_village),
+        "is_village": is_village,
+        "village_cadres": visit_stats.cadres_in_village(area) if is_village else [],
         "area": area,
         "trail": _trail(request, area),
         "figures": figures,
@@ -89,8 +94,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "shuanglian/dashboard.html", context)
 
 
-def _headlines(figures: coverage.Coverage) -> list[dict[str, object]]:
-    """The four headline rates, each with the counts behind it and the size of its gap."""
+def _headlines(figures: coverage.Coverage, *, village: bool) -> list[dict[str, object]]:
+    """The four headline rates, each with the counts behind it and the size of its gap.
+
+    A village has no units or cadres of its own: its page shows the two coverages only.
+    """
     texts = [
         (
             "units",
@@ -118,6 +126,8 @@ def _headlines(figures: coverage.Coverage) -> list[dict[str, object]]:
         ),
     ]
     headlines = []
+    if village:
+        texts = texts[2:]
     for slug, label, counts, gap in texts:
         rate = getattr(figures, slug)
         numbers = {"done": rate.done, "total": rate.total, "missing": rate.missing}

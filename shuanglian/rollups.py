@@ -167,13 +167,15 @@ def _upsert(model: type, key: str, rows: QuerySet) -> None:
         )
 
 
-def village_figures_in(area: County | Township | None) -> QuerySet:
-    """The figures of the villages in the county, the township, or (None) the city."""
+def village_figures_in(area: County | Township | Village | None) -> QuerySet:
+    """The figures of the villages in the county or township, of one village, or of the city."""
     figures = VillageFigures.objects.order_by()
     if isinstance(area, County):
         return figures.filter(county=area)
     if isinstance(area, Township):
         return figures.filter(township=area)
+    if isinstance(area, Village):
+        return figures.filter(village=area)
     return figures
 
 

@@ -12,8 +12,9 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from shuanglian import rollups
-from shuanglian.coverage import Area, Rate, households_in
-from villages.models import County, Township
+from shuanglian.coverage import FIGURES_KEY, Area, Rate, households_in
+from units.models import HouseholdAssignment
+from villages.models import County, Township, Village
 from visits.models import Need, Satisfaction, Visit
 
 PERIODS = (30, 90)
@@ -60,7 +61,9 @@ class VisitFigures:
 
 def _village_path(area: Area) -> str:
     """The field, from the village's side, that names a row of the table under the area."""
-    return {type(None): "township__county", County: "township", Township: "pk"}[type(area)]
+    if isinstance(area, Township | Village):
+        return "pk"
+    return {type(None): "township__county", County: "township"}[type(area)]
 
 
 def _in_area(area: Area, village: str) -> Q:
@@ -69,6 +72,8 @@ def _in_area(area: Area, village: str) -> Q:
         return Q(**{f"{village}__township__county": area})
     if isinstance(area, Township):
         return Q(**{f"{village}__township": area})
+    if isinstance(area, Village):
+        return Q(**{village: area})
     return Q()
 
 
@@ -152,7 +157,7 @@ def visit_figures_for(area: Area, *, today: datetime.date | None = None) -> Visi
     """
     today = today or timezone.localdate()
     rollups.bring_up_to_date(today)
-    key = {type(None): "county", County: "township", Township: "village"}[type(area)]
+    key = FIGURES_KEY[type(area)]
     sums = (
         rollups.village_figures_in(area)
         .values(key)
@@ -217,3 +222,42 @@ def recount_visit_figures(area: Area, *, today: datetime.date | None = None) -> 
 def rows_beside(figures: VisitFigures, area_rows: list) -> list[tuple[object, VisitRow]]:
     """Pair the coverage table's rows with their visit figures, in the same order."""
     return [(row, figures.row(row.pk)) for row in area_rows]
+
+
+@dataclass(frozen=True)
+class CadreRow:
+    """A cadre responsible for households in one village, with how many of them were reached."""
+
+    name: str
+    unit: str
+    in_service: bool
+    households: int
+    visited_30: Rate
+
+
+def cadres_in_village(village: Village, *, today: datetime.date | None = None) -> list[CadreRow]:
+    """The cadres responsible for the village's households now; one query."""
+    today = today or timezone.localdate()
+    seen = Exists(
+        Visit.objects.contacts().filter(
+            household=OuterRef("household"), visited_on__gte=_since(today, 30)
+        )
+    )
+    rows = (
+        HouseholdAssignment.objects.active()
+        .filter(household__village=village)
+        .annotate(seen=seen)
+        .values("cadre", "cadre__name", "cadre__unit__name", "cadre__in_service")
+        .annotate(households=Count("pk"), visited=Count("pk", filter=Q(seen=True)))
+        .order_by("cadre__unit__name", "cadre__name", "cadre")
+    )
+    return [
+        CadreRow(
+            name=row["cadre__name"],
+            unit=row["cadre__unit__name"],
+            in_service=row["cadre__in_service"],
+            households=row["households"],
+            visited_30=Rate(row["visited"], row["households"]),
+        )
+        for row in rows
+    ]

@@ -7,10 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shuanglian.coverage import Rate, coverage_for
+from shuanglian.models import Role
 from tests.factories import (
     make_assignment,
     make_cadre,
     make_city,
+    make_coordinator,
     make_county,
     make_household,
     make_township,
@@ -90,6 +92,52 @@ def test_the_county_page_links_townships_and_an_unknown_code_is_not_found(
     assert missing.status_code == 404
 
 
+def test_a_village_page_shows_its_households_units_and_cadres(
+    coverage_city: dict, admin_client: Client
+) -> None:
+    township = admin_client.get(reverse("dashboard"), {"area": "371728104000"})
+    assert "?area=371728104201" in township.text, "a township's villages open their own page"
+    figures = coverage_for(Village.objects.get(code="371728104201"))
+    assert (figures.villages, figures.households) == (Rate(1, 1), Rate(1, 2))
+    assert [(r.name, r.units) for r in figures.rows] == [("王寨村", ["市委组织部"])]
+
+    response = admin_client.get(reverse("dashboard"), {"area": "371728104201"})
+    assert response.status_code == 200
+    text = response.text
+    assert "2户中有1户已有联系干部" in text
+    assert 'id="rate-units"' not in text and 'id="rate-cadres"' not in text
+    assert "联系干部" in text and "张一" in text and "市委组织部" in text
+    assert "东明县" in text and "沙沃镇" in text, "the breadcrumbs lead back up"
+
+
+def test_a_township_coordinator_sees_only_their_own_villages(coverage_city: dict) -> None:
+    client = Client()
+    client.force_login(make_coordinator("xiangzhen", Role.TOWNSHIP, township=coverage_city["t1"]))
+    assert client.get(reverse("dashboard"), {"area": "371728104201"}).status_code == 200
+    assert client.get(reverse("dashboard"), {"area": "371728105201"}).status_code == 403
+
+
+def test_the_village_page_runs_the_same_queries_for_1_and_100_households(
+    admin_client: Client,
+) -> None:
+    make_city()
+    township = make_township(
+        county=make_county(code="371728000000", name="东明县"), code="371728106000"
+    )
+    village = Village.objects.create(township=township, code="371728106201", name="新村")
+    unit = make_unit()
+    make_work_group(unit=unit, village=village)
+
+    def grow(total: int) -> None:
+        for _ in range(village.households.count(), total):
+            make_assignment(household=make_household(village=village), cadre=make_cadre(unit=unit))
+
+    grow(1)
+    small = _queries(admin_client, area=village.code)
+    grow(100)
+    assert _queries(admin_client, area=village.code) == small
+
+
 def test_only_staff_see_the_dashboard(coverage_city: dict, client: Client) -> None:
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
@@ -139,3 +187,14 @@ def test_every_admin_page_links_to_the_dashboard(admin_client: Client) -> None:
 def test_the_household_model_keeps_its_name_in_the_admin_menu(admin_client: Client) -> None:
     response = admin_client.get(reverse("admin:index"))
     assert '<a href="/admin/villages/household/">农户</a>' in response.text
+
+
+def test_a_villages_gap_lists_hold_only_its_own_rows(
+    coverage_city: dict, admin_client: Client
+) -> None:
+    area = {"area": "371728104201"}
+    households = admin_client.get(reverse("gap_list", args=["households"]), area)
+    assert households.status_code == 200
+    assert "王乙" in households.text and "蔡丙" not in households.text
+    for slug in ("villages", "units", "cadres", "overloaded"):
+        assert admin_client.get(reverse("gap_list", args=[slug]), area).status_code == 200

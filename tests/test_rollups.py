@@ -107,7 +107,7 @@ def city() -> dict:
 
 def assert_exact(today: datetime.date = TODAY) -> None:
     """Every level's figures, read from the rollups, equal a recount of the raw tables."""
-    areas = [None, *County.objects.all(), *Township.objects.all()]
+    areas = [None, *County.objects.all(), *Township.objects.all(), *Village.objects.all()]
     for area in areas:
         assert coverage_for(area) == recount_coverage(area), area
         rolled = visit_figures_for(area, today=today)
