@@ -33,10 +33,11 @@ def _area(request: HttpRequest) -> coverage.Area:
 
 
 def _find_area(code: str) -> coverage.Area:
-    for model in (Village, Township, County):
-        found = model.objects.filter(code=code).select_related(*_parents(model)).first()
-        if found is not None:
-            return found
+    # 统计用区划代码: a county's ends in six zeros, a township's in three, a village's not.
+    model = County if code.endswith("000000") else Township if code.endswith("000") else Village
+    found = model.objects.filter(code=code).select_related(*_parents(model)).first()
+    if found is not None:
+        return found
     raise Http404(_("No county, township or village has the code %(code)s.") % {"code": code})
 
 
