@@ -1,0 +1,128 @@
+"""Dashboard speed at every level of the generated city, against direct aggregates as baseline.
+
+    .venv/bin/python benchmarks/generate_city.py        # once: the city database
+    .venv/bin/python benchmarks/dashboards.py [--requests 20] [--baseline-runs 5]
+
+For the city, its largest county, that county's largest township and that township's largest
+village, in the same run:
+1. the dashboard page (coverage plus visits and needs, read from the per-village figures) as a
+   city coordinator, ``--requests`` times: median and p95 server time and the query count;
+2. the same after each request's village has just changed (a visit recorded, so the page first
+   recounts that village);
+3. the baseline: the same figures computed by aggregate queries over the raw tables
+   (``recount_coverage`` and ``recount_visit_figures``), ``--baseline-runs`` times.
+It checks that both give the same figures and prints the baseline's ratio to the page.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.city import machine, setup_django, summary, timed
+
+
+def measure(label: str, area: object, client: object, change: object, options: object) -> None:
+    """Print the page's and the baseline's times for one area."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from shuanglian import coverage, visit_stats
+
+    url, params = reverse("dashboard"), ({"area": area.code} if area else {})
+    client.get(url, params)  # the first request may recount what changed before
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    # Counted now: the next request empties the log the context reads from.
+    queries = len(captured)
+    page, _ = timed(lambda: client.get(url, params), options.requests)
+
+    def change_then_get() -> None:
+        change()
+        client.get(url, params)
+
+    changed, _ = timed(change_then_get, options.requests)
+    baseline, (counted, visits) = timed(
+        lambda: (coverage.recount_coverage(area), visit_stats.recount_visit_figures(area)),
+        options.baseline_runs,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        coverage.recount_coverage(area)
+        visit_stats.recount_visit_figures(area)
+    baseline_queries = len(captured)
+    exact = coverage.coverage_for(area) == counted
+    exact &= visit_stats.visit_figures_for(area).total == visits.total
+    ratio = statistics.median(baseline) / statistics.median(page)
+    print(f"\n{label}: figures equal to the recount: {exact}")
+    print(f"  dashboard page            {summary(page)}   {queries} queries")
+    print(f"  page after a change       {summary(changed)}")
+    print(f"  baseline direct aggregate {summary(baseline)}   {baseline_queries} queries")
+    print(f"  baseline / page (median)  {ratio:,.0f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--baseline-runs", type=int, default=5)
+    options = parser.parse_args()
+    setup_django()
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from shuanglian import coverage
+    from units.models import Cadre
+    from villages.models import County, Household, Township, Village
+    from visits.models import Visit
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-city", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    county = County.objects.annotate(n=Count("townships__villages")).order_by("-n").first()
+    township = (
+        Township.objects.filter(county=county).annotate(n=Count("villages")).order_by("-n").first()
+    )
+    village = (
+        Village.objects.filter(township=township)
+        .annotate(n=Count("households"))
+        .order_by("-n")
+        .first()
+    )
+    levels = [("city", None), ("county", county), ("township", township), ("village", village)]
+    cadre = Cadre.objects.first()
+    made: list[int] = []
+
+    print(f"Machine: {machine()}; database {connection.settings_dict['NAME']}")
+    print(
+        f"{Household.objects.count():,} households, {Village.objects.count():,} villages; "
+        f"{options.requests} requests per level, {options.baseline_runs} baseline runs"
+    )
+    for name, area in levels:
+        label = f"{name} ({area.name})" if area else name
+        households = coverage.households_in(area).order_by("pk")
+
+        def change(households: object = households) -> None:
+            visit = Visit.objects.create(
+                household=households[len(made) * 7],
+                cadre=cadre,
+                visited_on=timezone.localdate(),
+                summary="基准测试",
+            )
+            made.append(visit.pk)
+
+        measure(label, area, client, change, options)
+    Visit.objects.filter(pk__in=made).delete()
+    client.get(reverse("dashboard"))
+
+
+if __name__ == "__main__":
+    main()
