@@ -1,0 +1,235 @@
+"""A synthetic city of the real shape of Heze, to try and measure the system at full size.
+
+At scale 1.0: the nine real counties, ~168 townships, ~5,900 villages and communities, 2.7
+million households, ~3,000 units with ~150,000 cadres (each with a sign-in account), work
+groups in ~97% of villages, ~95% of households linked to a cadre, 3 million visits over the
+last two years and the needs they raised. Smaller scales keep the nine counties and at least
+one township per county and one village per township.
+
+Everything is written in one transaction: on PostgreSQL the tables are filled by COPY with
+their indexes and foreign keys set aside (``city_data_db.BulkLoad``); a failure leaves the
+database as it was. The planner's statistics are refreshed and the dashboards' figures
+recounted.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from shuanglian import city_data_rows as rows
+from shuanglian import rollups
+from shuanglian.city_data_db import (
+    BulkLoad,
+    analyze,
+    delete_accounts,
+    empty,
+    reserve_user_ids,
+    reset_sequences,
+    write,
+)
+from shuanglian.city_data_plan import MAX_SCALE, CityPlan, build_plan
+from shuanglian.models import Role, UserScope
+from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember
+from villages.models import City, County, Household, ImportBatch, Township, Village
+from visits.models import Need, NeedNote, Visit
+
+DEFAULT_SEED = 2016
+DEFAULT_PASSWORD = "Ganbu@2026"  # noqa: S105 - synthetic accounts; printed by the command
+DEFAULT_COORDINATOR = "city"
+COVERAGE = 0.95
+COORDINATOR_APPS = ("villages", "units", "visits", "shuanglian", "auth")
+
+# The campaign's tables, children before parents: what --replace empties.
+CAMPAIGN: tuple[type[models.Model], ...] = (
+    NeedNote,
+    Need,
+    Visit,
+    VillageSurvey,
+    HouseholdAssignment,
+    WorkGroupMember,
+    WorkGroup,
+    Cadre,
+    Unit,
+    ImportBatch,
+    Household,
+    Village,
+    Township,
+    County,
+    City,
+)
+# The tables filled, other than the accounts.
+FILLED: tuple[type[models.Model], ...] = (
+    City,
+    County,
+    Township,
+    Village,
+    Household,
+    Unit,
+    Cadre,
+    WorkGroup,
+    WorkGroupMember,
+    HouseholdAssignment,
+    VillageSurvey,
+    Visit,
+    Need,
+    NeedNote,
+)
+
+Report = Callable[[str, int | None, float], None]
+
+
+class CityDataError(Exception):
+    """The city cannot be generated into this database; the message says why."""
+
+
+@dataclass
+class Outcome:
+    coordinator: str
+    password: str
+    first_cadre: str
+    rows: dict[str, int] = field(default_factory=dict)
+    over_capacity: int = 0
+    seconds: float = 0.0
+
+
+def has_campaign_data() -> bool:
+    return any(model._base_manager.exists() for model in CAMPAIGN)
+
+
+def generate_city(
+    *,
+    scale: float,
+    seed: int = DEFAULT_SEED,
+    password: str = DEFAULT_PASSWORD,
+    coordinator: str = DEFAULT_COORDINATOR,
+    replace: bool = False,
+    report: Report | None = None,
+) -> Outcome:
+    """Fill the database with a synthetic city; refuses one with campaign data unless replacing."""
+    if not 0 < scale <= MAX_SCALE:
+        raise CityDataError(f"The scale must be above 0 and at most {MAX_SCALE}.")
+    started = time.monotonic()
+    say = report or (lambda what, count, seconds: None)
+    clock = time.monotonic()
+    plan = build_plan(
+        scale=scale,
+        seed=seed,
+        max_per_cadre=settings.ASSIGNMENT_MAX_PER_CADRE,
+        coverage=COVERAGE,
+    )
+    say("plan", None, time.monotonic() - clock)
+    outcome = Outcome(coordinator, password, rows.username(plan, 1))
+    outcome.over_capacity = plan.over_capacity
+    with transaction.atomic():
+        if replace:
+            clock = time.monotonic()
+            accounts = empty(CAMPAIGN)
+            delete_accounts(accounts, CAMPAIGN)
+            say("emptied", None, time.monotonic() - clock)
+        elif has_campaign_data():
+            raise CityDataError(
+                "The database already has campaign data (households, units or areas); "
+                "use --replace to empty it first."
+            )
+        _check_usernames(plan, coordinator)
+        hashed = make_password(password)  # once: every generated account shares it
+        _write_all(plan, hashed, outcome, say)
+        clock = time.monotonic()
+        _coordinator_account(coordinator, hashed)
+        analyze(FILLED)
+        say("analyze", None, time.monotonic() - clock)
+        clock = time.monotonic()
+        rollups.rebuild()
+        say("rollups", None, time.monotonic() - clock)
+    clock = time.monotonic()
+    analyze()
+    say("analyze all", None, time.monotonic() - clock)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> None:
+    user_ids = [0, *reserve_user_ids(plan.cadres)]
+    ops = connection.ops
+    calendar = rows.Calendar(
+        timezone.localdate(), lambda moment: str(ops.adapt_datetimefield_value(moment))
+    )
+    seeds = rows.NeedSeeds()
+    bulk = BulkLoad(FILLED)
+    bulk.set_aside()
+    tables = (
+        lambda: rows.cities(plan),
+        lambda: rows.counties(plan),
+        lambda: rows.townships(plan),
+        lambda: rows.villages(plan),
+        lambda: rows.households(plan, calendar),
+        lambda: rows.units(plan),
+        lambda: rows.users(plan, calendar, user_ids, hashed),
+        lambda: rows.cadres(plan, user_ids),
+        lambda: rows.work_groups(plan, calendar),
+        lambda: rows.work_group_members(plan),
+        lambda: rows.assignments(plan, calendar),
+        lambda: rows.village_surveys(plan, calendar),
+        lambda: rows.visits(plan, calendar, seeds),
+        lambda: rows.needs(plan, calendar, seeds),
+        lambda: rows.need_notes(plan, calendar, seeds, user_ids),
+    )
+    for make in tables:
+        clock = time.monotonic()
+        table = make()
+        count = write(table)
+        name = table[0]._meta.db_table
+        outcome.rows[name] = count
+        say(name, count, time.monotonic() - clock)
+    bulk.put_back(lambda what, seconds: say(what, None, seconds))
+    reset_sequences(FILLED)
+
+
+def _check_usernames(plan: CityPlan, coordinator: str) -> None:
+    user_model = get_user_model()
+    names = [rows.username(plan, cadre) for cadre in range(1, plan.cadres + 1)]
+    for start in range(0, len(names), 5000):
+        taken = list(
+            user_model._base_manager.filter(username__in=names[start : start + 5000]).values_list(
+                "username", flat=True
+            )[:3]
+        )
+        if taken:
+            raise CityDataError(
+                f"Accounts named like the generated cadres' already exist ({', '.join(taken)}, …)."
+            )
+    if Cadre.objects.filter(user__username=coordinator).exists():
+        raise CityDataError(f"The account {coordinator} belongs to a cadre; choose another name.")
+
+
+def _coordinator_account(username: str, hashed: str) -> None:
+    """A city coordinator's account: created, or its password set again."""
+    user, _created = get_user_model()._default_manager.update_or_create(
+        username=username,
+        defaults={
+            "password": hashed,
+            "is_staff": True,
+            "is_active": True,
+            "first_name": "市级协调员",
+        },
+    )
+    UserScope.objects.update_or_create(
+        user=user,
+        defaults={
+            "role": Role.CITY,
+            "county": None,
+            "township": None,
+            "unit": None,
+            "password_changed_at": timezone.now(),
+        },
+    )
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=COORDINATOR_APPS)
+    )

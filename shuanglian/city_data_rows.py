@@ -1,0 +1,675 @@
+"""The rows of every table of the synthetic city, made from its plan one table at a time.
+
+Each function returns the model, the fields it fills (in row order) and an iterator of
+row tuples, so one writer streams them to PostgreSQL's COPY and another inserts them into
+SQLite. Values are ``str``, ``int`` or ``bool``; a missing value is ``NULL`` (COPY's marker).
+Every table has its own seeded random generator, so the rows do not depend on which
+tables were written before.
+"""
+
+import datetime
+import math
+import random
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+
+from shuanglian.city_data_names import (
+    FEMALE_GIVEN,
+    MALE_GIVEN,
+    POSITIONS_DEPUTY,
+    POSITIONS_HEAD,
+    POSITIONS_STAFF,
+)
+from shuanglian.city_data_plan import (
+    CATEGORIES,
+    SURNAME_CHARS,
+    SURNAME_WEIGHTS,
+    VISIT_DAYS,
+    VISITS,
+    CityPlan,
+    apportion,
+)
+from shuanglian.city_data_texts import (
+    ENDED_CHANGED,
+    ENDED_LEFT,
+    ESCALATIONS,
+    NEED_CATEGORY_WEIGHTS,
+    NEEDS,
+    NOT_MET,
+    RESOLUTIONS,
+    STARTED,
+    SUMMARIES,
+    SURVEY,
+    UNRESOLVABLE,
+)
+from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember
+from villages.models import City, County, Household, Township, Village
+from villages.validators import check_character
+from visits.models import SIX_TASKS, Need, NeedNote, Visit
+from visits.needs import deadline_days
+
+NULL = "\\N"
+Row = tuple[object, ...]
+Rows = tuple[type[models.Model], tuple[str, ...], Iterator[Row]]
+
+# Visits: how often each household category is visited, relative to ordinary households.
+VISIT_WEIGHTS = (1.0, 2.0, 4.0, 2.0, 4.0)
+METHODS = (("home", 70), ("phone", 20), ("meeting", 6), ("event", 4))
+OUTCOMES = (("met", 86), ("away", 9), ("rescheduled", 3), ("refused", 2))
+SATISFACTION = (("satisfied", 82), ("fair", 15), ("dissatisfied", 3))
+# Each of the six tasks: how often a visit touches it.
+TASK_CHANCES = (0.6, 0.45, 0.25, 0.2, 0.2, 0.1)
+# Share of met visits raising a need, for ordinary and for other households.
+NEED_CHANCE = (0.05, 0.15)
+STALLED = 0.05  # needs nobody moves on any more (they turn overdue)
+RESOLVED_AT = {"cadre": 0.72, "unit": 0.5, "township": 0.5}
+GIVEN_UP_AT_COUNTY = 0.45
+HOUSEHOLD_SIZES = ((1, 10), (2, 25), (3, 22), (4, 22), (5, 13), (6, 6), (7, 2))
+BIRTH_FIRST, BIRTH_LAST = datetime.date(1940, 1, 1), datetime.date(2000, 12, 31)
+
+
+def _table(choices: Sequence[tuple[object, float]], size: int = 1000) -> list[object]:
+    """A list to pick from at random, each value as often as its weight says."""
+    counts = apportion(size, [weight for _value, weight in choices])
+    return [
+        value for (value, _weight), count in zip(choices, counts, strict=True) for _ in range(count)
+    ]
+
+
+SURNAME_TABLE = _table(list(zip(SURNAME_CHARS, SURNAME_WEIGHTS, strict=True)))
+
+
+@dataclass
+class Calendar:
+    """Dates and times as the database takes them, by days before ``today``."""
+
+    today: datetime.date
+    datetime_text: Callable[[datetime.datetime], str]
+    day: dict[int, str] = field(default_factory=dict)
+    moment: dict[int, str] = field(default_factory=dict)
+    now: str = ""
+
+    def __post_init__(self) -> None:
+        zone = timezone.get_current_timezone()
+        for ago in range(-60, 1200):
+            date = self.today - datetime.timedelta(days=ago)
+            self.day[ago] = date.isoformat()
+            morning = datetime.datetime.combine(date, datetime.time(10), tzinfo=zone)
+            self.moment[ago] = self.datetime_text(morning)
+        self.now = self.datetime_text(timezone.now())
+
+
+def _rng(plan: CityPlan, table: str) -> random.Random:
+    return random.Random(f"{plan.seed}:{table}")  # noqa: S311 - synthetic data, not secrets
+
+
+# --- areas -------------------------------------------------------------------------------
+
+
+def cities(plan: CityPlan) -> Rows:
+    return City, ("id", "code", "name"), iter([(1, plan.city_code, plan.city_name)])
+
+
+def counties(plan: CityPlan) -> Rows:
+    rows = ((c.id, c.code, c.name, 1) for c in plan.counties)
+    return County, ("id", "code", "name", "city_id"), rows
+
+
+def townships(plan: CityPlan) -> Rows:
+    rows = ((t.id, t.code, t.name, t.county.id) for t in plan.townships)
+    return Township, ("id", "code", "name", "county_id"), rows
+
+
+def villages(plan: CityPlan) -> Rows:
+    rows = ((v.id, v.code, v.name, v.township.id, v.kind) for v in plan.villages)
+    return Village, ("id", "code", "name", "township_id", "kind"), rows
+
+
+def households(plan: CityPlan, calendar: Calendar) -> Rows:
+    fields = (
+        "id",
+        "village_id",
+        "head_name",
+        "id_number",
+        "phone",
+        "members",
+        "category",
+        "address",
+        "created_at",
+        "updated_at",
+    )
+    return Household, fields, _households(plan, calendar)
+
+
+def _households(plan: CityPlan, calendar: Calendar) -> Iterator[Row]:
+    rng = _rng(plan, "households")
+    pick, below = rng.random, rng.randrange
+    births = []
+    day = BIRTH_FIRST
+    while day <= BIRTH_LAST:
+        births.append(f"{day:%Y%m%d}")
+        day += datetime.timedelta(days=1)
+    # Resident IDs: each county and sex walks its own permutation of (birth day, sequence
+    # number) slots, so no two households share one and none needs checking against the rest.
+    slots = len(births) * 500
+    walks = {}
+    for county in plan.counties:
+        for male in (True, False):
+            step = below(slots // 3, slots)
+            while math.gcd(step, slots) != 1:
+                step += 1
+            walks[county.id, male] = [step, below(slots), 0]
+    sizes = _table(HOUSEHOLD_SIZES)
+    categories = CATEGORIES
+    now = calendar.now
+    household = 0
+    for village in plan.villages:
+        township = village.township
+        region = township.county.code[:6]
+        address = f"{township.name}{village.name}"
+        local = village.surname
+        male_walk, female_walk = walks[township.county.id, True], walks[township.county.id, False]
+        for n in range(1, village.households + 1):
+            household += 1
+            male = pick() < 0.85
+            walk = male_walk if male else female_walk
+            slot = (walk[0] * walk[2] + walk[1]) % slots
+            walk[2] += 1
+            sequence = (slot % 500) * 2 + male
+            body = f"{region}{births[slot // 500]}{sequence:03d}"
+            surname = local if local and pick() < 0.45 else SURNAME_TABLE[int(pick() * 1000)]
+            chars = MALE_GIVEN if male else FEMALE_GIVEN
+            given = chars[int(pick() * len(chars))]
+            if pick() < 0.75:
+                given += chars[int(pick() * len(chars))]
+            phone = f"1{'35789'[int(pick() * 5)]}{below(1_000_000_000):09d}" if pick() < 0.9 else ""
+            yield (
+                household,
+                village.id,
+                surname + given,
+                body + check_character(body),
+                phone,
+                sizes[int(pick() * 1000)],
+                categories[plan.category[household]],
+                f"{address}{n}号",
+                now,
+                now,
+            )
+
+
+# --- units, cadres and their accounts ---------------------------------------------------
+
+
+def units(plan: CityPlan) -> Rows:
+    fields = ("id", "name", "kind", "level", "county_id", "township_id")
+    rows = (
+        (
+            unit.id,
+            unit.name,
+            unit.kind,
+            unit.level,
+            unit.county.id if unit.county else NULL,
+            unit.township.id if unit.township else NULL,
+        )
+        for unit in sorted(plan.units, key=lambda unit: unit.id)
+    )
+    return Unit, fields, rows
+
+
+def username(plan: CityPlan, cadre: int) -> str:
+    """The sign-in name of the cadre with this id: c000001, c000002, …"""
+    return f"c{cadre:0{max(6, len(str(plan.cadres)))}d}"
+
+
+def users(plan: CityPlan, calendar: Calendar, user_ids: Sequence[int], password: str) -> Rows:
+    fields = (
+        "id",
+        "password",
+        "last_login",
+        "is_superuser",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
+    now = calendar.now
+    rows = (
+        (
+            user_ids[cadre],
+            password,
+            NULL,
+            False,
+            username(plan, cadre),
+            plan.cadre_name[cadre],
+            "",
+            "",
+            False,
+            True,
+            now,
+        )
+        for cadre in range(1, plan.cadres + 1)
+    )
+    return get_user_model(), fields, rows
+
+
+def cadres(plan: CityPlan, user_ids: Sequence[int]) -> Rows:
+    fields = (
+        "id",
+        "unit_id",
+        "name",
+        "position",
+        "phone",
+        "photo",
+        "is_party_member",
+        "in_service",
+        "user_id",
+        "must_change_password",
+    )
+    return Cadre, fields, _cadres(plan, user_ids)
+
+
+def _cadres(plan: CityPlan, user_ids: Sequence[int]) -> Iterator[Row]:
+    rng = _rng(plan, "cadres")
+    pick, below = rng.random, rng.randrange
+    staff = _table(POSITIONS_STAFF)
+    for unit in sorted(plan.units, key=lambda unit: unit.first_cadre):
+        for index in range(unit.cadres):
+            cadre = unit.first_cadre + index
+            if index == 0:
+                position = POSITIONS_HEAD[unit.kind]
+            elif index < 3:
+                position = POSITIONS_DEPUTY[unit.kind]
+            else:
+                position = staff[int(pick() * 1000)]
+            yield (
+                cadre,
+                unit.id,
+                plan.cadre_name[cadre],
+                position,
+                f"1{'3578'[int(pick() * 4)]}{below(1_000_000_000):09d}",
+                "",
+                pick() < 0.92 or index < 3,
+                plan.left_ago[cadre] == 0,
+                user_ids[cadre],
+                False,
+            )
+
+
+def work_groups(plan: CityPlan, calendar: Calendar) -> Rows:
+    fields = ("id", "unit_id", "village_id", "leader_id", "established_on")
+    rows = (
+        (g.id, g.unit.id, g.village.id, g.leader, calendar.day[g.established_ago])
+        for g in plan.groups
+    )
+    return WorkGroup, fields, rows
+
+
+def work_group_members(plan: CityPlan) -> Rows:
+    def rows() -> Iterator[Row]:
+        member = 0
+        for group in plan.groups:
+            for cadre in group.members:
+                member += 1
+                yield member, group.id, cadre
+
+    return WorkGroupMember, ("id", "work_group_id", "cadre_id"), rows()
+
+
+def village_surveys(plan: CityPlan, calendar: Calendar) -> Rows:
+    fields = ("id", "village_id", "year", "recorded_by_id", "updated_at", *SURVEY)
+    return VillageSurvey, fields, _village_surveys(plan, calendar)
+
+
+def _village_surveys(plan: CityPlan, calendar: Calendar) -> Iterator[Row]:
+    rng = _rng(plan, "surveys")
+    survey = 0
+    this_year = calendar.today.year
+    for village in plan.villages:
+        if not village.groups:
+            continue
+        leader = village.groups[0].leader
+        for year, chance in ((this_year - 1, 0.9), (this_year, 0.55)):
+            if rng.random() < chance:
+                survey += 1
+                answers = tuple(rng.choice(texts) for texts in SURVEY.values())
+                yield (survey, village.id, year, leader, calendar.now, *answers)
+
+
+# --- who links which household -----------------------------------------------------------
+
+
+def assignments(plan: CityPlan, calendar: Calendar) -> Rows:
+    fields = (
+        "id",
+        "household_id",
+        "cadre_id",
+        "started_on",
+        "ended_on",
+        "end_reason",
+        "created_at",
+    )
+    return HouseholdAssignment, fields, _assignments(plan, calendar)
+
+
+def _assignments(plan: CityPlan, calendar: Calendar) -> Iterator[Row]:
+    day, moment = calendar.day, calendar.moment
+    cadre, since = plan.cadre, plan.since
+    before, before_since, before_until = plan.before, plan.before_since, plan.before_until
+    left_ago = plan.left_ago
+    assignment = 0
+    for household in range(1, plan.households + 1):
+        current = cadre[household]
+        if not current:
+            continue
+        previous = before[household]
+        if previous:
+            assignment += 1
+            started, ended = before_since[household], before_until[household]
+            reason = ENDED_LEFT if left_ago[previous] == ended else ENDED_CHANGED
+            yield (
+                assignment,
+                household,
+                previous,
+                day[started],
+                day[ended],
+                reason,
+                moment[started],
+            )
+        assignment += 1
+        started = since[household]
+        yield (assignment, household, current, day[started], NULL, "", moment[started])
+
+
+# --- visits and needs --------------------------------------------------------------------
+
+
+@dataclass
+class NeedSeeds:
+    """The visits that raised a need, noted while the visits are written."""
+
+    visit: array = field(default_factory=lambda: array("i"))
+    household: array = field(default_factory=lambda: array("i"))
+    cadre: array = field(default_factory=lambda: array("i"))
+    raised_ago: array = field(default_factory=lambda: array("H"))
+
+
+def visits(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Rows:
+    fields = (
+        "id",
+        "household_id",
+        "cadre_id",
+        "visited_on",
+        "method",
+        "outcome",
+        "summary",
+        *(name for name, _label in SIX_TASKS),
+        "satisfaction",
+        "recorded_on",
+        "created_at",
+        "client_key",
+    )
+    return Visit, fields, _visits(plan, calendar, seeds)
+
+
+def _visit_window(plan: CityPlan, household: int) -> int:
+    """How many days back visits reach for a household: its oldest assignment, two years."""
+    start = plan.before_since[household] if plan.before[household] else plan.since[household]
+    return min(VISIT_DAYS - 1, start)
+
+
+def _visits(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Iterator[Row]:
+    rng = _rng(plan, "visits")
+    pick = rng.random
+    category, cadre_of = plan.category, plan.cadre
+    before, left_ago = plan.before, plan.left_ago
+    # Visits per household in proportion to its category's weight and how long it has been
+    # linked, adding up to the city's number of visits.
+    total_weight = sum(
+        VISIT_WEIGHTS[category[h]] * (_visit_window(plan, h) + 1)
+        for h in range(1, plan.households + 1)
+        if cadre_of[h]
+    )
+    per_weight = VISITS * plan.scale / total_weight if total_weight else 0
+    methods, outcomes = _table(METHODS), _table(OUTCOMES)
+    satisfaction = _table((*SATISFACTION, ("", 20)))
+    tasks = _task_table()
+    day, moment = calendar.day, calendar.moment
+    visit = 0
+    for household in range(1, plan.households + 1):
+        current = cadre_of[household]
+        if not current:
+            continue
+        kind = category[household]
+        window = _visit_window(plan, household)
+        expected = VISIT_WEIGHTS[kind] * (window + 1) * per_weight
+        count = int(expected) + (pick() < expected - int(expected))
+        need_chance = NEED_CHANCE[kind != 0]
+        for _ in range(count):
+            ago = int(pick() * (window + 1))
+            cadre = current
+            if before[household] and ago > plan.since[household]:
+                cadre = before[household]
+            if left_ago[cadre] and ago < left_ago[cadre]:
+                continue  # after the cadre had left
+            visit += 1
+            method = methods[int(pick() * 1000)]
+            outcome = outcomes[int(pick() * 1000)]
+            met = outcome == "met"
+            if met:
+                texts = SUMMARIES[method]
+                summary = texts[int(pick() * len(texts))]
+                flags = tasks[int(pick() * len(tasks))]
+                satisfied = satisfaction[int(pick() * 1000)]
+            else:
+                texts = NOT_MET[outcome]
+                summary = texts[int(pick() * len(texts))]
+                flags = (False,) * 6
+                satisfied = ""
+            recorded = ago - min(ago, int(pick() * 3))
+            if met and pick() < need_chance:
+                seeds.visit.append(visit)
+                seeds.household.append(household)
+                seeds.cadre.append(cadre)
+                seeds.raised_ago.append(ago)
+                flags = (flags[0], flags[1], True, *flags[3:])
+            yield (
+                visit,
+                household,
+                cadre,
+                day[ago],
+                method,
+                outcome,
+                summary,
+                *flags,
+                satisfied,
+                day[recorded],
+                moment[recorded],
+                NULL,
+            )
+
+
+def _task_table() -> list[tuple[bool, ...]]:
+    """Combinations of the six tasks, each as often as its chances make it (at least one)."""
+    rng = random.Random(0)  # noqa: S311 - a fixed table, not a secret
+    table = []
+    while len(table) < 997:
+        flags = tuple(rng.random() < chance for chance in TASK_CHANCES)
+        if any(flags):
+            table.append(flags)
+    return table
+
+
+@dataclass
+class Step:
+    action: str  # start, escalate, resolve or give_up
+    ago: int
+    level: str
+
+
+@dataclass
+class Story:
+    """A need and what happened to it since it was raised, up to today."""
+
+    index: int  # into the seeds
+    category: str
+    description: str
+    steps: list[Step]
+    resolution: str = ""
+    satisfaction: str = ""
+
+
+def _steps(rng: random.Random, raised_ago: int) -> list[Step]:
+    """The steps taken on a need; steps that would fall after today are not taken (yet)."""
+    steps: list[Step] = []
+    ago = raised_ago
+    if rng.random() < 0.8:
+        ago -= rng.randint(0, 7)
+        if ago < 0:
+            return steps
+        steps.append(Step("start", ago, "cadre"))
+    for level in ("cadre", "unit", "township", "county"):
+        if rng.random() < STALLED:
+            return steps
+        if level != "cadre":
+            ago -= rng.randint(1, 8)
+            if ago < 0:
+                return steps
+            steps.append(Step("escalate", ago, level))
+        if level == "county":
+            action = "give_up" if rng.random() < GIVEN_UP_AT_COUNTY else "resolve"
+        elif rng.random() < RESOLVED_AT[level]:
+            action = "resolve"
+        else:
+            continue
+        ago -= rng.randint(2, 25)
+        if ago >= 0:
+            steps.append(Step(action, ago, level))
+        return steps
+    return steps
+
+
+def _stories(plan: CityPlan, seeds: NeedSeeds) -> Iterator[Story]:
+    """Every need's story, the same on every call (needs and their notes both read them)."""
+    rng = _rng(plan, "needs")
+    pick = rng.random
+    categories = _table(NEED_CATEGORY_WEIGHTS)
+    satisfaction = _table(SATISFACTION)
+    for index in range(len(seeds.visit)):
+        category = categories[int(pick() * 1000)]
+        texts = NEEDS[category]
+        story = Story(index, category, texts[int(pick() * len(texts))], [])
+        story.steps = _steps(rng, seeds.raised_ago[index])
+        closing = story.steps[-1].action if story.steps else ""
+        if closing == "resolve":
+            story.resolution = RESOLUTIONS[category]
+            story.satisfaction = satisfaction[int(pick() * 1000)]
+        elif closing == "give_up":
+            story.resolution = UNRESOLVABLE[int(pick() * len(UNRESOLVABLE))]
+        yield story
+
+
+def needs(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Rows:
+    fields = (
+        "id",
+        "household_id",
+        "visit_id",
+        "cadre_id",
+        "category",
+        "description",
+        "raised_on",
+        "status",
+        "resolution",
+        "closed_on",
+        "satisfaction",
+        "level",
+        "escalated_on",
+        "due_on",
+        "progressed_on",
+        "updated_at",
+    )
+    return Need, fields, _needs(plan, calendar, seeds)
+
+
+STATUS_AFTER = {"resolve": "resolved", "give_up": "unresolvable"}
+
+
+def _needs(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Iterator[Row]:
+    day = calendar.day
+    deadlines = {level: deadline_days(level) for level in ("unit", "township", "county")}
+    for story in _stories(plan, seeds):
+        index, steps = story.index, story.steps
+        raised = seeds.raised_ago[index]
+        status, level, closed, escalated, due = "pending", "cadre", NULL, NULL, NULL
+        for step in steps:
+            if step.action == "start":
+                status = "in_progress"
+            elif step.action == "escalate":
+                level, escalated = step.level, day[step.ago]
+                due_ago = step.ago - deadlines[level]
+                due = (calendar.today - datetime.timedelta(days=due_ago)).isoformat()
+            else:
+                status, closed = STATUS_AFTER[step.action], day[step.ago]
+        yield (
+            index + 1,
+            seeds.household[index],
+            seeds.visit[index],
+            seeds.cadre[index],
+            story.category,
+            story.description,
+            day[raised],
+            status,
+            story.resolution,
+            closed,
+            story.satisfaction,
+            level,
+            escalated,
+            due,
+            day[steps[-1].ago if steps else raised],
+            calendar.now,
+        )
+
+
+def need_notes(
+    plan: CityPlan, calendar: Calendar, seeds: NeedSeeds, user_ids: Sequence[int]
+) -> Rows:
+    fields = ("id", "need_id", "noted_on", "created_at", "author_id", "status", "level", "text")
+    return NeedNote, fields, _need_notes(plan, calendar, seeds, user_ids)
+
+
+def _need_notes(
+    plan: CityPlan, calendar: Calendar, seeds: NeedSeeds, user_ids: Sequence[int]
+) -> Iterator[Row]:
+    day, moment = calendar.day, calendar.moment
+    note = 0
+    for story in _stories(plan, seeds):
+        author = user_ids[seeds.cadre[story.index]]
+        status, level = "pending", "cadre"
+        for step in story.steps:
+            if step.action == "start":
+                status, text = "in_progress", STARTED
+            elif step.action == "escalate":
+                level, text = step.level, ESCALATIONS[step.level]
+            else:
+                status, text = STATUS_AFTER[step.action], story.resolution
+            # The cadre writes the steps at their own level (and hands a need to the unit);
+            # the coordinators above write theirs.
+            by_cadre = step.level == "cadre" or (step.action == "escalate" and step.level == "unit")
+            note += 1
+            yield (
+                note,
+                story.index + 1,
+                day[step.ago],
+                moment[step.ago],
+                author if by_cadre else NULL,
+                status,
+                level,
+                text,
+            )

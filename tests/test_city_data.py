@@ -1,0 +1,285 @@
+"""manage.py generate_city_data: a synthetic city of Heze's shape, on SQLite and PostgreSQL."""
+
+import datetime
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from shuanglian.city_data import DEFAULT_PASSWORD
+from shuanglian.demo import GEOGRAPHY_FILE, SUPERUSER, load_demo
+from shuanglian.models import Role, UserScope
+from tests.factories import make_household
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    Unit,
+    VillageSurvey,
+    WorkGroup,
+    WorkGroupMember,
+)
+from villages.models import City, County, Household, Township, Village
+from villages.validators import normalize_resident_id
+from visits.models import Need, NeedNote, Visit
+
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def generate(*args: str) -> str:
+    out = io.StringIO()
+    call_command("generate_city_data", *args, "--no-input", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="class")
+def city(django_db_setup: None, django_db_blocker: object) -> Iterator[str]:
+    """One city at scale 0.01 for the tests of a class, rolled back afterwards."""
+    with (
+        django_db_blocker.unblock(),  # type: ignore[attr-defined]
+        override_settings(ASSIGNMENT_MAX_PER_CADRE=20, PASSWORD_HASHERS=FAST_HASHING),
+        transaction.atomic(),
+    ):
+        yield generate("--scale", "0.01", "--seed", "7")
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def in_city(city: str, db: None) -> str:
+    return city
+
+
+class TestGeneratedCity:
+    """One city at scale 0.01, shared by the tests of the class."""
+
+    def test_the_city_has_the_nine_real_counties_and_a_proportional_size(
+        self, in_city: str
+    ) -> None:
+        real = json.loads(GEOGRAPHY_FILE.read_text())["counties"]
+        assert sorted(County.objects.values_list("code", "name")) == sorted(
+            (county["code"], county["name"]) for county in real
+        )
+        assert City.objects.get().code == "371700000000"
+        assert Household.objects.count() == 27_000
+        assert 50 <= Village.objects.count() <= 70
+        assert Village.objects.filter(kind=Village.Kind.COMMUNITY).exists()
+        assert 9 <= Township.objects.count() <= 20
+        # Every county has a township and every township a village.
+        assert not County.objects.filter(townships=None).exists()
+        assert not Township.objects.filter(villages=None).exists()
+        assert 25 <= Unit.objects.count() <= 35
+        assert {level for level, _label in Unit.Level.choices} == set(
+            Unit.objects.values_list("level", flat=True)
+        )
+        assert len(set(Unit.objects.values_list("kind", flat=True))) >= 3
+        assert 1_350 <= Cadre.objects.count() <= 1_650
+        assert 27_000 <= Visit.objects.count() <= 33_000
+        assert Need.objects.count() > 1_000
+        assert "villages_household" in in_city
+        assert "Done in" in in_city
+
+    def test_every_resident_id_is_valid_and_unique(self, in_city: str) -> None:
+        numbers = list(Household.objects.values_list("id_number", flat=True))
+        assert len(set(numbers)) == len(numbers) == 27_000
+        assert all(normalize_resident_id(number) == number for number in numbers)
+        # The ID's region is the household's county.
+        for household in Household.objects.select_related("village__township__county")[:500]:
+            assert household.id_number[:6] == household.village.township.county.code[:6]
+
+    def test_about_95_percent_of_households_have_one_active_cadre_never_above_the_maximum(
+        self,
+        in_city: str,
+    ) -> None:
+        active = HouseholdAssignment.objects.active()
+        per_household = active.values("household").annotate(n=Count("id")).aggregate(most=Max("n"))
+        assert per_household["most"] == 1
+        assert 0.93 <= active.count() / Household.objects.count() <= 0.97
+        per_cadre = active.values("cadre").annotate(n=Count("id")).aggregate(most=Max("n"))
+        assert per_cadre["most"] <= 20
+        # History: ended assignments, each ending after it started, with a reason.
+        ended = HouseholdAssignment.objects.filter(ended_on__isnull=False)
+        assert ended.exists()
+        assert not ended.filter(end_reason="").exists()
+        # A few cadres left; some still hold households that wait for a new cadre.
+        assert 0 < Cadre.objects.filter(in_service=False).count() < 0.06 * Cadre.objects.count()
+        assert Cadre.objects.needing_handover().exists()
+
+    def test_about_97_percent_of_villages_have_a_work_group_with_a_leader_among_its_members(
+        self,
+        in_city: str,
+    ) -> None:
+        linked = Village.objects.filter(work_groups__isnull=False).distinct().count()
+        assert 0.93 <= linked / Village.objects.count() <= 1
+        for group in WorkGroup.objects.all():
+            assert group.leader is not None
+            assert group.leader.unit_id == group.unit_id
+            assert group.memberships.filter(cadre=group.leader_id).exists()
+        assert not WorkGroupMember.objects.exclude(cadre__unit=F("work_group__unit")).exists()
+
+    def test_needs_have_every_status_and_some_are_late(self, in_city: str) -> None:
+        statuses = set(Need.objects.values_list("status", flat=True))
+        assert statuses == set(Need.Status.values)
+        assert Need.objects.late().exists()
+        assert (
+            not Need.objects.filter(status=Need.Status.UNRESOLVABLE)
+            .exclude(level="county")
+            .exists()
+        )
+        assert not Need.objects.filter(
+            status__in=["resolved", "unresolvable"], resolution=""
+        ).exists()
+        # Each step of a need was noted.
+        closed = Need.objects.filter(status=Need.Status.RESOLVED).first()
+        assert closed.notes.order_by("-noted_on", "-pk").first().status == Need.Status.RESOLVED
+        assert NeedNote.objects.count() >= Need.objects.exclude(status="pending").count()
+
+    def test_visits_lie_within_the_last_two_years_and_most_reached_the_household(
+        self,
+        in_city: str,
+    ) -> None:
+        today = timezone.localdate()
+        span = Visit.objects.aggregate(first=Min("visited_on"), last=Max("visited_on"))
+        assert span["first"] >= today - datetime.timedelta(days=730)
+        assert span["last"] <= today
+        assert Visit.objects.contacts().count() > 0.8 * Visit.objects.count()
+        assert set(Visit.objects.values_list("method", flat=True)) == set(Visit.Method.values)
+        # Every visit was made by the cadre responsible for the household on that day.
+        wrong = 0
+        for visit in Visit.objects.order_by("?")[:300]:
+            on_the_day = HouseholdAssignment.objects.filter(household=visit.household_id).on(
+                visit.visited_on
+            )
+            wrong += not on_the_day.filter(cadre=visit.cadre_id).exists()
+        assert wrong == 0
+
+    def test_a_sample_of_every_table_passes_the_models_own_validation(self, in_city: str) -> None:
+        for model in (
+            Township,
+            Village,
+            Household,
+            Unit,
+            Cadre,
+            WorkGroup,
+            WorkGroupMember,
+            HouseholdAssignment,
+            VillageSurvey,
+            Visit,
+            Need,
+            NeedNote,
+        ):
+            for row in model.objects.order_by("?")[:50]:
+                row.full_clean()
+
+    def test_a_generated_cadre_signs_in_and_sees_their_households(self, in_city: str) -> None:
+        cadre = (
+            Cadre.objects.in_service()
+            .filter(assignments__ended_on__isnull=True)
+            .select_related("user")
+            .first()
+        )
+        client = Client()
+        response = client.post(
+            reverse("login"), {"username": cadre.user.username, "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code == 302
+        response = client.get(reverse("visits:my_households"))
+        assert response.status_code == 200
+        mine = Household.objects.filter(assignments__cadre=cadre, assignments__ended_on=None)
+        assert mine.exists()
+        for household in mine:
+            assert household.head_name in response.text
+        assert cadre.user.username.startswith("c") and len(cadre.user.username) == 7
+
+    def test_the_city_coordinator_signs_in_to_admin_and_the_dashboard(self, in_city: str) -> None:
+        user = get_user_model().objects.get(username="city")
+        assert user.is_staff and not user.is_superuser
+        assert UserScope.objects.get(user=user).role == Role.CITY
+        client = Client()
+        client.post(reverse("login"), {"username": "city", "password": DEFAULT_PASSWORD})
+        assert client.get(reverse("admin:villages_household_changelist")).status_code == 200
+        response = client.get(reverse("dashboard"))
+        assert response.status_code == 200
+
+    def test_every_cadre_has_an_account_with_one_shared_password_hash(self, in_city: str) -> None:
+        hashes = set(
+            get_user_model().objects.filter(cadre__isnull=False).values_list("password", flat=True)
+        )
+        assert len(hashes) == 1
+        assert not Cadre.objects.filter(Q(user=None) | Q(must_change_password=True)).exists()
+
+
+def test_a_database_with_households_is_refused_without_replace(db: None) -> None:
+    make_household()
+    with pytest.raises(CommandError, match="already has campaign data"):
+        generate("--scale", "0.001")
+    assert Household.objects.count() == 1
+
+
+def test_replace_empties_the_demo_and_keeps_the_administrators(db: None) -> None:
+    load_demo()
+    demo_cadre_user = get_user_model().objects.create_user("cadre1", password="x")
+    Cadre.objects.filter(pk=Cadre.objects.first().pk).update(user=demo_cadre_user)
+    admin = get_user_model().objects.create_superuser(SUPERUSER.username, password="x")
+    out = generate("--scale", "0.001", "--replace")
+    assert "Done in" in out
+    assert Household.objects.count() == 2_700
+    assert not Township.objects.filter(name="沙沃镇").exists()
+    assert not get_user_model().objects.filter(username="cadre1").exists()
+    assert get_user_model().objects.filter(pk=admin.pk).exists()
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for queryset in (
+        Household.objects.order_by("pk").values_list(
+            "pk", "village__code", "head_name", "id_number", "phone", "category"
+        ),
+        Cadre.objects.order_by("pk").values_list(
+            "pk", "unit__name", "name", "phone", "in_service", "user__username"
+        ),
+        HouseholdAssignment.objects.order_by("pk").values_list(
+            "household", "cadre", "started_on", "ended_on"
+        ),
+        Visit.objects.order_by("pk").values_list(
+            "household", "cadre", "visited_on", "method", "outcome", "summary"
+        ),
+        Need.objects.order_by("pk").values_list(
+            "household", "status", "level", "closed_on", "due_on"
+        ),
+    ):
+        for row in queryset.iterator():
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def test_the_same_seed_gives_the_same_city(db: None) -> None:
+    generate("--scale", "0.001", "--seed", "11")
+    first = _fingerprint()
+    generate("--scale", "0.001", "--seed", "11", "--replace")
+    assert _fingerprint() == first
+    generate("--scale", "0.001", "--seed", "12", "--replace")
+    assert _fingerprint() != first
+
+
+def test_with_the_default_maximum_no_cadre_links_more_and_the_command_says_so(
+    db: None, settings: object
+) -> None:
+    settings.ASSIGNMENT_MAX_PER_CADRE = 10
+    out = generate("--scale", "0.001")
+    per_cadre = (
+        HouseholdAssignment.objects.active()
+        .values("cadre")
+        .annotate(n=Count("id"))
+        .aggregate(most=Max("n"))
+    )
+    assert per_cadre["most"] == 10
+    assert "households have no cadre" in out
+    assert str(settings.ASSIGNMENT_MAX_PER_CADRE) in out
