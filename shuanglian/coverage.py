@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -308,6 +308,23 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
     if slug == "overloaded":
         return cadres.filter(load__gt=max_households_per_cadre()).order_by("-load", "pk")
     raise KeyError(slug)
+
+
+def gap_count(slug: str, area: Area) -> int | None:
+    """The length of a gap list, from the rollups where they hold it; None: count the rows."""
+    if slug == "households":
+        rollups.bring_up_to_date()
+        total = rollups.village_figures_in(area).aggregate(
+            missing=Coalesce(Sum(F("households") - F("covered")), 0)
+        )
+        return total["missing"]
+    if slug == "cadres":
+        rollups.bring_up_to_date()
+        total = rollups.unit_figures_in(units_in(area)).aggregate(
+            missing=Coalesce(Sum(F("cadres") - F("cadres_linked")), 0)
+        )
+        return total["missing"]
+    return None
 
 
 def attach_group_villages(cadres: list[Cadre]) -> None:

@@ -58,6 +58,15 @@ def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
     return [place for place in trail if access.may_see_area_figures(request.user, place)]
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told its length, e.g. from the rollups, instead of counting the rows."""
+
+    def __init__(self, *args: object, known_count: int | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self.__dict__["count"] = known_count
+
+
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
@@ -153,7 +162,9 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
     rows = coverage.gap_queryset(slug, area)
     if request.GET.get("format") == "xlsx":
         return _export(gap, area, rows)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KnownCountPaginator(
+        rows, PAGE_SIZE, known_count=coverage.gap_count(slug, area)
+    ).get_page(request.GET.get("page"))
     if slug == "cadres":
         coverage.attach_group_villages(list(page.object_list))
     context = {

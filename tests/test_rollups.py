@@ -11,7 +11,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from shuanglian import rollups
-from shuanglian.coverage import coverage_for, recount_coverage
+from shuanglian.coverage import coverage_for, gap_count, gap_queryset, recount_coverage
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
 from shuanglian.visit_stats import recount_visit_figures, visit_figures_for
 from tests import roster_files
@@ -115,6 +115,8 @@ def assert_exact(today: datetime.date = TODAY) -> None:
         assert rolled.total == counted.total, area
         for pk in rolled.rows.keys() | counted.rows.keys():
             assert rolled.row(pk) == counted.row(pk), (area, pk)
+        for slug in ("households", "cadres"):
+            assert gap_count(slug, area) == gap_queryset(slug, area).count(), (slug, area)
     assert not RollupMark.objects.exists()
 
 
@@ -257,6 +259,7 @@ def test_a_new_day_recounts_the_date_bound_figures(city: dict) -> None:
     assert_exact()
     later = TODAY + datetime.timedelta(days=40)
     assert_exact(later)
+    visit_figures_for(None, today=later)
     assert set(VillageFigures.objects.values_list("as_of", flat=True)) == {later}
     assert_exact()
 
