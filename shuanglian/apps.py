@@ -9,10 +9,12 @@ class ShuanglianConfig(AppConfig):
     def ready(self) -> None:
         # After the admin has discovered every app's admin module (it is listed first).
         from django.contrib import admin
+        from django_tasks.signals import task_finished
 
-        from shuanglian import access, audit
+        from shuanglian import access, audit, rollups
         from shuanglian.admin_scoping import scope_registered_admins
 
         access.install()
         scope_registered_admins(admin.site)
         audit.connect_receivers()
+        task_finished.connect(rollups.recount_after_task, dispatch_uid="rollups")

@@ -62,6 +62,15 @@ def bring_up_to_date(today: datetime.date | None = None) -> None:
             recount_units(units)
 
 
+def recount_after_task(sender: object, **kwargs: object) -> None:
+    """After a background task (an import, say), recount what it marked, there and then.
+
+    The worker bears the cost of a large import's recount, not the next coordinator who
+    opens a dashboard. Connected to django-tasks' ``task_finished`` by the app config.
+    """
+    bring_up_to_date()
+
+
 def rebuild(today: datetime.date | None = None) -> None:
     """Recount every village and unit from the raw tables, e.g. after a bulk load."""
     today = today or timezone.localdate()

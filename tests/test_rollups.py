@@ -30,7 +30,7 @@ from tests.factories import (
 )
 from units import assignments
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
-from villages import importers
+from villages import importers, tasks
 from villages.models import County, Household, Township, Village
 from visits import needs
 from visits.models import Need, Satisfaction, Visit
@@ -252,6 +252,20 @@ def test_a_roster_import(city: dict) -> None:
     )
     importers.confirm_batch(importers.check_batch(batch))
     assert Household.objects.filter(village=village).count() == 6
+    assert_exact()
+
+
+def test_a_background_import_leaves_its_villages_recounted(city: dict) -> None:
+    village = city["villages"][4]
+    rows = [["户主姓名", "身份证号码"], ["孙丽", resident_id(601)], ["周军", resident_id(602)]]
+    batch = importers.create_batch(
+        data=roster_files.xlsx({"Sheet1": rows}), file_name="花名册.xlsx", scope=village
+    )
+    rollups.bring_up_to_date()
+    tasks.check_roster.enqueue(batch.pk)
+    tasks.import_roster.enqueue(batch.pk)
+    assert not RollupMark.objects.exists(), "the worker recounted after the import"
+    assert VillageFigures.objects.get(village=village).households == 2
     assert_exact()
 
 
