@@ -328,8 +328,13 @@ def _by_household_or_cadre(queryset: QuerySet, scope: Scope) -> QuerySet:
     if scope.role == Role.CADRE:
         return queryset.filter(cadre_id=scope.cadre_id)
     if scope.role == Role.LIAISON:
+        # Each side found through its own index, then united: an OR across the cadre join
+        # makes PostgreSQL read every record of the city.
+        records = queryset.model._base_manager
         households = _households(Household.objects, scope).values("pk")
-        return queryset.filter(Q(cadre__unit_id=scope.unit_id) | Q(household_id__in=households))
+        by_cadre = records.filter(cadre__unit_id=scope.unit_id).order_by().values("pk")
+        by_household = records.filter(household_id__in=households).order_by().values("pk")
+        return queryset.filter(pk__in=by_cadre.union(by_household))
     return _filter(queryset, _village_condition(scope, "household__village"))
 
 

@@ -33,6 +33,7 @@ from villages.admin import sees_full_personal_data
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
+from villages.paginators import EstimatedCountAdminMixin
 
 
 def redirect_to_one(
@@ -59,6 +60,29 @@ class CadreChoicesMixin:
         if db_field.related_model is Cadre:
             kwargs.setdefault("queryset", Cadre.objects.select_related("unit"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HouseholdRecordListMixin(EstimatedCountAdminMixin):
+    """Lists of millions of assignments, visits and needs: searched by prefixes and ID suffixes
+    that indexes answer (``HouseholdRecordQuerySet.matching``), the unfiltered total estimated."""
+
+    # Named for the search box; ``matching`` does the searching.
+    search_fields = [
+        "household__head_name",
+        "household__village__name",
+        "cadre__name",
+        "cadre__unit__name",
+    ]
+    search_help_text = _(
+        "Search by the start of the head's or the cadre's name, the start of the village's or "
+        "the unit's name (two characters or more), or the last 4 or more digits of the head's "
+        "ID number."
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return queryset.matching(search_term), False
 
 
 def cadre_autocomplete_field(*, label: str) -> forms.ModelChoiceField:
@@ -484,13 +508,11 @@ class AssignmentStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(HouseholdAssignment)
-class HouseholdAssignmentAdmin(CadreChoicesMixin, admin.ModelAdmin):
+class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = ["household", "village", "cadre", "started_on", "ended_on", "end_reason"]
     list_select_related = ["household__village__township", "cadre__unit"]
     list_filter = [AssignmentStateFilter, *area_filters("household__village"), "started_on"]
-    search_fields = ["household__head_name", "cadre__name", "cadre__unit__name"]
     autocomplete_fields = ["household", "cadre"]
-    show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Who was responsible is history: once saved, only the ending may be recorded.

@@ -19,6 +19,7 @@ from villages.models import (
     Village,
     VisibleQuerySet,
 )
+from villages.search import VILLAGE_OR_UNIT_NAME_MIN_LENGTH, is_id_digits, keys_or_subquery
 from villages.validators import mask_phone
 
 
@@ -99,6 +100,18 @@ class CadreQuerySet(VisibleQuerySet):
             Exists(HouseholdAssignment.objects.active().filter(cadre=OuterRef("pk")))
         )
 
+    def matching(self, term: str) -> "CadreQuerySet":
+        """Cadres a search finds: by the start of their name or (from two characters) of their
+        unit's name."""
+        term = "".join(term.split())
+        if not term:
+            return self
+        condition = Q(name__startswith=term)
+        if len(term) >= VILLAGE_OR_UNIT_NAME_MIN_LENGTH:
+            units = Unit.objects.filter(name__startswith=term)
+            condition |= Q(unit__in=keys_or_subquery(units))
+        return self.filter(condition)
+
 
 class Cadre(models.Model):
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="cadres", verbose_name=_("unit"))
@@ -137,6 +150,11 @@ class Cadre(models.Model):
         verbose_name = _("cadre")
         verbose_name_plural = _("cadres")
         ordering = ["unit", "name", "pk"]
+        indexes = [
+            models.Index(
+                fields=["name"], name="cadre_name_prefix", opclasses=["varchar_pattern_ops"]
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.unit.name}）"
@@ -229,7 +247,23 @@ class WorkGroupMember(models.Model):
             )
 
 
-class HouseholdAssignmentQuerySet(VisibleQuerySet):
+class HouseholdRecordQuerySet(VisibleQuerySet):
+    """Records about a household by a cadre: assignments, visits and needs."""
+
+    def matching(self, term: str) -> "HouseholdRecordQuerySet":
+        """Records a search finds: by their household (``HouseholdQuerySet.matching``) or, for a
+        term that is not ID digits, by their cadre (``CadreQuerySet.matching``)."""
+        term = "".join(term.split())
+        if not term:
+            return self
+        # Key lists rather than joins, so that an index on each key answers either side.
+        condition = Q(household__in=keys_or_subquery(Household.objects.matching(term)))
+        if not is_id_digits(term):
+            condition |= Q(cadre__in=keys_or_subquery(Cadre.objects.matching(term)))
+        return self.filter(condition)
+
+
+class HouseholdAssignmentQuerySet(HouseholdRecordQuerySet):
     def active(self) -> "HouseholdAssignmentQuerySet":
         return self.filter(ended_on__isnull=True)
 
@@ -262,6 +296,16 @@ class HouseholdAssignment(models.Model):
         verbose_name = _("household assignment")
         verbose_name_plural = _("household assignments")
         ordering = ["-started_on", "-pk"]
+        indexes = [
+            models.Index(fields=["started_on", "id"], name="assignment_started"),
+            # Ended assignments are the old ones: the list of them would otherwise scan past
+            # every assignment in force first.
+            models.Index(
+                fields=["started_on", "id"],
+                name="assignment_ended_started",
+                condition=Q(ended_on__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"],

@@ -9,6 +9,7 @@ from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
 from villages.models import City, County, Household, Township, Village
+from villages.paginators import EstimatedCountAdminMixin
 from villages.resources import (
     CountyResource,
     HouseholdResource,
@@ -111,7 +112,7 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
+class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     # Export only: rosters are imported through villages.importers. The resource masks
     # resident ID and phone numbers; no role may see them in full yet.
     resource_classes = [HouseholdResource]
@@ -126,9 +127,12 @@ class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
     ]
     list_select_related = ["village__township"]
     list_filter = [*area_filters("village"), "category"]
+    # Searched by HouseholdQuerySet.matching (prefixes and ID suffixes that indexes answer); the
+    # fields are named for the search box and for other pages' autocomplete.
     search_fields = ["head_name", "village__name"]
     search_help_text = _(
-        "Search by head of household, village, or the last 4 or more digits of the ID number."
+        "Search by the start of the head's name, the start of the village's name (two "
+        "characters or more), or the last 4 or more digits of the head's ID number."
     )
     autocomplete_fields = ["village"]
     readonly_fields = ["created_at", "updated_at"]
@@ -137,7 +141,6 @@ class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
         (_("Household"), {"fields": ["members", "category", "address"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    show_full_result_count = False
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -146,10 +149,7 @@ class HouseholdAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        term = search_term.strip().upper()
-        if 4 <= len(term) <= 18 and term.rstrip("X").isdigit():
-            return queryset.id_number_ends_with(term), False
-        return super().get_search_results(request, queryset, search_term)
+        return queryset.matching(search_term), False
 
     @admin.display(description=_("resident ID number"), ordering="id_number")
     def masked_id_number(self, obj: Household) -> str:

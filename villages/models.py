@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Reverse
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from villages.fields import PhoneField, ResidentIdField
+from villages.search import VILLAGE_OR_UNIT_NAME_MIN_LENGTH, is_id_digits, keys_or_subquery
 from villages.validators import mask_resident_id
 
 # Who may see which rows is decided in shuanglian.access, which registers one rule per model
@@ -154,7 +155,25 @@ class HouseholdQuerySet(VisibleQuerySet):
         return self.filter(village__township__county=county)
 
     def id_number_ends_with(self, digits: str) -> "HouseholdQuerySet":
-        return self.filter(id_number__endswith=digits.upper())
+        # As a prefix of the reversed number, which an index answers on PostgreSQL.
+        return self.alias(id_number_reversed=Reverse("id_number")).filter(
+            id_number_reversed__startswith=digits.upper()[::-1]
+        )
+
+    def matching(self, term: str) -> "HouseholdQuerySet":
+        """Households a search finds: by the last 4 or more characters of the head's ID, else
+        by the start of the head's name or (from two characters) of the village's name.
+        Spaces are ignored."""
+        term = "".join(term.split())
+        if not term:
+            return self
+        if is_id_digits(term):
+            return self.id_number_ends_with(term)
+        condition = Q(head_name__startswith=term)
+        if len(term) >= VILLAGE_OR_UNIT_NAME_MIN_LENGTH:
+            villages = Village.objects.filter(name__startswith=term)
+            condition |= Q(village__in=keys_or_subquery(villages))
+        return self.filter(condition)
 
 
 class Household(models.Model):
@@ -194,6 +213,16 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["village", "head_name", "pk"]
+        # The list's filters and searches; the reversed-ID index of the suffix search is
+        # PostgreSQL's own (migration 0004).
+        indexes = [
+            models.Index(
+                fields=["head_name"],
+                name="household_head_name_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["category"], name="household_category"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Exact(Length("id_number"), 18),

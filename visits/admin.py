@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.admin import CadreChoicesMixin, cadre_autocomplete_field
+from units.admin import CadreChoicesMixin, HouseholdRecordListMixin, cadre_autocomplete_field
 from villages.admin_filters import area_filters
 from visits import needs
 from visits.models import SIX_TASKS, Need, NeedNote, Visit, VisitInterval
@@ -36,7 +36,7 @@ class NeedInline(CadreChoicesMixin, admin.StackedInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(CadreChoicesMixin, admin.ModelAdmin):
+class VisitAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = [
         "visited_on",
         "household",
@@ -56,7 +56,6 @@ class VisitAdmin(CadreChoicesMixin, admin.ModelAdmin):
         *area_filters("household__village"),
         "cadre__unit",
     ]
-    search_fields = ["household__head_name", "cadre__name", "summary"]
     autocomplete_fields = ["household", "cadre"]
     fieldsets = [
         (None, {"fields": ["household", "cadre", "visited_on", "method", "outcome", "summary"]}),
@@ -64,7 +63,6 @@ class VisitAdmin(CadreChoicesMixin, admin.ModelAdmin):
         (None, {"fields": ["satisfaction"]}),
     ]
     inlines = [NeedInline]
-    show_full_result_count = False
 
     @admin.display(description=_("village or community"), ordering="household__village__name")
     def village(self, obj: Visit) -> str:
@@ -86,7 +84,7 @@ class LateFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.late()
         if self.value() == "no":
-            return queryset.exclude(pk__in=Need.objects.late().values("pk"))
+            return queryset.not_late()
         return queryset
 
 
@@ -135,7 +133,7 @@ class ReassignActionForm(forms.Form):
 
 
 @admin.register(Need)
-class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
+class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = [
         "raised_on",
         "household",
@@ -159,7 +157,6 @@ class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
         *area_filters("household__village"),
         "cadre__unit",
     ]
-    search_fields = ["household__head_name", "description", "cadre__name"]
     autocomplete_fields = ["household", "visit", "cadre"]
     # Status and level change only through the follow-up steps, which write the notes.
     readonly_fields = [
@@ -175,7 +172,6 @@ class NeedAdmin(CadreChoicesMixin, admin.ModelAdmin):
     ]
     inlines = [NeedNoteInline]
     actions = ["escalate", "reassign"]
-    show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Set here, list_select_related would be ignored: Django applies it only when the

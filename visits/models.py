@@ -9,7 +9,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from units.models import Cadre
+from units.models import Cadre, HouseholdRecordQuerySet
 from villages.models import Household, VisibleQuerySet
 
 
@@ -30,7 +30,7 @@ SIX_TASKS = (
 )
 
 
-class VisitQuerySet(VisibleQuerySet):
+class VisitQuerySet(HouseholdRecordQuerySet):
     def contacts(self) -> "VisitQuerySet":
         """Visits that reached the household; attempts with nobody met do not count."""
         return self.filter(outcome=Visit.Outcome.MET)
@@ -97,7 +97,16 @@ class Visit(models.Model):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-visited_on", "-pk"]
-        indexes = [models.Index(fields=["household", "-visited_on"], name="visit_household_date")]
+        indexes = [
+            models.Index(fields=["household", "-visited_on"], name="visit_household_date"),
+            models.Index(fields=["visited_on", "id"], name="visit_date"),
+            # The list's filters by outcome and satisfaction, newest first; the few visits
+            # that met nobody or left a household dissatisfied are found without a scan.
+            models.Index(fields=["outcome", "visited_on", "id"], name="visit_outcome_date"),
+            models.Index(
+                fields=["satisfaction", "visited_on", "id"], name="visit_satisfaction_date"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(visited_on__lte=F("recorded_on")),
@@ -114,7 +123,7 @@ class Visit(models.Model):
         return [str(label) for field, label in SIX_TASKS if getattr(self, field)]
 
 
-class NeedQuerySet(VisibleQuerySet):
+class NeedQuerySet(HouseholdRecordQuerySet):
     def open(self) -> "NeedQuerySet":
         return self.filter(status__in=[Need.Status.PENDING, Need.Status.IN_PROGRESS])
 
@@ -133,6 +142,12 @@ class NeedQuerySet(VisibleQuerySet):
         """Open needs that are overdue or past their deadline (shown as 已超期)."""
         today = today or timezone.localdate()
         return self.filter(self._late_condition(today))
+
+    def not_late(self, today: datetime.date | None = None) -> "NeedQuerySet":
+        """Needs that ``late()`` leaves out: closed ones, and open ones on time."""
+        today = today or timezone.localdate()
+        # exclude() guards the nullable due date, so a need without one is not lost.
+        return self.exclude(self._late_condition(today))
 
     def with_lateness(self, today: datetime.date | None = None) -> "NeedQuerySet":
         """Annotate ``is_late``: overdue or past the deadline, as ``late()`` decides."""
@@ -224,7 +239,10 @@ class Need(models.Model):
         verbose_name = _("need")
         verbose_name_plural = _("needs")
         ordering = ["-raised_on", "-pk"]
-        indexes = [models.Index(fields=["status", "raised_on"], name="need_status_raised")]
+        indexes = [
+            models.Index(fields=["status", "raised_on"], name="need_status_raised"),
+            models.Index(fields=["raised_on", "id"], name="need_raised"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status__in=["resolved", "unresolvable"]) | ~Q(resolution=""),

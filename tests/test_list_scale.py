@@ -1,0 +1,439 @@
+"""The big admin lists at city scale: estimated totals, searches that indexes answer, and a
+number of queries that does not grow with the data."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import (
+    make_assignment,
+    make_cadre,
+    make_coordinator,
+    make_county,
+    make_household,
+    make_need,
+    make_township,
+    make_unit,
+    make_village,
+    make_visit,
+    unique_resident_id,
+)
+from units.models import Cadre, HouseholdAssignment
+from villages import search
+from villages.models import Household, Village
+from villages.paginators import EstimatedCountPaginator
+from visits.models import Need, Visit
+
+pytestmark = pytest.mark.django_db
+
+POSTGRES = connection.vendor == "postgresql"
+only_postgres = pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's estimates and indexes")
+
+HOUSEHOLDS = reverse("admin:villages_household_changelist")
+VISITS = reverse("admin:visits_visit_changelist")
+NEEDS = reverse("admin:visits_need_changelist")
+ASSIGNMENTS = reverse("admin:units_householdassignment_changelist")
+TODAY = timezone.localdate()
+
+
+@dataclass
+class City:
+    """Two townships of one county, and a third township in another county."""
+
+    village: Village
+    next_village: Village
+    far_village: Village
+    cadre: Cadre
+    wang: Household
+    far: Household
+
+
+@pytest.fixture
+def city(db: None) -> City:
+    county = make_county()
+    village = make_village(township=make_township(county=county, name="甲镇"), name="王寨村")
+    next_village = make_village(township=make_township(county=county, name="乙镇"), name="李庄村")
+    far_county = make_county(code="371721000000", name="曹县")
+    far_village = make_village(township=make_township(county=far_county), name="丙村")
+    cadre = make_cadre(unit=make_unit(name="市委组织部"), name="赵干部")
+    wang = make_household(village=village, head_name="王建国", id_number="371728198001011234")
+    far = make_household(village=far_village, head_name="刘远方")
+    for household in (wang, far):
+        make_assignment(household=household, cadre=cadre)
+        visit = make_visit(household=household, cadre=cadre)
+        make_need(household=household, cadre=cadre, visit=visit)
+    return City(village, next_village, far_village, cadre, wang, far)
+
+
+def add_households(village: Village, count: int, *, name: str = "李明") -> list[Household]:
+    return Household.objects.bulk_create(
+        Household(village=village, head_name=f"{name}{i}", id_number=unique_resident_id())
+        for i in range(count)
+    )
+
+
+def add_records(households: list[Household], cadre: Cadre) -> None:
+    """An assignment, two visits and a need for each household."""
+    HouseholdAssignment.objects.bulk_create(
+        HouseholdAssignment(household=household, cadre=cadre) for household in households
+    )
+    visits = Visit.objects.bulk_create(
+        Visit(household=household, cadre=cadre, visited_on=TODAY - datetime.timedelta(days=days))
+        for household in households
+        for days in (3, 40)
+    )
+    Need.objects.bulk_create(
+        Need(
+            household=visit.household,
+            cadre=cadre,
+            visit=visit,
+            category=Need.Category.HOUSING,
+            description="危房改造",
+        )
+        for visit in visits[::2]
+    )
+
+
+def listed(response: Any) -> list:
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def count_queries(client: Client, url: str, params: dict) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+def analyze(table: str) -> None:
+    """Refresh PostgreSQL's row estimate of ``table`` (allowed inside the test's transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+@pytest.fixture
+def estimate_every_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Estimate even the small tables of a test, as the city's big ones are."""
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 1)
+
+
+# --- totals -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("estimate_every_table")
+def test_the_unfiltered_city_list_is_estimated_on_postgresql_and_counted_on_sqlite(
+    city: City, admin_client: Client
+) -> None:
+    add_households(city.village, 120)
+    analyze("villages_household")
+    total = Household.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(HOUSEHOLDS)
+
+    cl = response.context["cl"]
+    assert cl.paginator.is_estimate is POSTGRES
+    assert cl.result_count == total  # ANALYZE read every row of so small a table
+    counts = [
+        q["sql"] for q in queries if "COUNT(" in q["sql"] and "villages_household" in q["sql"]
+    ]
+    if POSTGRES:
+        assert counts == []
+        assert f"约 {total} 农户" in response.text
+        assert "条结果" not in response.text  # as on any unfiltered list
+    else:
+        assert len(counts) == 1
+        assert f"{total} 农户" in response.text
+        assert "约" not in response.text
+
+
+@only_postgres
+@pytest.mark.usefixtures("estimate_every_table")
+def test_each_big_list_estimates_its_unfiltered_total(city: City, admin_client: Client) -> None:
+    for url, table in [
+        (VISITS, "visits_visit"),
+        (NEEDS, "visits_need"),
+        (ASSIGNMENTS, "units_householdassignment"),
+    ]:
+        analyze(table)
+        cl = admin_client.get(url).context["cl"]
+        assert cl.paginator.is_estimate, url
+        assert cl.result_count == 2, url
+
+
+@only_postgres
+def test_a_table_below_the_threshold_is_counted_exactly(city: City, admin_client: Client) -> None:
+    analyze("villages_household")
+    cl = admin_client.get(HOUSEHOLDS).context["cl"]
+    assert not cl.paginator.is_estimate
+    assert cl.result_count == 2
+
+
+@pytest.mark.usefixtures("estimate_every_table")
+def test_filtered_and_searched_lists_are_counted_exactly(city: City, admin_client: Client) -> None:
+    add_households(city.village, 30)
+    add_households(city.next_village, 7)
+    analyze("villages_household")
+
+    by_township = admin_client.get(HOUSEHOLDS, {"township": city.next_village.township_id})
+    searched = admin_client.get(HOUSEHOLDS, {"q": "李明"})
+
+    for response, expected in [(by_township, 7), (searched, 37)]:
+        cl = response.context["cl"]
+        assert not cl.paginator.is_estimate
+        assert cl.result_count == expected
+    assert "37 条结果" in searched.text
+    assert "约" not in searched.text
+
+
+@pytest.mark.usefixtures("estimate_every_table")
+def test_a_county_coordinators_list_is_counted_exactly(city: City) -> None:
+    add_households(city.village, 12)
+    add_households(city.far_village, 5)
+    analyze("villages_household")
+    client = Client()
+    client.force_login(make_coordinator("county", "county", county=city.village.township.county))
+
+    cl = client.get(HOUSEHOLDS).context["cl"]
+
+    assert not cl.paginator.is_estimate
+    assert cl.result_count == 13
+    assert city.far not in cl.result_list
+
+
+@pytest.mark.usefixtures("estimate_every_table")
+def test_an_estimated_list_pages_through_every_household(city: City, admin_client: Client) -> None:
+    add_households(city.village, 118)
+    analyze("villages_household")
+    seen = []
+    for page in (1, 2, 3):
+        seen += listed(admin_client.get(HOUSEHOLDS, {"p": page}))
+    assert len(seen) == 120
+    assert {household.pk for household in seen} == set(
+        Household.objects.values_list("pk", flat=True)
+    )
+    assert admin_client.get(HOUSEHOLDS, {"p": 4}).status_code == 302  # Django's "no such page"
+
+
+@only_postgres
+@pytest.mark.usefixtures("estimate_every_table")
+def test_an_estimated_list_links_no_far_pages(city: City) -> None:
+    add_households(city.village, 98)
+    analyze("villages_household")
+    paginator = EstimatedCountPaginator(Household.objects.order_by("pk"), 5)
+    gap = paginator.ELLIPSIS
+
+    assert list(paginator.get_elided_page_range(1)) == [1, 2, 3, 4, gap]
+    assert list(paginator.get_elided_page_range(12)) == [1, 2, gap, *range(9, 16), gap]
+    assert list(paginator.get_elided_page_range(19)) == [1, 2, gap, *range(16, 21)]
+    assert paginator.is_estimate
+
+
+# --- searching ----------------------------------------------------------------------------
+
+
+def test_households_are_found_by_the_last_digits_of_the_heads_id(
+    city: City, admin_client: Client
+) -> None:
+    x_ends = make_household(village=city.village, id_number="37172819800101999X")
+
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": "1234"})) == [city.wang]
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": "011234"})) == [city.wang]
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": city.wang.id_number})) == [city.wang]
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": "999x"})) == [x_ends]
+    # Digits from the middle of the number are not its end.
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": "19800101"})) == []
+
+
+def test_households_are_found_by_the_start_of_the_heads_or_the_villages_name(
+    city: City, admin_client: Client
+) -> None:
+    jianjun = make_household(village=city.next_village, head_name="王建军")
+    make_household(village=city.next_village, head_name="李王建")
+    in_wang_village = make_household(village=city.village, head_name="孙立")
+
+    assert set(listed(admin_client.get(HOUSEHOLDS, {"q": "王建"}))) == {city.wang, jianjun}
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": " 王 建国 "})) == [city.wang]
+    assert set(listed(admin_client.get(HOUSEHOLDS, {"q": "王寨"}))) == {city.wang, in_wang_village}
+    assert listed(admin_client.get(HOUSEHOLDS, {"q": "建国"})) == []
+    # One character is a surname: 王寨村's other households are not all 王.
+    assert set(listed(admin_client.get(HOUSEHOLDS, {"q": "王"}))) == {city.wang, jianjun}
+
+
+def test_the_search_box_explains_the_search_in_chinese(city: City, admin_client: Client) -> None:
+    assert (
+        "按户主姓名的开头、村（社区）名称的开头（至少输入两个字）查找，"
+        "或按户主身份证号的后4位及以上数字查找。"
+    ) in admin_client.get(HOUSEHOLDS).text
+    for url in (VISITS, NEEDS, ASSIGNMENTS):
+        assert (
+            "按户主或干部姓名的开头、村（社区）或单位名称的开头（至少输入两个字）查找，"
+            "或按户主身份证号的后4位及以上数字查找。"
+        ) in admin_client.get(url).text
+
+
+@pytest.mark.parametrize("url", [VISITS, NEEDS, ASSIGNMENTS])
+def test_records_are_found_by_household_cadre_or_unit(
+    url: str, city: City, admin_client: Client
+) -> None:
+    other = make_cadre(unit=make_unit(name="团市委"), name="钱干部")
+    make_assignment(household=make_household(village=city.far_village), cadre=other)
+    make_visit(cadre=other, household=city.far)
+    make_need(cadre=other, household=city.far)
+
+    def households(term: str) -> set[int]:
+        return {row.household_id for row in listed(admin_client.get(url, {"q": term}))}
+
+    def cadres(term: str) -> set[int]:
+        return {row.cadre_id for row in listed(admin_client.get(url, {"q": term}))}
+
+    assert households("王建") == {city.wang.pk}
+    assert households("王寨") == {city.wang.pk}
+    assert households("1234") == {city.wang.pk}
+    assert cadres("钱") == {other.pk}
+    assert cadres("团市") == {other.pk}
+    assert cadres("团") == set()  # a unit is named from two characters on
+    assert cadres("赵干部") == {city.cadre.pk}
+    assert households("没有这户") == set()
+
+
+def test_a_broad_term_searches_by_subquery_with_the_same_results(
+    city: City, admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    households = add_households(city.village, 4, name="王寨")
+    households += add_households(city.village, 1, name="孙")  # found by 王寨村
+    add_records(households, city.cadre)
+    narrow = {
+        url: sorted(row.pk for row in listed(admin_client.get(url, {"q": "王寨"})))
+        for url in (HOUSEHOLDS, VISITS, NEEDS, ASSIGNMENTS)
+    }
+
+    monkeypatch.setattr(search, "KEYS_LIMIT", 1)
+
+    for url, expected in narrow.items():
+        assert sorted(row.pk for row in listed(admin_client.get(url, {"q": "王寨"}))) == expected
+    assert len(narrow[HOUSEHOLDS]) == 6  # 王建国 and 孙 of 王寨村, and the four 王寨…
+
+
+def test_a_township_coordinator_finds_only_their_townships_records(city: City) -> None:
+    client = Client()
+    client.force_login(make_coordinator("township", "township", township=city.village.township))
+    make_household(village=city.next_village, head_name="王建业")
+
+    assert listed(client.get(HOUSEHOLDS, {"q": "王建"})) == [city.wang]
+    assert [row.household for row in listed(client.get(VISITS, {"q": "赵"}))] == [city.wang]
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+def test_the_not_overdue_filter_keeps_every_need_that_is_not_late(
+    city: City, admin_client: Client
+) -> None:
+    long_ago = TODAY - datetime.timedelta(days=60)
+    stale = make_need(household=city.wang, cadre=city.cadre, progressed_on=long_ago)
+    past_due = make_need(
+        household=city.wang,
+        cadre=city.cadre,
+        level=Need.Level.UNIT,
+        due_on=TODAY - datetime.timedelta(days=1),
+    )
+    # Escalated without a deadline: not late, and must not be lost to the NULL.
+    no_deadline = make_need(household=city.wang, cadre=city.cadre, level=Need.Level.UNIT)
+
+    late = set(listed(admin_client.get(NEEDS, {"late": "yes"})))
+    on_time = set(listed(admin_client.get(NEEDS, {"late": "no"})))
+
+    assert late == {stale, past_due}
+    assert no_deadline in on_time
+    assert on_time == set(Need.objects.all()) - late
+
+
+# --- queries ------------------------------------------------------------------------------
+
+ListCase = tuple[str, Callable[[City], dict]]
+LIST_CASES: list[ListCase] = [
+    (HOUSEHOLDS, lambda city: {}),
+    (HOUSEHOLDS, lambda city: {"township": city.village.township_id}),
+    (HOUSEHOLDS, lambda city: {"category__exact": "general"}),
+    (HOUSEHOLDS, lambda city: {"q": "李明"}),
+    (HOUSEHOLDS, lambda city: {"q": "1234"}),
+    (VISITS, lambda city: {}),
+    (VISITS, lambda city: {"outcome__exact": "met", "township": city.village.township_id}),
+    (VISITS, lambda city: {"q": "李明"}),
+    (NEEDS, lambda city: {}),
+    (NEEDS, lambda city: {"late": "no", "status__exact": "pending"}),
+    (NEEDS, lambda city: {"q": "赵干部"}),
+    (ASSIGNMENTS, lambda city: {}),
+    (ASSIGNMENTS, lambda city: {"state": "active", "township": city.village.township_id}),
+    (ASSIGNMENTS, lambda city: {"q": "李明"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "params"), LIST_CASES, ids=[f"{url}{i}" for i, (url, _p) in enumerate(LIST_CASES)]
+)
+def test_each_list_costs_the_same_queries_for_few_or_many_rows(
+    url: str,
+    params: Callable[[City], dict],
+    city: City,
+    admin_client: Client,
+    django_assert_max_num_queries: Any,
+) -> None:
+    add_records(add_households(city.village, 1), city.cadre)
+    few = count_queries(admin_client, url, params(city))
+    add_records(add_households(city.village, 150), city.cadre)
+
+    with django_assert_max_num_queries(14):
+        assert admin_client.get(url, params(city)).status_code == 200
+    assert count_queries(admin_client, url, params(city)) == few
+
+
+def test_a_scoped_list_costs_the_same_queries_for_few_or_many_rows(
+    city: City, django_assert_max_num_queries: Any
+) -> None:
+    client = Client()
+    client.force_login(make_coordinator("county", "county", county=city.village.township.county))
+    add_records(add_households(city.village, 1), city.cadre)
+    few = {url: count_queries(client, url, {"q": "李"}) for url in (HOUSEHOLDS, VISITS)}
+    add_records(add_households(city.village, 150), city.cadre)
+    for url, expected in few.items():
+        with django_assert_max_num_queries(16):
+            assert client.get(url, {"q": "李"}).status_code == 200
+        assert count_queries(client, url, {"q": "李"}) == expected
+
+
+# --- indexes ------------------------------------------------------------------------------
+
+
+def plan(queryset: Any) -> str:
+    """PostgreSQL's plan for ``queryset`` when it may not scan the whole table."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@only_postgres
+def test_the_searches_and_orderings_use_their_indexes(city: City) -> None:
+    assert "household_id_number_reversed" in plan(Household.objects.id_number_ends_with("1234"))
+    assert "household_head_name_prefix" in plan(Household.objects.matching("王建"))
+    assert "cadre_name_prefix" in plan(Cadre.objects.matching("赵"))
+    assert "visit_date" in plan(Visit.objects.order_by("-visited_on", "-pk")[:100])
+    assert "need_raised" in plan(Need.objects.order_by("-raised_on", "-pk")[:100])
+    assert "assignment_started" in plan(
+        HouseholdAssignment.objects.order_by("-started_on", "-pk")[:100]
+    )
+    ended = HouseholdAssignment.objects.filter(ended_on__isnull=False)
+    assert "assignment_ended_started" in plan(ended.order_by("-started_on", "-pk")[:100])
+    met = Visit.objects.filter(outcome=Visit.Outcome.AWAY).order_by("-visited_on", "-pk")
+    assert "visit_outcome_date" in plan(met[:100])
