@@ -1,14 +1,15 @@
 """Load test: many cadres at once against gunicorn on 127.0.0.1, for a bounded time.
 
     .venv/bin/python benchmarks/generate_city.py        # once: the city database
-    .venv/bin/python benchmarks/load_test.py [--cadres 50] [--seconds 60] [--workers N]
+    .venv/bin/python benchmarks/load_test.py [--cadres 50] [--seconds 60] [--think 0] [--workers N]
 
 Starts gunicorn with the repository's gunicorn.conf.py and production settings on a free port
 of 127.0.0.1, signs in ``--cadres`` generated cadres, then lets each of them, in its own thread,
 open 我的联系户, open one of its households, open the visit form and post a visit, round after
-round, for ``--seconds``. Between two requests a cadre pauses as a person on a phone does
-(reading the list, filling in the form): ``--think`` seconds on average, at random between half
-and one and a half times that; ``--think 0`` sends the next request at once. Prints requests
+round, for ``--seconds``. By default each sends its next request as soon as the last one is
+answered, the hardest case; with ``--think S`` a cadre pauses between two requests as a person
+on a phone does (reading the list, filling in the form): S seconds on average, at random between
+half and one and a half times that. Prints requests
 per second, the median and p95 per kind of request and overall, and every error (an
 exception, a status of 400 or more, or a status other than the page's own). The visits it
 posted are deleted afterwards.
@@ -219,7 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cadres", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument("--password", default=os.environ.get("CITY_PASSWORD", "Ganbu@2026"))
     options = parser.parse_args()
