@@ -9,10 +9,9 @@ open 我的联系户, open one of its households, open the visit form and post a
 round, for ``--seconds``. By default each sends its next request as soon as the last one is
 answered, the hardest case; with ``--think S`` a cadre pauses between two requests as a person
 on a phone does (reading the list, filling in the form): S seconds on average, at random between
-half and one and a half times that. Prints requests
-per second, the median and p95 per kind of request and overall, and every error (an
-exception, a status of 400 or more, or a status other than the page's own). The visits it
-posted are deleted afterwards.
+half and one and a half times that. Prints requests per second, the median and p95 per kind
+of request and overall, and every error (an exception, a status of 400 or more, or a status
+other than the page's own). The visits it posted are deleted afterwards.
 """
 
 import argparse
