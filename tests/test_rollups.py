@@ -219,6 +219,8 @@ def test_households_moved_deleted_and_villages_moved(city: dict) -> None:
     assert_exact()
     Village.objects.filter(pk=city["villages"][2].pk).update(township=city["townships"][0])
     assert_exact()
+    Township.objects.filter(pk=city["townships"][0].pk).update(county=city["counties"][1])
+    assert_exact()
     village = make_village(township=city["townships"][2], code="371721101203", name="新村")
     make_household(village=village)
     assert_exact()

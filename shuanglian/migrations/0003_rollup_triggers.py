@@ -30,6 +30,12 @@ HOUSEHOLD_VILLAGE = (
 CADRE_UNIT = "SELECT c.unit_id AS id FROM {rows} JOIN units_cadre c ON c.id = {r}.cadre_id"
 
 MARKS = [
+    Mark(
+        "villages_township",
+        "v",
+        "SELECT v.id AS id FROM {rows} JOIN villages_village v ON v.township_id = {r}.id",
+        ("county_id",),
+    ),
     Mark("villages_village", "v", "SELECT {r}.id AS id FROM {rows}", ("township_id",)),
     Mark("villages_household", "v", "SELECT {r}.village_id AS id FROM {rows}", ("village_id",)),
     Mark(
