@@ -19,11 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg2
 from openpyxl import Workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.city import ROOT, SERVER, admin_sql
+
 DATABASE = "shuanglian_bench_roster"
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP = 5, 20
@@ -73,14 +74,6 @@ def write_roster(path: Path, rows: int, *, title: bool = True) -> None:
             ]
         )
     book.save(path)
-
-
-def admin_sql(statement: str) -> None:
-    connection = psycopg2.connect(f"{SERVER}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-    connection.close()
 
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, int]:

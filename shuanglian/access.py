@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -65,6 +65,14 @@ class Scope:
 
 NOBODY = Scope(role=None)
 _CACHE_ATTRIBUTE = "_access_scope"
+
+
+# Everything a coordinator may be given in admin; the role's scope decides what they see.
+COORDINATOR_APPS = ("villages", "units", "visits", "shuanglian", "auth")
+
+
+def coordinator_permissions() -> QuerySet:
+    return Permission.objects.filter(content_type__app_label__in=COORDINATOR_APPS)
 
 
 def scope_of(user: Any) -> Scope:

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from shuanglian import city_data_rows as rows
 from shuanglian import rollups
+from shuanglian.access import coordinator_permissions
 from shuanglian.city_data_db import (
     BulkLoad,
     analyze,
@@ -44,7 +44,6 @@ DEFAULT_SEED = 2016
 DEFAULT_PASSWORD = "Ganbu@2026"  # noqa: S105 - synthetic accounts; printed by the command
 DEFAULT_COORDINATOR = "city"
 COVERAGE = 0.95
-COORDINATOR_APPS = ("villages", "units", "visits", "shuanglian", "auth")
 
 # The campaign's tables, children before parents: what --replace empties.
 CAMPAIGN: tuple[type[models.Model], ...] = (
@@ -230,6 +229,4 @@ def _coordinator_account(username: str, hashed: str) -> None:
             "password_changed_at": timezone.now(),
         },
     )
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=COORDINATOR_APPS)
-    )
+    user.user_permissions.set(coordinator_permissions())

@@ -61,9 +61,9 @@ class Coverage:
     rows: list[AreaRow]
 
 
+# The level of the table's rows under an area; also the field of a village's figures that
+# names the row it belongs to.
 ROW_LEVELS = {type(None): "county", County: "township", Township: "village", Village: "village"}
-# The field of a village's figures that names a row of the table under the area.
-FIGURES_KEY = {type(None): "county", County: "township", Township: "village", Village: "village"}
 
 
 def has_work_group() -> Exists:
@@ -122,7 +122,7 @@ def cadres_in(area: Area) -> QuerySet:
     return cadres
 
 
-def _row_key(area: Area) -> str:
+def village_row_key(area: Area) -> str:
     """The field that groups villages into the table's rows, from the village's side."""
     return {type(None): "township__county", County: "township", Township: "pk", Village: "pk"}[
         type(area)
@@ -160,7 +160,7 @@ def coverage_for(area: Area) -> Coverage:
     Read from the per-village and per-unit figures; equal to ``recount_coverage``.
     """
     rollups.bring_up_to_date()
-    key = FIGURES_KEY[type(area)]
+    key = ROW_LEVELS[type(area)]
     sums = (
         rollups.village_figures_in(area)
         .values(key)
@@ -217,7 +217,7 @@ def _attach_units(area: Township | Village, rows: list[AreaRow]) -> None:
 
 def recount_coverage(area: Area) -> Coverage:
     """``coverage_for`` counted straight from the raw tables, to check the rollups against."""
-    key = _row_key(area)
+    key = village_row_key(area)
     village_rates = _grouped_rates(villages_in(area), key, has_work_group())
     household_key = "village" if key == "pk" else f"village__{key}"
     household_rates = _grouped_rates(households_in(area), household_key, has_active_assignment())

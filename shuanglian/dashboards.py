@@ -5,7 +5,6 @@ from urllib.parse import quote
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from shuanglian import access, coverage, visit_stats
 from villages.exports import write_xlsx
-from villages.models import County, Township, Village
+from villages.models import County, Township, Village, area_with_code
+from villages.paginators import KnownCountPaginator
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,16 +33,10 @@ def _area(request: HttpRequest) -> coverage.Area:
 
 
 def _find_area(code: str) -> coverage.Area:
-    # 统计用区划代码: a county's ends in six zeros, a township's in three, a village's not.
-    model = County if code.endswith("000000") else Township if code.endswith("000") else Village
-    found = model.objects.filter(code=code).select_related(*_parents(model)).first()
-    if found is not None:
-        return found
-    raise Http404(_("No county, township or village has the code %(code)s.") % {"code": code})
-
-
-def _parents(model: type) -> list[str]:
-    return {Village: ["township__county"], Township: ["county"]}.get(model, [])
+    found = area_with_code(code)
+    if found is None:
+        raise Http404(_("No county, township or village has the code %(code)s.") % {"code": code})
+    return found
 
 
 def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
@@ -56,15 +50,6 @@ def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
     else:
         trail = []
     return [place for place in trail if access.may_see_area_figures(request.user, place)]
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator told its length, e.g. from the rollups, instead of counting the rows."""
-
-    def __init__(self, *args: object, known_count: int | None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        if known_count is not None:
-            self.__dict__["count"] = known_count
 
 
 @staff_member_required

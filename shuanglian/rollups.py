@@ -16,7 +16,7 @@ from django.db.models import DateField, Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
 from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 from visits.models import Need, Satisfaction, Visit
@@ -104,13 +104,7 @@ def recount_villages(ids: Iterable[int] | None, today: datetime.date) -> None:
 def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
     """The villages, each annotated with its figures as correlated counts."""
     households = Household.objects.all()
-    covered = households.filter(
-        Exists(
-            HouseholdAssignment.objects.active().filter(
-                household=OuterRef("pk"), cadre__in_service=True
-            )
-        )
-    )
+    covered = HouseholdCoverageQuerySet.of(households).covered()
 
     def seen(days: int) -> QuerySet:
         contacts = Visit.objects.contacts().filter(

@@ -12,12 +12,12 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from shuanglian import rollups
-from shuanglian.coverage import FIGURES_KEY, Area, Rate, households_in
+from shuanglian.coverage import ROW_LEVELS, Area, Rate, households_in, village_row_key
+from shuanglian.rollups import PERIODS, since
 from units.models import HouseholdAssignment
 from villages.models import County, Township, Village
 from visits.models import Need, Satisfaction, Visit
 
-PERIODS = (30, 90)
 NONE = Rate(0, 0)
 
 
@@ -59,13 +59,6 @@ class VisitFigures:
         return self.rows.get(pk, VisitRow())
 
 
-def _village_path(area: Area) -> str:
-    """The field, from the village's side, that names a row of the table under the area."""
-    if isinstance(area, Township | Village):
-        return "pk"
-    return {type(None): "township__county", County: "township"}[type(area)]
-
-
 def _in_area(area: Area, village: str) -> Q:
     """Rows whose village (at the ``village`` path) lies in the area."""
     if isinstance(area, County):
@@ -78,19 +71,15 @@ def _in_area(area: Area, village: str) -> Q:
 
 
 def _row_key(area: Area, village: str) -> str:
-    path = _village_path(area)
+    path = village_row_key(area)
     return village if path == "pk" else f"{village}__{path}"
-
-
-def _since(today: datetime.date, days: int) -> datetime.date:
-    return today - datetime.timedelta(days=days - 1)
 
 
 def _household_rates(area: Area, today: datetime.date) -> dict[int, tuple[Rate, Rate]]:
     flags = {
         f"seen_{days}": Exists(
             Visit.objects.contacts().filter(
-                household=OuterRef("pk"), visited_on__gte=_since(today, days)
+                household=OuterRef("pk"), visited_on__gte=since(today, days)
             )
         )
         for days in PERIODS
@@ -157,7 +146,7 @@ def visit_figures_for(area: Area, *, today: datetime.date | None = None) -> Visi
     """
     today = today or timezone.localdate()
     rollups.bring_up_to_date(today)
-    key = FIGURES_KEY[type(area)]
+    key = ROW_LEVELS[type(area)]
     sums = (
         rollups.village_figures_in(area)
         .values(key)
@@ -240,7 +229,7 @@ def cadres_in_village(village: Village, *, today: datetime.date | None = None) -
     today = today or timezone.localdate()
     seen = Exists(
         Visit.objects.contacts().filter(
-            household=OuterRef("household"), visited_on__gte=_since(today, 30)
+            household=OuterRef("household"), visited_on__gte=since(today, 30)
         )
     )
     rows = (

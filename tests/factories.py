@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from shuanglian.access import coordinator_permissions
 from shuanglian.models import UserScope
 from units.models import (
     Cadre,
@@ -219,16 +220,10 @@ def make_assignment_batch(rows: list[list[object]] | None = None, **overrides: A
     return importers.check_batch(batch)
 
 
-# Everything a coordinator may be given in admin; the role's scope decides what they see.
-COORDINATOR_APPS = ("villages", "units", "visits", "shuanglian", "auth")
-
-
 def make_coordinator(username: str, role: str, **scope: Any) -> Any:
     """A staff user with every permission of the project's apps, seeing only ``role``'s scope."""
     user = make_staff_user(username, role=role, **scope)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=COORDINATOR_APPS)
-    )
+    user.user_permissions.add(*coordinator_permissions())
     return user
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from villages import roster_values as values
 from villages.exports import write_xlsx_sheets
-from villages.models import County, Household, ImportBatch, Township, Village
+from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
 from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
 
 HEADER_SCAN_ROWS = 20
@@ -767,10 +767,9 @@ register(RosterImporter())
 
 def scope_of(code: str) -> Scope:
     """The village, township or county with this 12-digit code (for the command line)."""
-    for model in (Village, Township, County):
-        found = model.objects.filter(code=code).first()
-        if found is not None:
-            return found
+    found = area_with_code(code)
+    if found is not None:
+        return found
     raise LookupError(_("No village, township or county has the code %(code)s.") % {"code": code})
 
 

@@ -144,6 +144,16 @@ class Village(Area):
             self.check_code_within(self.township)
 
 
+def area_with_code(code: str) -> County | Township | Village | None:
+    """The county, township or village with this 12-digit code, its parents joined; None."""
+    # 统计用区划代码: a county's ends in six zeros, a township's in three, a village's not.
+    if code.endswith("000000"):
+        return County.objects.filter(code=code).first()
+    if code.endswith("000"):
+        return Township.objects.filter(code=code).select_related("county").first()
+    return Village.objects.filter(code=code).select_related("township__county").first()
+
+
 class HouseholdQuerySet(VisibleQuerySet):
     def in_village(self, village: Village) -> "HouseholdQuerySet":
         return self.filter(village=village)

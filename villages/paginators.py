@@ -93,3 +93,12 @@ class EstimatedCountAdminMixin:
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return EstimatedCountChangeList
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its length (say, by a table of counts) instead of counting the rows."""
+
+    def __init__(self, *args: object, known_count: int | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self.__dict__["count"] = known_count
