@@ -258,22 +258,32 @@ def _households(queryset: QuerySet, scope: Scope) -> QuerySet:
 
 @rule(ImportBatch)
 def _import_batches(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """Batches the user uploaded, imported into their area, or that wrote to their villages."""
     if scope.is_city:
         return queryset
     own = Q(created_by_id=scope.user_id)
+    villages = _village_condition(scope, "village")
+    touched = Q(
+        pk__in=ImportBatch.touched_villages.through.objects.filter(villages).values(
+            "importbatch_id"
+        )
+    )
     if scope.role == Role.COUNTY:
         county = scope.county_id
         return queryset.filter(
             own
+            | touched
             | Q(county_id=county)
             | Q(township__county_id=county)
             | Q(village__township__county_id=county)
         )
     if scope.role == Role.TOWNSHIP:
         township = scope.township_id
-        return queryset.filter(own | Q(township_id=township) | Q(village__township_id=township))
+        return queryset.filter(
+            own | touched | Q(township_id=township) | Q(village__township_id=township)
+        )
     if scope.role == Role.LIAISON:
-        return queryset.filter(own)
+        return queryset.filter(own | touched)
     return queryset.none()
 
 

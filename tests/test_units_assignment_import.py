@@ -360,6 +360,7 @@ def test_a_household_linked_to_another_cadre_is_a_conflict_unless_reassigning(
         {
             "sheet": "Sheet1",
             "row": 2,
+            "village": world["a"].village_id,
             "head_name": "蔡大明",
             "fields": [
                 {"field": "联系干部", "old": "王强（市商务局）", "new": "张明（市委组织部）"}

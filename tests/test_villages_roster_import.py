@@ -358,6 +358,7 @@ def test_updates_show_each_changed_field_and_blank_cells_change_nothing(area: di
         {
             "sheet": "Sheet1",
             "row": 2,
+            "village": area["caizhai"].pk,
             "head_name": "蔡甲",
             "fields": [{"field": "家庭人口", "old": "3", "new": "4"}],
         }

@@ -85,6 +85,7 @@ class Link:
     row: AssignmentRow
     household_id: int
     cadre_id: int
+    village_id: int = 0
     # For the preview: the household's head, the cadre, and the cadre it is taken from.
     head_name: str = ""
     cadre: str = ""
@@ -100,13 +101,13 @@ def _cadre_label(name: str, unit_name: str) -> str:
 class _Lookup:
     """Units, cadres, households and active assignments the rows name, loaded in bulk."""
 
-    def __init__(self, rows: list[AssignmentRow], *, uploader: Any = None) -> None:
+    def __init__(self, rows: list[AssignmentRow], *, bounded_by: list[Any]) -> None:
         unit_names = sorted({row.unit_name for row in rows})
-        # Units outside the uploader's scope are as unknown as units that do not exist.
-        units = Unit.objects.all() if uploader is None else Unit.objects.visible_to(uploader)
-        self.units: dict[str, int] = dict(
-            units.filter(name__in=unit_names).values_list("name", "pk")
-        )
+        # Units outside the area of whoever acts are as unknown as units that do not exist.
+        units = Unit.objects.filter(name__in=unit_names)
+        for user in bounded_by:
+            units = units.filter(pk__in=Unit.objects.visible_to(user).values("pk"))
+        self.units: dict[str, int] = dict(units.values_list("name", "pk"))
         cadre_names = sorted({row.cadre_name for row in rows})
         self.cadres: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
         for start in range(0, len(cadre_names), LOOKUP_CHUNK):
@@ -136,10 +137,7 @@ class _Lookup:
             ):
                 self.households[household["id_number"]] = household
         village_ids = {household["village_id"] for household in self.households.values()}
-        self.outside_villages: set[int] = set()
-        if uploader is not None:
-            visible = Village.objects.visible_to(uploader).filter(pk__in=village_ids)
-            self.outside_villages = village_ids - set(visible.values_list("pk", flat=True))
+        self.outside_villages = importers.outside_area(bounded_by, village_ids)
         household_ids = [household["pk"] for household in self.households.values()]
         self.active: dict[int, dict[str, Any]] = {}
         for start in range(0, len(household_ids), LOOKUP_CHUNK):
@@ -171,6 +169,7 @@ class AssignmentImporter(BatchImporter):
     scope_required = False
     option_fields = ("reassign_households",)
     permission = "units.add_householdassignment"
+    personal_fields = {"id_number": "id_number", "cadre_phone": "phone"}
 
     verbose_name = gettext_lazy("household assignments")
     upload_title = gettext_lazy("Import household assignments")
@@ -254,7 +253,7 @@ class AssignmentImporter(BatchImporter):
     def classify(self, batch: ImportBatch, rows: list[AssignmentRow]) -> Classified:
         """New, reassigned, unchanged, or rejected with the reason, against the database now."""
         result = Classified()
-        lookup = _Lookup(rows, uploader=batch.created_by)
+        lookup = _Lookup(rows, bounded_by=importers.acting_users(batch))
         today = timezone.localdate()
         for row in rows:
             try:
@@ -307,6 +306,7 @@ class AssignmentImporter(BatchImporter):
             row,
             household["pk"],
             cadre["pk"],
+            household["village_id"],
             head_name=household["head_name"],
             cadre=_cadre_label(cadre["name"], row.unit_name),
         )
@@ -351,11 +351,15 @@ class AssignmentImporter(BatchImporter):
             {
                 "sheet": link.row.sheet,
                 "row": link.row.number,
+                "village": link.village_id,
                 "head_name": link.head_name,
                 "fields": [{"field": label, "old": link.previous_cadre, "new": link.cadre}],
             }
             for link in updates
         ]
+
+    def touched_villages(self, classified: Classified) -> set[int]:
+        return {link.village_id for link in classified.creates + classified.updates}
 
 
 def _find_cadre(candidates: list[dict[str, Any]], row: AssignmentRow) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 One set of pages serves every import kind; ``?kind=`` on the upload page chooses it.
 """
 
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,32 +21,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from villages import importers, tasks
-from villages.exports import transferred
-from villages.models import ImportBatch
+from villages.admin import sees_full_personal_data
+from villages.models import County, ImportBatch, Township, Village
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
 SCOPE_FIELDS = ("village", "township", "county")
 logger = logging.getLogger(__name__)
 
 
-def announce(request: HttpRequest, batch: ImportBatch, *, action: str) -> None:
+def announce(request: HttpRequest, batch: ImportBatch, *, action: str, **details: Any) -> None:
     """Tell the audit trail about an uploaded or confirmed batch, with its row counts."""
-    counts = ("created", "updated", "unchanged", "rejected", "skipped")
-    transferred.send(
-        sender=ImportBatch,
-        request=request,
-        action=action,
-        model=ImportBatch,
-        rows=batch.rows_total,
-        details={
-            "batch": batch.pk,
-            "kind": batch.kind,
-            "file_name": batch.file_name,
-            "scope": batch.scope_name,
-            "status": batch.status,
-            **{name: getattr(batch, name) for name in counts},
-        },
-    )
+    importers.announce(batch, action=action, request=request, **details)
 
 
 class ImportUploadForm(forms.ModelForm):
@@ -121,7 +107,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_select_related = ["village", "township", "county", "created_by"]
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["file_name", "sha256"]
-    autocomplete_fields = ["village", "township", "county"]
+    # Townships and counties are few, and offered only where the user's area covers them.
+    autocomplete_fields = ["village"]
 
     @admin.display(description=gettext_lazy("imported into"))
     def scope_name(self, obj: ImportBatch) -> str:
@@ -138,7 +125,18 @@ class ImportBatchAdmin(admin.ModelAdmin):
             raise Http404 from None
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["file", *SCOPE_FIELDS, *self.importer(request, obj).option_fields]
+        # A township or county is offered only when one lies wholly inside the user's area.
+        offered = [
+            name
+            for name, model in zip(SCOPE_FIELDS, (Village, Township, County), strict=True)
+            if model is Village or importers.targets_for(request.user, model).exists()
+        ]
+        return ["file", *offered, *self.importer(request, obj).option_fields]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name in SCOPE_FIELDS:
+            kwargs["queryset"] = importers.targets_for(request.user, db_field.related_model)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         form = super().get_form(request, obj, change, **kwargs)
@@ -169,6 +167,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ImportBatch, form: Any, change: bool) -> None:
         upload = form.cleaned_data["file"]
         options = {name: form.cleaned_data[name] for name in form.importer.option_fields}
+        # The form offered only targets inside the user's area; create_batch checks again.
         batch = importers.create_batch(
             data=upload.read(),
             file_name=Path(upload.name).name,
@@ -202,9 +201,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if batch is None:
             raise Http404
         importer = self.importer(request, batch)
+        report = importers.report_for(
+            batch, request.user, full_personal_data=sees_full_personal_data(request)
+        )
         context = {
             **(extra_context or {}),
             "batch": batch,
+            "report": report,
             "importer": importer,
             "count_labels": importer.count_labels,
             "confirm_message": importer.confirm_message
@@ -273,18 +276,24 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not importers.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))
             return redirect("admin:villages_importbatch_change", batch.pk)
+        importers.set_confirmer(batch, request.user)
         self._confirm(request, batch)
         batch.refresh_from_db()
         announce(request, batch, action="import")
         return redirect("admin:villages_importbatch_change", batch.pk)
 
     def errors_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        """The rejected rows: in full for the uploader and for roles with the full-data
+        right, masked for everyone else who sees the whole batch; every download recorded."""
         batch = self._batch(request, pk)
-        if not batch.error_file:
+        if not batch.error_file or not importers.sees_whole_batch(batch, request.user):
             raise Http404
+        full = batch.created_by_id == request.user.pk or sees_full_personal_data(request)
+        content = batch.error_file.open("rb") if full else importers.masked_error_workbook(batch)
+        announce(request, batch, action="import_errors", masked=not full)
         stem = Path(batch.file_name).stem
         return FileResponse(
-            batch.error_file.open("rb"),
+            content if full else io.BytesIO(content),
             as_attachment=True,
             filename=_("%(name)s-rejected-rows.xlsx") % {"name": stem},
         )

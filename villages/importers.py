@@ -21,17 +21,22 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+import openpyxl
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages import roster_values as values
-from villages.exports import write_xlsx_sheets
+from villages.exports import transferred, write_xlsx_sheets
 from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
 from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
+from villages.validators import mask_personal_numbers, mask_phone, mask_resident_id
 
 HEADER_SCAN_ROWS = 20
 PREVIEW_LIMIT = 200
@@ -130,6 +135,9 @@ class BatchImporter:
     option_fields: ClassVar[tuple[str, ...]] = ()
     # A permission needed besides villages.add_importbatch, to upload and to confirm.
     permission: ClassVar[str] = ""
+    # Columns holding personal numbers, masked for whoever may not see them in full:
+    # field → "id_number" or "phone".
+    personal_fields: ClassVar[Mapping[str, str]] = {}
 
     # What the pages and the command say.
     verbose_name: ClassVar[Any]
@@ -187,7 +195,15 @@ class BatchImporter:
         raise NotImplementedError
 
     def describe_changes(self, updates: list[Any]) -> list[dict[str, Any]]:
-        """The preview of updates: sheet, row, head_name and fields (field, old, new)."""
+        """The preview of updates: sheet, row, village, head_name and fields.
+
+        Each field is a dict of field, old and new, and personal (a ``personal_fields``
+        value) when the values are personal numbers.
+        """
+        raise NotImplementedError
+
+    def touched_villages(self, classified: Classified) -> set[int]:
+        """The villages whose records ``write`` changes for what ``classify`` found."""
         raise NotImplementedError
 
     def allows(self, user: Any) -> bool:
@@ -324,6 +340,61 @@ def where(row: Any, current_sheet: str) -> str:
     return _("sheet %(sheet)s row %(row)s") % {"sheet": row.sheet, "row": row.number}
 
 
+# --- Whose area bounds an import -------------------------------------------------------------
+
+
+class OutsideArea(Exception):
+    """The chosen village, township or county is not wholly inside the user's area."""
+
+
+def acting_users(batch: ImportBatch) -> list[Any]:
+    """The users whose area every row the batch writes must lie in, loaded afresh.
+
+    The uploader and, once someone confirmed it, the confirmer. An import by the system (the
+    command line without ``--by``) is bounded by its confirmer only; a batch whose uploader's
+    account is gone is bounded by nobody's area, so it writes nothing.
+    """
+    wanted = [] if batch.by_system else [batch.created_by_id]
+    if batch.confirmed_by_id is not None:
+        wanted.append(batch.confirmed_by_id)
+    # Fresh rows: a role changed since the check must count at the confirm.
+    found = get_user_model()._default_manager.in_bulk([pk for pk in wanted if pk is not None])
+    return [found.get(pk, AnonymousUser()) if pk is not None else AnonymousUser() for pk in wanted]
+
+
+def outside_area(users: list[Any], village_ids: set[int]) -> set[int]:
+    """Those of the villages that lie outside the area of any of ``users``."""
+    inside = set(village_ids)
+    for user in users:
+        if not inside:
+            break
+        visible = Village.objects.visible_to(user).filter(pk__in=inside)
+        inside &= set(visible.values_list("pk", flat=True))
+    return set(village_ids) - inside
+
+
+def _villages_outside(user: Any) -> QuerySet:
+    return Village.objects.exclude(pk__in=Village.objects.visible_to(user).values("pk"))
+
+
+def targets_for(user: Any, model: type[Scope]) -> QuerySet:
+    """The villages, townships or counties ``user`` may import into: those wholly inside
+    their area (a township coordinator's own township, not the county around it)."""
+    if model is Village:
+        return Village.objects.visible_to(user)
+    outside = _villages_outside(user)
+    if model is Township:
+        return Township.objects.visible_to(user).exclude(pk__in=outside.values("township_id"))
+    return County.objects.visible_to(user).exclude(pk__in=outside.values("township__county_id"))
+
+
+def covers(user: Any, area: Scope | None) -> bool:
+    """Whether every village of ``area`` (None: the whole city) lies in ``user``'s area."""
+    if area is None:
+        return user.is_authenticated and not _villages_outside(user).exists()
+    return targets_for(user, type(area)).filter(pk=area.pk).exists()
+
+
 # --- The household roster ------------------------------------------------------------------
 
 
@@ -414,10 +485,14 @@ class VillageResolver:
         return matches[0] if len(matches) == 1 else None
 
 
-def classify(rows: list[Row], *, move_households: bool, uploader: Any = None) -> Classified:
+def classify(
+    rows: list[Row], *, move_households: bool, bounded_by: list[Any] | None = None
+) -> Classified:
     """Compare the rows with the database: new, changed, unchanged, or in another village.
 
-    A household registered in a village the uploader may not see is neither moved nor changed.
+    With ``bounded_by``, a row is written only when its village, and the village a household
+    is registered in now, lie in the area of every one of those users; other rows are
+    rejected without naming what lies outside.
     """
     result = Classified()
     existing = _existing_households([row.id_number for row in rows])
@@ -426,12 +501,29 @@ def classify(rows: list[Row], *, move_households: bool, uploader: Any = None) ->
         for row in rows
         if (record := existing.get(row.id_number)) and record["village_id"] != row.village_id
     }
-    outside = _outside_villages(elsewhere, uploader)
+    outside = (
+        set()
+        if bounded_by is None
+        else outside_area(bounded_by, elsewhere | {row.village_id for row in rows})
+    )
     village_names = {
         village.pk: f"{village.township.name}{village.name}"
         for village in Village.objects.filter(pk__in=elsewhere).select_related("township")
     }
     for row in rows:
+        if row.village_id in outside:
+            result.conflicts.append(
+                Rejected(
+                    row.sheet,
+                    row.number,
+                    str(values.COLUMN_LABELS["village"]),
+                    _(
+                        "The village of this row lies outside your area; its households "
+                        "cannot be imported from this file."
+                    ),
+                )
+            )
+            continue
         record = existing.get(row.id_number)
         if record is None:
             result.creates.append(row)
@@ -469,14 +561,6 @@ def classify(rows: list[Row], *, move_households: bool, uploader: Any = None) ->
         else:
             result.unchanged += 1
     return result
-
-
-def _outside_villages(village_ids: set[int], uploader: Any) -> set[int]:
-    """Those of the villages the uploader may not see; none are when no one uploaded."""
-    if uploader is None or not village_ids:
-        return set()
-    visible = Village.objects.visible_to(uploader).filter(pk__in=village_ids)
-    return village_ids - set(visible.values_list("pk", flat=True))
 
 
 def _existing_households(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
@@ -608,6 +692,7 @@ class RosterImporter(BatchImporter):
     context_fields = ("village",)
     row_type = Row
     option_fields = ("move_households",)
+    personal_fields = {"id_number": "id_number", "phone": "phone"}
 
     verbose_name = gettext_lazy("household roster")
     upload_title = gettext_lazy("Import a household roster")
@@ -716,7 +801,15 @@ class RosterImporter(BatchImporter):
         )
 
     def classify(self, batch: ImportBatch, rows: list[Row]) -> Classified:
-        return classify(rows, move_households=batch.move_households, uploader=batch.created_by)
+        return classify(rows, move_households=batch.move_households, bounded_by=acting_users(batch))
+
+    def touched_villages(self, classified: Classified) -> set[int]:
+        touched = {row.village_id for row in classified.creates}
+        for _pk, row, changes in classified.updates:
+            touched.add(row.village_id)
+            if "village_id" in changes:
+                touched.add(changes["village_id"][0])
+        return touched
 
     def write(
         self, batch: ImportBatch, classified: Classified, *, progress: Progress | None = None
@@ -749,9 +842,15 @@ class RosterImporter(BatchImporter):
             {
                 "sheet": row.sheet,
                 "row": row.number,
+                "village": row.village_id,
                 "head_name": row.head_name,
                 "fields": [
                     {"field": labels[name], "old": shown(name, old), "new": shown(name, new)}
+                    | (
+                        {"personal": self.personal_fields[name]}
+                        if name in self.personal_fields
+                        else {}
+                    )
                     for name, (old, new) in changes.items()
                 ],
             }
@@ -783,17 +882,29 @@ def create_batch(
     move_households: bool = False,
     reassign_households: bool = False,
     user: Any = None,
+    command_user: str = "",
 ) -> ImportBatch:
-    """Keep the uploaded file and record who sent what, of which kind, for which area."""
+    """Keep the uploaded file and record who sent what, of which kind, for which area.
+
+    Without ``user`` the system imports, for the whole city (the command line without
+    ``--by``). A user may import only into an area wholly inside their own (``OutsideArea``);
+    an import without an area is bounded by the user's area row by row.
+    """
     if scope is None and importer_for(kind).scope_required:
         raise ValueError(f"a {kind} import needs a village, township or county")
+    if user is not None and not user.is_authenticated:
+        raise ValueError("an import is made by a signed-in user or by the system")
+    if user is not None and scope is not None and not covers(user, scope):
+        raise OutsideArea(_("%(area)s is not wholly inside your area.") % {"area": scope.name})
     batch = ImportBatch(
         kind=kind,
         file_name=file_name[:255],
         sha256=hashlib.sha256(data).hexdigest(),
         move_households=move_households,
         reassign_households=reassign_households,
-        created_by=user if getattr(user, "pk", None) else None,
+        created_by=user,
+        by_system=user is None,
+        command_user=command_user[:150],
         rows_total=data.count(b"\n") if file_name.lower().endswith(".csv") else 0,
     )
     if scope is not None:
@@ -854,19 +965,27 @@ def claim_for_import(batch: ImportBatch) -> bool:
     return bool(claimed)
 
 
+def set_confirmer(batch: ImportBatch, user: Any) -> None:
+    """Record who confirmed a claimed batch; their area bounds what it writes, too."""
+    batch.confirmed_by = user
+    ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=user)
+
+
 def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> ImportBatch:
     """Write the checked rows in one transaction, comparing again with the database now.
 
-    The batch is claimed here unless the caller already did (claim_for_import).
+    The batch is claimed here unless the caller already did (claim_for_import). Every row is
+    checked again, inside the transaction, against the area of whoever acts on the batch now.
     """
     if batch.status != ImportBatch.Status.IMPORTING and not claim_for_import(batch):
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
     importer = importer_for(batch.kind)
     parsed = _load_plan(batch, importer)
     try:
-        classified = importer.classify(batch, parsed.rows)
         with transaction.atomic():
+            classified = importer.classify(batch, parsed.rows)
             importer.write(batch, classified, progress=progress)
+            batch.touched_villages.add(*importer.touched_villages(classified))
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
         raise
@@ -891,6 +1010,117 @@ def previous_import(batch: ImportBatch) -> ImportBatch | None:
         .order_by("-finished_at")
         .first()
     )
+
+
+def announce(batch: ImportBatch, *, action: str, request: Any, **details: Any) -> None:
+    """Tell the audit trail about a batch (its row counts); ``request.user`` acted."""
+    counts = ("created", "updated", "unchanged", "rejected", "skipped")
+    transferred.send(
+        sender=ImportBatch,
+        request=request,
+        action=action,
+        model=ImportBatch,
+        rows=batch.rows_total,
+        details={
+            "batch": batch.pk,
+            "kind": batch.kind,
+            "file_name": batch.file_name,
+            "scope": batch.scope_name,
+            "status": batch.status,
+            **{name: getattr(batch, name) for name in counts},
+            **details,
+        },
+    )
+
+
+# --- What each viewer of a batch sees ---------------------------------------------------------
+
+
+def sees_whole_batch(batch: ImportBatch, user: Any) -> bool:
+    """The uploader and those whose area covers the batch's see its rejected rows; others
+    see it only for the villages of theirs it wrote to."""
+    return batch.created_by_id == user.pk or covers(user, batch.scope)
+
+
+def _mask(value: Any, kind: str) -> Any:
+    if value is None or value == "":
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if kind == "id_number":
+        return mask_resident_id(text)
+    if kind == "phone":
+        return mask_phone(text)
+    masked = mask_personal_numbers(text)
+    return value if masked == text else masked
+
+
+def report_for(batch: ImportBatch, user: Any, *, full_personal_data: bool) -> dict[str, Any]:
+    """The batch's preview as ``user`` may see it.
+
+    Changes only to households of the user's villages; rejected rows only for whoever sees
+    the whole batch; resident IDs and phones masked unless ``full_personal_data``.
+    """
+    report = dict(batch.report)
+    whole = sees_whole_batch(batch, user)
+    changes = report.get("changes", [])
+    villages = {change["village"] for change in changes if "village" in change}
+    visible = set(
+        Village.objects.visible_to(user).filter(pk__in=villages).values_list("pk", flat=True)
+    )
+    report["changes"] = [
+        {
+            **change,
+            "fields": [
+                item
+                if full_personal_data
+                else {
+                    **item,
+                    "old": _mask(item["old"], item.get("personal", "")),
+                    "new": _mask(item["new"], item.get("personal", "")),
+                }
+                for item in change["fields"]
+            ],
+        }
+        for change in changes
+        if change.get("village") in visible or ("village" not in change and whole)
+    ]
+    report["rejected"] = [
+        row if full_personal_data else {**row, "reason": _mask(row["reason"], "")}
+        for row in (report.get("rejected", []) if whole else [])
+    ]
+    report["warnings"] = [
+        text if full_personal_data else _mask(text, "")
+        for text in (report.get("warnings", []) if whole else [])
+    ]
+    report["whole"] = whole
+    return report
+
+
+def masked_error_workbook(batch: ImportBatch) -> bytes:
+    """The batch's error workbook with resident IDs and phones masked.
+
+    The columns the importer reads personal numbers from are masked whole; in every other
+    cell (the reason, columns the importer ignores) ID and mobile numbers are masked.
+    """
+    importer = importer_for(batch.kind)
+    with batch.error_file.open("rb") as handle:
+        # The workbook was written by this module, not uploaded: openpyxl reads it directly.
+        book = openpyxl.load_workbook(io.BytesIO(handle.read()), read_only=True)
+    sheets = []
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        header = list(next(rows, ()))
+        kinds = {}
+        for index, cell in enumerate(header):
+            found = importer.rank_header(cell)
+            if found and found[0] in importer.personal_fields:
+                kinds[index] = importer.personal_fields[found[0]]
+        body = [[_mask(value, kinds.get(i, "")) for i, value in enumerate(row)] for row in rows]
+        sheets.append((sheet.title, header, body))
+    book.close()
+    return write_xlsx_sheets(sheets)
 
 
 def _set_status(batch: ImportBatch, status: str) -> None:

@@ -284,6 +284,25 @@ class ImportBatch(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
+    # An import run from the command line without --by acts for the whole city, as the
+    # system; whoever ran a command is known by their operating-system account.
+    by_system = models.BooleanField(_("imported by the system"), default=False, editable=False)
+    command_user = models.CharField(
+        _("operating-system user"), max_length=150, blank=True, editable=False
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    # The villages whose households or assignments the import wrote, so that every
+    # coordinator of one of them finds the batch.
+    touched_villages = models.ManyToManyField(
+        Village, blank=True, related_name="+", verbose_name=_("villages written to")
+    )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="rosters/%Y/%m/")

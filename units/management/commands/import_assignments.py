@@ -5,7 +5,9 @@ from villages.models import ImportBatch
 class Command(BatchImportCommand):
     help = (
         "Import which cadre links which household (.xlsx, .xls, .csv), city-wide or for a "
-        "village, township or county."
+        "village, township or county, as the user named by --by (within their area) or, "
+        "without it, as the system for the whole city; recorded in the audit trail with the "
+        "operating-system user."
     )
     kind = ImportBatch.Kind.ASSIGNMENTS
     option_flags = {
