@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import QuerySet
+from django.test import Client
+from django.urls import reverse
 
 from shuanglian.models import AuditEvent
 from tests.conftest import ScopeWorld
@@ -140,3 +142,14 @@ def test_a_dry_run_is_recorded_too(scope_world: ScopeWorld, tmp_path: Path) -> N
         ("county", scope_world.users["county"].pk, os_user(), batch.pk)
     ]
     assert events("import") == []
+
+
+def test_the_batch_page_says_the_system_imported_and_who_ran_the_command(
+    scope_world: ScopeWorld, tmp_path: Path
+) -> None:
+    path = township_roster(tmp_path, scope_world, unique_resident_id())
+    call_command("import_roster", path, "--county", scope_world.home.village.township.county.code)
+    client = Client()
+    client.force_login(scope_world.users["city"])
+    page = client.get(reverse("admin:villages_importbatch_change", args=[imported().get().pk]))
+    assert f"上传人: 系统 (命令行，操作系统用户{os_user()})" in page.text

@@ -11,7 +11,7 @@ from shuanglian.models import Role, UserScope
 from tests.conftest import ScopeWorld
 from tests.factories import make_coordinator, make_household, make_village, unique_resident_id
 from villages import importers
-from villages.models import Household, ImportBatch
+from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_a_confirm_by_another_coordinator_is_bounded_by_their_area_too(
     assert not Household.objects.filter(id_number=new_id).exists()
 
 
-def test_a_county_roster_in_admin_by_a_county_coordinator_then_a_township_one_cannot_overwrite(
+def test_a_township_file_in_admin_cannot_move_or_overwrite_another_township_s_household(
     scope_world: ScopeWorld,
 ) -> None:
     """The whole admin path: the township coordinator is refused the county, and a township
@@ -380,3 +380,28 @@ def test_a_touched_township_sees_only_its_own_households_changes(
     assert errors not in page
     assert "坏户" not in page
     assert client.get(errors).status_code == 404
+
+
+def test_a_liaison_s_roster_cannot_move_a_household_from_a_village_their_unit_does_not_link(
+    scope_world: ScopeWorld,
+) -> None:
+    unlinked = Village.objects.get(name="甲二村")
+    household = make_household(village=unlinked, head_name="甲二户主", phone="13712345678")
+    client = client_for(scope_world.users["liaison"])
+    data = csv_file(
+        [["户主姓名", "身份证号码", "联系电话"], ["甲二户主", household.id_number, "13900000000"]]
+    )
+    response = client.post(
+        ADD_URL,
+        {
+            "file": SimpleUploadedFile("甲村花名册.csv", data),
+            "village": scope_world.home.village.pk,
+            "move_households": "on",
+        },
+    )
+    assert response.status_code == 302, response.text
+    batch = ImportBatch.objects.get(created_by=scope_world.users["liaison"])
+    assert reasons(batch) == ["该户已登记在您管辖范围以外的村（社区），不能通过本文件修改。"]
+    assert "13712345678" not in str(batch.report)
+    household.refresh_from_db()
+    assert (household.village, household.phone) == (unlinked, "13712345678")
