@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "villages",
     "units",
     "visits",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files answered before sessions, locale or authentication run.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page says where its scripts, styles and forms may come from (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -247,6 +251,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Scripts only from our own static files: an injected <script> or onclick="…" does not run,
+# and nothing is evaluated from strings (ECharts needs no eval). Styles may be inline: the
+# admin, Select2 and ECharts' tooltips set style attributes, and a style cannot run code.
+# The one inline handler allowed is django-import-export's "select all" box on export pages
+# (admin/import_export/export.html), by the hash of its exact text.
+IMPORT_EXPORT_SELECT_ALL = "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": [UNSAFE_HASHES, IMPORT_EXPORT_SELECT_ALL],
+        "style-src": [SELF, UNSAFE_INLINE],
+        # data: for the icons some stylesheets carry inline.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # The admin's related-object popups are windows; nothing is ever shown in a frame.
+        "frame-ancestors": [NONE],
+    }
+}
 
 # The client address for the audit trail: REMOTE_ADDR, or this request header (for example
 # HTTP_X_REAL_IP) when a proxy we run sets it. Left empty, a client cannot forge its address.
