@@ -5,6 +5,7 @@ with DEBUG off SECRET_KEY must be given and the production security settings app
 """
 
 import datetime
+import ipaddress
 import os
 from pathlib import Path
 
@@ -47,6 +48,21 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, *, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or networks (10.0.0.0/24), or * for any."""
+    values = env_list(name, default=default)
+    for value in values:
+        if value == "*":
+            continue
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an address or network (e.g. 10.0.0.0/24)."
+            ) from None
+    return values
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -274,9 +290,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The client address for the audit trail: REMOTE_ADDR, or this request header (for example
-# HTTP_X_REAL_IP) when a proxy we run sets it. Left empty, a client cannot forge its address.
+# The client address for the audit trail and sign-in lockouts: REMOTE_ADDR, or this request
+# header (for example HTTP_X_REAL_IP) when the connection comes from one of the proxies in
+# FORWARDED_ALLOW_IPS. Left empty, a client cannot forge its address.
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()
+# The addresses (or networks, or *) of the proxies in front of the app: the same variable,
+# with the same default, that gunicorn reads for X-Forwarded-* (gunicorn.conf.py).
+FORWARDED_ALLOW_IPS = env_networks("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 
 # Resident ID and mobile numbers are masked in every log line and error e-mail.
 LOGGING = {
