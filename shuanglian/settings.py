@@ -1,12 +1,14 @@
 """Settings for shuanglian, read from environment variables.
 
 DATABASE_URL unset means SQLite in the project folder. DEBUG is off unless asked for, and
-with DEBUG off SECRET_KEY must be given and the production security settings apply.
+with DEBUG off SECRET_KEY must be given, long and random, and the production security
+settings apply.
 """
 
 import datetime
 import ipaddress
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -67,12 +69,38 @@ def env_networks(name: str, *, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", default=False)
 
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 10
+# Words of keys copied from examples and templates rather than generated.
+_PLACEHOLDER_KEY = re.compile(r"change[-_ ]?me|secret|insecure|example|placeholder", re.IGNORECASE)
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why a production SECRET_KEY is unsafe (sessions and password resets are signed with
+    it), or None for a long random one."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is {len(key)} characters long, fewer than {SECRET_KEY_MIN_LENGTH}"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE:
+        return f"it has fewer than {SECRET_KEY_MIN_UNIQUE} different characters"
+    if key.lower().startswith("django-insecure"):
+        return "it starts with 'django-insecure'"
+    placeholder = _PLACEHOLDER_KEY.search(key)
+    if placeholder:
+        return f"it contains {placeholder.group(0)!r}, like a key copied from an example"
+    return None
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Development only: a fixed key so sessions survive restarts of the dev server.
     SECRET_KEY = "django-insecure-shuanglian-development-key-not-for-production"  # noqa: S105
+elif not DEBUG and (weakness := weak_secret_key(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is not safe for production: {weakness}. Make one with "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
