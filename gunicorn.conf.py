@@ -24,6 +24,9 @@ wsgi_app = "shuanglian.wsgi:application"
 # Only the reverse proxy on this machine reaches gunicorn unless told otherwise, e.g.
 # GUNICORN_BIND=0.0.0.0:8000 with the proxy on another machine (and FORWARDED_ALLOW_IPS).
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
+# The proxies whose X-Forwarded-* headers count. The Django settings read the same variable,
+# with the same default, to decide whose CLIENT_IP_HEADER to believe.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Synchronous workers: every request is short database work, and the proxy buffers slow
 # clients and large uploads, so a worker is never held by a phone on a weak signal.

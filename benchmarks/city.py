@@ -22,7 +22,8 @@ DATABASE_URL = f"{SERVER}/{DATABASE}"
 ENVIRONMENT = {
     "DATABASE_URL": DATABASE_URL,
     "DEBUG": "false",
-    "SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    # Production settings refuse a short or placeholder-looking key.
+    "SECRET_KEY": "bench-7Hq2vR9xLm4KpW8zN3cT6yJ1sD5fG0aE-uQbVn4Zk8Pw2Rt6",
     "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     "HTTPS": "false",
     "LOG_LEVEL": "WARNING",

@@ -1,14 +1,18 @@
 """Settings for shuanglian, read from environment variables.
 
 DATABASE_URL unset means SQLite in the project folder. DEBUG is off unless asked for, and
-with DEBUG off SECRET_KEY must be given and the production security settings apply.
+with DEBUG off SECRET_KEY must be given, long and random, and the production security
+settings apply.
 """
 
 import datetime
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +52,43 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str, *, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or networks (10.0.0.0/24), or * for any."""
+    values = env_list(name, default=default)
+    for value in values:
+        if value == "*":
+            continue
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {value!r} is not an address or network (e.g. 10.0.0.0/24)."
+            ) from None
+    return values
+
+
 DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 10
+# Words of keys copied from examples and templates rather than generated.
+_PLACEHOLDER_KEY = re.compile(r"change[-_ ]?me|secret|insecure|example|placeholder", re.IGNORECASE)
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why a production SECRET_KEY is unsafe (sessions and password resets are signed with
+    it), or None for a long random one."""
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is {len(key)} characters long, fewer than {SECRET_KEY_MIN_LENGTH}"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE:
+        return f"it has fewer than {SECRET_KEY_MIN_UNIQUE} different characters"
+    if key.lower().startswith("django-insecure"):
+        return "it starts with 'django-insecure'"
+    placeholder = _PLACEHOLDER_KEY.search(key)
+    if placeholder:
+        return f"it contains {placeholder.group(0)!r}, like a key copied from an example"
+    return None
+
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -56,6 +96,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Development only: a fixed key so sessions survive restarts of the dev server.
     SECRET_KEY = "django-insecure-shuanglian-development-key-not-for-production"  # noqa: S105
+elif not DEBUG and (weakness := weak_secret_key(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is not safe for production: {weakness}. Make one with "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -73,6 +118,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "villages",
     "units",
     "visits",
@@ -84,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files answered before sessions, locale or authentication run.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page says where its scripts, styles and forms may come from (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,9 +296,35 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# The client address for the audit trail: REMOTE_ADDR, or this request header (for example
-# HTTP_X_REAL_IP) when a proxy we run sets it. Left empty, a client cannot forge its address.
+# Scripts only from our own static files: an injected <script> or onclick="…" does not run,
+# and nothing is evaluated from strings (ECharts needs no eval). Styles may be inline: the
+# admin, Select2 and ECharts' tooltips set style attributes, and a style cannot run code.
+# The one inline handler allowed is django-import-export's "select all" box on export pages
+# (admin/import_export/export.html), by the hash of its exact text.
+IMPORT_EXPORT_SELECT_ALL = "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": [UNSAFE_HASHES, IMPORT_EXPORT_SELECT_ALL],
+        "style-src": [SELF, UNSAFE_INLINE],
+        # data: for the icons some stylesheets carry inline.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # The admin's related-object popups are windows; nothing is ever shown in a frame.
+        "frame-ancestors": [NONE],
+    }
+}
+
+# The client address for the audit trail and sign-in lockouts: REMOTE_ADDR, or this request
+# header (for example HTTP_X_REAL_IP) when the connection comes from one of the proxies in
+# FORWARDED_ALLOW_IPS. Left empty, a client cannot forge its address.
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "").strip()
+# The addresses (or networks, or *) of the proxies in front of the app: the same variable,
+# with the same default, that gunicorn reads for X-Forwarded-* (gunicorn.conf.py).
+FORWARDED_ALLOW_IPS = env_networks("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 
 # Resident ID and mobile numbers are masked in every log line and error e-mail.
 LOGGING = {

@@ -1,13 +1,13 @@
 import datetime
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from shuanglian.demo import SUPERUSER, ensure_demo_logins, load_demo
 from tests.factories import (
@@ -94,25 +94,74 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+# Every page of a browser test reports what its Content-Security-Policy blocked: the listener
+# is installed before any script of the page runs, and calls back into the test at once, so
+# nothing is lost when the page navigates away.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI} on ${event.documentURI}` +
+      (event.sourceFile ? ` (${event.sourceFile}:${event.lineNumber})` : ""),
+  );
+});
+"""
+
+
+def watch_csp(context: BrowserContext, violations: list[str]) -> None:
+    """Add to violations every Content-Security-Policy violation in the context's pages, from
+    the page's own event and from Chromium's console message alike."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.expose_binding("__cspViolation", lambda source, text: violations.append(text))
+    context.add_init_script(CSP_LISTENER)
+    context.on("page", lambda page: page.on("console", on_console))
 
 
 @pytest.fixture
-def phone(chromium: Browser) -> Iterator[Page]:
+def csp_violations() -> Iterator[list[str]]:
+    """What the Content-Security-Policy blocked in the test's browser pages: must stay empty.
+
+    A test that provokes a violation on purpose checks it, then clears the list.
+    """
+    violations: list[str] = []
+    yield violations
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
+def browser_context(
+    chromium: Browser, csp_violations: list[str]
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Opens browser contexts watched for CSP violations, closed at the end of the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_context(**options: Any) -> BrowserContext:
+        context = chromium.new_context(**{"locale": "zh-CN", **options})
+        context.set_default_timeout(15_000)
+        watch_csp(context, csp_violations)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context: Callable[..., BrowserContext]) -> Page:
+    return browser_context(viewport={"width": 1280, "height": 900}).new_page()
+
+
+@pytest.fixture
+def phone(browser_context: Callable[..., BrowserContext]) -> Page:
     """A 360-px-wide phone screen."""
-    context = chromium.new_context(
-        locale="zh-CN", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    context = browser_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    return context.new_page()
 
 
 @pytest.fixture

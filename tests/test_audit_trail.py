@@ -52,6 +52,7 @@ def test_the_client_address_comes_from_the_proxy_header_only_when_configured(
     settings.CLIENT_IP_HEADER = ""
     assert client_ip(request) == "10.0.0.1"
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.1"]
     assert client_ip(request) == "2.2.2.2"
 
 

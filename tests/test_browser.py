@@ -2,11 +2,12 @@
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from shuanglian.coverage import coverage_for
 from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
@@ -56,15 +57,13 @@ def test_cadre_signs_in_on_a_phone_and_sees_their_households(
 
 
 def test_the_sign_in_page_is_english_for_an_english_browser(
-    live_server: object, chromium: object
+    live_server: object, browser_context: Callable[..., BrowserContext]
 ) -> None:
-    context = chromium.new_context(locale="en-US")
-    page = context.new_page()
+    page = browser_context(locale="en-US").new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.get_by_role("heading")).to_have_text(
         "Shuanglian Shuangchuang work management system"
     )
-    context.close()
 
 
 def test_coordinator_imports_a_roster_and_downloads_the_rejected_rows(

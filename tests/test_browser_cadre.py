@@ -1,12 +1,12 @@
 """A cadre on a phone: households, logging visits, and a visit logged without a signal."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from shuanglian.demo import CADRE_PASSWORD
 from units.models import Cadre, HouseholdAssignment
@@ -19,14 +19,9 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
 @pytest.fixture
-def handset(chromium: Browser) -> Iterator[BrowserContext]:
+def handset(browser_context: Callable[..., BrowserContext]) -> BrowserContext:
     """A 390×844 phone."""
-    context = chromium.new_context(
-        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-    )
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
+    return browser_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -3,6 +3,7 @@
 import http.client
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 # Variables the tests set for themselves; the production processes must not inherit them.
 TEST_ONLY = {"DEBUG", "DATABASE_URL", "TASKS_BACKEND", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-PRODUCTION = {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "127.0.0.1"}
+PRODUCTION = {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1"}
 HASHED_SITE_CSS = re.compile(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"')
 READY_WITHIN = 120
 STOP_WITHIN = 30

@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,15 @@ PROBE = (
 )
 
 CONFIGURED = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS"}
+# What `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'` makes.
+GOOD_KEY = secrets.token_urlsafe(50)
 
 
 def load_settings(env: dict[str, str], *names: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS"}
+        if k not in CONFIGURED | {"FORWARDED_ALLOW_IPS", "CLIENT_IP_HEADER"}
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", PROBE, *names],
@@ -47,7 +50,7 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 def test_production_turns_the_security_settings_on() -> None:
     values = settings_with(
-        {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "sl.example.cn"},
+        {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "sl.example.cn"},
         "DEBUG",
         "SECURE_SSL_REDIRECT",
         "SESSION_COOKIE_SECURE",
@@ -96,3 +99,63 @@ def test_a_debug_value_that_is_not_a_boolean_fails_loudly(value: str) -> None:
 def test_the_interface_is_chinese_in_shanghai_time() -> None:
     values = settings_with({"DEBUG": "true"}, "LANGUAGE_CODE", "TIME_ZONE", "USE_TZ")
     assert values == {"LANGUAGE_CODE": "zh-hans", "TIME_ZONE": "Asia/Shanghai", "USE_TZ": True}
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("k3Y-" * 10, "it is 40 characters long, fewer than 50"),
+        ("ab" * 40, "it has fewer than 10 different characters"),
+        (
+            "django-insecure-" + GOOD_KEY,
+            "it starts with 'django-insecure'",
+        ),
+        ("CHANGE-ME-" + GOOD_KEY, "it contains 'CHANGE-ME', like a key copied from an example"),
+        (GOOD_KEY + "changeme", "it contains 'changeme', like a key copied from an example"),
+        (
+            "my-Secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "it contains 'Secret', like a key copied from an example",
+        ),
+    ],
+)
+def test_production_refuses_a_short_or_default_looking_secret_key(key: str, reason: str) -> None:
+    result = load_settings({"SECRET_KEY": key, "ALLOWED_HOSTS": "sl.example.cn"}, "DEBUG")
+    assert result.returncode != 0
+    assert (
+        f"SECRET_KEY is not safe for production: {reason}. Make one with "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    ) in result.stderr
+
+
+def test_development_accepts_any_secret_key() -> None:
+    values = settings_with({"DEBUG": "true", "SECRET_KEY": "change-me"}, "SECRET_KEY")
+    assert values == {"SECRET_KEY": "change-me"}
+
+
+def test_the_trusted_proxies_default_to_this_machine_and_come_from_the_environment() -> None:
+    assert settings_with({"DEBUG": "true"}, "FORWARDED_ALLOW_IPS") == {
+        "FORWARDED_ALLOW_IPS": ["127.0.0.1", "::1"]
+    }
+    values = settings_with(
+        {"DEBUG": "true", "FORWARDED_ALLOW_IPS": "10.0.0.5, 10.0.1.0/24"}, "FORWARDED_ALLOW_IPS"
+    )
+    assert values == {"FORWARDED_ALLOW_IPS": ["10.0.0.5", "10.0.1.0/24"]}
+
+
+def test_a_trusted_proxy_that_is_not_an_address_fails_loudly() -> None:
+    result = load_settings({"DEBUG": "true", "FORWARDED_ALLOW_IPS": "10.0.0.5,proxy"}, "DEBUG")
+    assert result.returncode != 0
+    assert (
+        "FORWARDED_ALLOW_IPS: 'proxy' is not an address or network (e.g. 10.0.0.0/24)."
+        in result.stderr
+    )
+
+
+def test_production_sends_the_content_security_policy() -> None:
+    values = settings_with(
+        {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "sl.example.cn"},
+        "MIDDLEWARE",
+        "CONTENT_SECURITY_POLICY",
+    )
+    assert "csp.middleware.CSPMiddleware" in values["MIDDLEWARE"]
+    assert values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["script-src"] == ["'self'"]

@@ -125,6 +125,7 @@ def test_the_address_comes_from_the_proxy_header_only_when_configured(
     assert sign_in(Client(), "xietiao", PASSWORD, ip="10.0.0.1").status_code == 429
 
     settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.50"]
     for _ in range(5):
         client.post(
             reverse("login"),

@@ -178,7 +178,8 @@ def test_the_board_is_an_a4_page_without_admin_chrome_and_a_print_button_hidden_
 ) -> None:
     response = viewer.get(board_url(work_group))
     assert '<link rel="stylesheet" href="/static/css/print.css">' in response.text
-    assert 'class="print-button" onclick="window.print()">打印</button>' in response.text
+    assert 'class="print-button">打印</button>' in response.text
+    assert '<script src="/static/js/print_button.js" defer></script>' in response.text
     assert 'id="header"' not in response.text
     assert "双联双创工作管理系统" not in response.text
 
