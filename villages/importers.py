@@ -273,6 +273,8 @@ def parse_sheets(
         if layout is None:
             parsed.skipped_sheets.append(sheet.name)
             continue
+        # Header texts are shown on the batch page and stored with it.
+        layout.unknown = [values.without_control_characters(text) for text in layout.unknown]
         parsed.layouts.append(layout)
         sheet_context = importer.sheet_context(context, layout)
         for number, row in enumerate(rows, start=header_row + 1):
@@ -281,6 +283,21 @@ def parse_sheets(
                 progress(parsed.read)
             if _is_skippable(row, layout, importer) or importer.skip_row(layout, row):
                 parsed.skipped += 1
+                continue
+            # Refused here, for every kind of import, so that no importer has to think of
+            # them and none reaches the database.
+            found = values.control_character(row)
+            if found is not None:
+                index, character = found
+                parsed.rejected.append(
+                    Rejected(
+                        layout.name,
+                        number,
+                        _column_name(layout, labels, index),
+                        values.control_character_message(character),
+                        row,
+                    )
+                )
                 continue
             try:
                 parsed.rows.append(
@@ -292,6 +309,22 @@ def parse_sheets(
                 )
     _reject_duplicates(parsed, importer)
     return parsed
+
+
+def _column_name(layout: SheetLayout, labels: Mapping[str, Any], index: int) -> str:
+    """A column as rejections name it: the importer's label, else its header or letters."""
+    for name, column in layout.columns.items():
+        if column == index and name in labels:
+            return str(labels[name])
+    header = layout.header[index] if index < len(layout.header) else None
+    text = values.without_control_characters(values.clean_text(header))
+    if text:
+        return text
+    letters, number = "", index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return _("column %(letters)s") % {"letters": letters}
 
 
 def _reject_duplicates(parsed: Parsed, importer: BatchImporter) -> None:
