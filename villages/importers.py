@@ -24,10 +24,12 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from villages import batch_leases
 from villages import roster_values as values
 from villages.exports import write_xlsx_sheets
 from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
@@ -873,17 +875,37 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
 
 
 def claim_for_import(batch: ImportBatch) -> bool:
-    """Move a previewed batch to importing; only one of two simultaneous confirms wins."""
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
-        # No row counts while writing: the rows go in one transaction, which no other
-        # connection sees until it commits.
-        status=ImportBatch.Status.IMPORTING,
-        rows_done=0,
-        rows_total=0,
+    """Move a previewed batch to importing; only one of two simultaneous confirms wins.
+
+    A batch whose process died while importing it (nothing was written) may be claimed again.
+    """
+    lease = batch_leases.lease_from_now()
+    # One UPDATE: of two confirms, the second finds the batch importing and claims nothing.
+    claimed = (
+        ImportBatch.objects.filter(pk=batch.pk)
+        .filter(
+            Q(status=ImportBatch.Status.PREVIEWED)
+            | Q(status=ImportBatch.Status.FAILED, interrupted=True)
+        )
+        .update(
+            # No row counts while writing: the rows go in one transaction, which no other
+            # connection sees until it commits.
+            status=ImportBatch.Status.IMPORTING,
+            rows_done=0,
+            rows_total=0,
+            lease_expires_at=lease,
+            interrupted=False,
+            message="",
+            finished_at=None,
+        )
     )
     if claimed:
         batch.status = ImportBatch.Status.IMPORTING
         batch.rows_done = batch.rows_total = 0
+        batch.lease_expires_at = lease
+        batch.interrupted = False
+        batch.message = ""
+        batch.finished_at = None
     return bool(claimed)
 
 
@@ -896,10 +918,18 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
     importer = importer_for(batch.kind)
     parsed = _load_plan(batch, importer)
+    renew_lease = batch_leases.renewer(batch.pk)
+
+    def report(rows_done: int) -> None:
+        renew_lease()
+        if progress:
+            progress(rows_done)
+
     try:
         classified = importer.classify(batch, parsed.rows)
+        renew_lease()
         with transaction.atomic():
-            importer.write(batch, classified, progress=progress)
+            importer.write(batch, classified, progress=report)
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
         raise
@@ -927,13 +957,22 @@ def previous_import(batch: ImportBatch) -> ImportBatch | None:
 
 
 def _set_status(batch: ImportBatch, status: str) -> None:
+    """Change the status; checking or importing takes a lease the work goes on renewing."""
     batch.status = status
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status)
+    batch.lease_expires_at = (
+        batch_leases.lease_from_now() if status in batch_leases.WORKING else None
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=status, lease_expires_at=batch.lease_expires_at
+    )
 
 
 def _progress_saver(batch: ImportBatch) -> Progress:
     def save(rows_done: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=rows_done)
+        # Progress is what shows the process is still alive.
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            rows_done=rows_done, lease_expires_at=batch_leases.lease_from_now()
+        )
 
     return save
 
@@ -942,6 +981,7 @@ def _finish(batch: ImportBatch, status: str, *, message: str = "") -> ImportBatc
     batch.status = status
     batch.message = message
     batch.finished_at = timezone.now()
+    batch.lease_expires_at = None
     batch.save()
     return batch
 
