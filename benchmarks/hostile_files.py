@@ -52,8 +52,11 @@ class HostileFile:
 # --- Builders.
 
 
-def xlsx(sheets: list[str], *, shared_strings: bytes | None = None) -> bytes:
-    """A workbook whose sheets' <sheetData> contents are written by hand."""
+def xlsx(
+    sheets: list[str], *, shared_strings: bytes | None = None, names: list[str] | None = None
+) -> bytes:
+    """A workbook whose sheets' <sheetData> contents (and names, as XML) are written by hand."""
+    names = names or [f"表{n}" for n in range(1, len(sheets) + 1)]
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{WORKSHEET_TYPE}"/>'
         for n in range(1, len(sheets) + 1)
@@ -74,8 +77,8 @@ def xlsx(sheets: list[str], *, shared_strings: bytes | None = None) -> bytes:
         "xl/workbook.xml": (
             f'{DECLARATION}<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><sheets>'
             + "".join(
-                f'<sheet name="表{n}" sheetId="{n}" r:id="rId{n}"/>'
-                for n in range(1, len(sheets) + 1)
+                f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
+                for n, name in enumerate(names, start=1)
             )
             + "</sheets></workbook>"
         ),

@@ -184,3 +184,9 @@ def test_the_cell_limit_applies_to_every_sheet_together(monkeypatch: pytest.Monk
         read_everything(data, "a.xlsx")
 
     assert str(caught.value).startswith("此文件的工作表至少占6个单元格")
+
+
+def test_control_characters_are_left_out_of_sheet_names() -> None:
+    data = xlsx([header_row()], names=["表&#7;1"])
+
+    assert [sheet.name for sheet in read_sheets(data, filename="a.xlsx")] == ["表1"]

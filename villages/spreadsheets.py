@@ -93,6 +93,7 @@ _LONG_TEXT_AT_START = re.compile(rb"[^<]{%d}" % (4 * MAX_CELL_CHARS + 1))
 # Lines longer than a roster's, found at their start without following every line.
 _LONG_CSV_LINE = re.compile(rf"[\n\r][^\n\r]{{{MAX_CSV_LINE_CHARS + 1}}}")
 _LONG_CSV_LINE_AT_START = re.compile(rf"[^\n\r]{{{MAX_CSV_LINE_CHARS + 1}}}")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Cells found beyond the last cell of their chunk, after which a sheet's rows are no longer
 # followed one by one but counted as reaching the row limit.
 _OUT_OF_ORDER_ALLOWED = 200
@@ -815,7 +816,7 @@ def _read_workbook(data: bytes, *, max_rows: int, sheet_parts: int) -> list[Shee
         raise _corrupt_error()
     return [
         Sheet(
-            name=sheet.name,
+            name=_printable(sheet.name),
             hidden=sheet.visible != SheetVisibleEnum.Visible,
             rows=_workbook_rows(workbook, sheet.name, max_rows=max_rows),
         )
@@ -844,6 +845,11 @@ def _workbook_rows(
         raise _password_error() from error
     except Exception as error:
         raise _corrupt_error() from error
+
+
+def _printable(name: str) -> str:
+    """A sheet's name without control characters: it is shown, and stored with the batch."""
+    return _CONTROL_CHARACTERS.sub("", name)
 
 
 def _cell_value(value: object) -> object:
@@ -914,7 +920,7 @@ def _read_csv(data: bytes, *, filename: str, max_rows: int) -> Sheet:
     fields = text.count(delimiter) + text.count("\n") + (not text.endswith("\n"))
     if fields > MAX_CELLS:
         raise _cell_budget_error(fields)
-    name = PureWindowsPath(filename).stem
+    name = _printable(PureWindowsPath(filename).stem)
     rows = _csv_rows(text, delimiter=delimiter)
     return Sheet(name=name, hidden=False, rows=_capped(rows, name, max_rows=max_rows))
 
