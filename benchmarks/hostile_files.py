@@ -340,7 +340,7 @@ def main() -> None:
         data = hostile.build()
         results.append((hostile, len(data), measure(data, hostile.filename)))
         del data
-    baseline = results[0][3]
+    baseline = results[0][2]
     print(
         f"{'file':40} {'size':>9} {'seconds':>8} {'× base':>7} {'peak MB':>8} {'× base':>7}"
         "  outcome"
