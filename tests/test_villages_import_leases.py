@@ -1,6 +1,7 @@
 """A batch whose process died mid-way is marked failed, says why, and may be confirmed again."""
 
 import datetime
+import importlib
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.db import connection, connections, transaction
 from django.test import Client
@@ -270,3 +272,17 @@ def test_a_worker_killed_while_writing_leaves_nothing_and_the_import_can_be_conf
     batch.refresh_from_db()
     assert (batch.status, batch.created) == ("done", 1)
     assert Household.objects.filter(head_name="王建国").count() == 1
+
+
+def test_batches_stuck_before_leases_existed_get_an_expired_lease_on_upgrade() -> None:
+    migration = importlib.import_module(
+        "villages.migrations.0006_import_batch_lease_for_stuck_batches"
+    )
+    stuck = make_import_batch()
+    ImportBatch.objects.filter(pk=stuck.pk).update(status="importing", lease_expires_at=None)
+
+    migration.expire_leases_of_stuck_batches(apps, None)
+
+    assert batch_leases.fail_dead_batches() == 1
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.interrupted) == ("failed", True)
