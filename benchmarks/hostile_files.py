@@ -133,6 +133,11 @@ def at_the_limit_xlsx() -> bytes:
     return xlsx([header_row() + '<row r="150000"><c r="T150000"><v>1</v></c></row>'])
 
 
+def unreferenced_cells_xlsx() -> bytes:
+    """4,000,000 cells without references (the reader places each after the one before)."""
+    return xlsx([("<row>" + "<c><v>1</v></c>" * 100 + "</row>") * 40_000])
+
+
 def many_sheets_xlsx() -> bytes:
     return xlsx([header_row()] * 1_001)
 
@@ -249,6 +254,12 @@ BASELINE = HostileFile("plain 1,000-row roster (baseline)", "roster.xlsx", basel
 FILES = [
     HostileFile("xlsx: A1 and CV150000", "sparse.xlsx", sparse_corner_xlsx, "too_many_cells"),
     HostileFile("xlsx: A1 and T150000 (at the limit)", "limit.xlsx", at_the_limit_xlsx, None),
+    HostileFile(
+        "xlsx: 4,000,000 cells without references",
+        "cells.xlsx",
+        unreferenced_cells_xlsx,
+        "too_many_cells",
+    ),
     HostileFile("xlsx: 1,001 sheets", "sheets.xlsx", many_sheets_xlsx, "too_many_sheets"),
     HostileFile(
         "xlsx: 150 sheets of 300,000 cells", "grids.xlsx", many_sparse_sheets_xlsx, "too_many_cells"

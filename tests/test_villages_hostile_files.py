@@ -45,8 +45,9 @@ CORRUPT = "文件已损坏或不完整，无法读取。请用Excel或WPS打开�
 
 EXPECTED = {
     "xlsx: A1 and CV150000": CELLS.format(cells="15,000,000"),
+    "xlsx: 4,000,000 cells without references": CELLS.format(cells="3,057,759"),
     "xlsx: 1,001 sheets": SHEETS,
-    "xlsx: 150 sheets of 300,000 cells": CELLS.format(cells="3,300,000"),
+    "xlsx: 150 sheets of 300,000 cells": CELLS.format(cells="3,000,004"),
     "xlsx: 1,000,001 shared strings": TEXT,
     "xlsx: 50 MB of shared strings": TEXT,
     "xlsx: one 1,000,000-character string": LONG_CELL,
@@ -192,3 +193,18 @@ def test_control_characters_are_left_out_of_sheet_names() -> None:
     data = xlsx([header_row()], names=["表&#7;1"])
 
     assert [sheet.name for sheet in read_sheets(data, filename="a.xlsx")] == ["表1"]
+
+
+def test_cells_without_references_are_placed_after_each_other_in_numbered_rows() -> None:
+    rows = header_row() + '<row r="150000">' + "<c><v>1</v></c>" * 30 + "</row>"
+
+    with pytest.raises(SpreadsheetError) as caught:
+        read_everything(xlsx([rows]), "a.xlsx")
+
+    assert str(caught.value) == CELLS.format(cells="4,500,000")
+
+
+def test_a_sheet_of_cells_without_references_is_read() -> None:
+    rows = ("<row>" + "<c><v>1</v></c>" * 10 + "</row>") * 1_000
+
+    assert read_everything(xlsx([rows]), "a.xlsx") == 1_000

@@ -31,6 +31,7 @@ import struct
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import compress, repeat
 from pathlib import PureWindowsPath
 from typing import IO
 
@@ -81,10 +82,16 @@ _REFERENCE = re.compile(rb"([A-Za-z]*)0*([0-9]*)")
 # A cell without an r attribute: the reader places it after the previous one, so its
 # position can only be found by following the sheet cell by cell.
 _IMPLICIT_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])(?![^>]*\sr\s*=)")
-_POSITION_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTRIBUTE = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)0*([0-9]*)[\"']")
 # A cell's reference; a row's has no letters.
 _CELL_REFERENCE = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]+)0*([0-9]+)[\"']")
+# Starts with a literal, so the regex engine skips quickly through a chunk without one.
+_ANY_CELL_REFERENCE = re.compile(rb"r\s*=\s*[\"'][A-Za-z]")
+# A cell tag (without namespace prefix) with an r attribute, and how such tags start.
+_PLAIN_REFERENCED_CELL = re.compile(rb"<c\s(?:[^>]*\s)?r\s*=")
+_PLAIN_ROW_TAG = re.compile(rb"<row(?=[\s/>])[^>]*>")
+_PLAIN_ROW_NUMBER = re.compile(rb"<row(?=[\s/>])[^>]*?\sr\s*=\s*[\"']0*([0-9]*)")
+_PLAIN_CELL_STARTS = (b"<c>", b"<c/", b"<c ", b"<c\t", b"<c\n", b"<c\r")
 _SHARED_STRINGS_ROOT = re.compile(rb"<(?:[\w.-]+:)?sst[\s>]")
 _PREFIXED_SHARED_STRING = re.compile(rb"<[\w.-]+:si[\s/>]")
 # Text between two tags longer than any cell can hold (4 bytes per character at most).
@@ -94,6 +101,8 @@ _LONG_TEXT_AT_START = re.compile(rb"[^<]{%d}" % (4 * MAX_CELL_CHARS + 1))
 _LONG_CSV_LINE = re.compile(rf"[\n\r][^\n\r]{{{MAX_CSV_LINE_CHARS + 1}}}")
 _LONG_CSV_LINE_AT_START = re.compile(rf"[^\n\r]{{{MAX_CSV_LINE_CHARS + 1}}}")
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Cells of rows mixing cells with and without references that are followed one by one.
+_MIXED_CELLS_FOLLOWED = 100_000
 # Cells found beyond the last cell of their chunk, after which a sheet's rows are no longer
 # followed one by one but counted as reaching the row limit.
 _OUT_OF_ORDER_ALLOWED = 200
@@ -478,9 +487,10 @@ def _check_xlsx_part(
         if implicit:
             with archive.open(member) as stream:
                 head, utf16 = _xml_head(stream)
-                rows, columns = _follow_cell_positions(
+                followed_rows, followed_columns = _follow_cell_positions(
                     _chunks(head, stream, utf16=utf16), max_rows, budget
                 )
+            rows, columns = max(rows, followed_rows), max(columns, followed_columns)
         budget.add(rows, columns)
     except SpreadsheetError:
         raise
@@ -550,7 +560,16 @@ def _scan_cell_references(
     rows = columns = 0
     out_of_order = 0
     implicit = False
+    present = 0
     for chunk in chunks:
+        # The grid holds at least the cells present: counting them (cheaply) bounds the
+        # scan of a sheet of millions of cells without references, before they are followed.
+        present += _count_cells(chunk)
+        budget.check(1, present)
+        _check_text_lengths(chunk)
+        if _ANY_CELL_REFERENCE.search(chunk) is None:
+            implicit = implicit or _has_implicit_cell(chunk)
+            continue
         last_row, last_column = _last_reference(chunk)
         rows, columns = max(rows, last_row), max(columns, last_column)
         _check_extent(rows, columns, max_rows=max_rows)
@@ -569,9 +588,15 @@ def _scan_cell_references(
                 rows = row if out_of_order <= _OUT_OF_ORDER_ALLOWED else max(row, max_rows)
             _check_extent(row, column, max_rows=max_rows)
         budget.check(rows, columns)
-        _check_text_lengths(chunk)
         implicit = implicit or _has_implicit_cell(chunk)
     return rows, columns, implicit
+
+
+def _count_cells(chunk: bytes) -> int:
+    """The cells in a chunk, or a few more: <col> and rich-text <color> tags count too."""
+    if b":c" in chunk:
+        return len(_PREFIXED_TAGS.cell_start.findall(chunk))
+    return chunk.count(b"<c")
 
 
 def _last_reference(chunk: bytes) -> tuple[int, int]:
@@ -612,28 +637,129 @@ def _has_implicit_cell(chunk: bytes) -> bool:
 def _follow_cell_positions(
     chunks: Iterable[bytes], max_rows: int, budget: _Budget
 ) -> tuple[int, int]:
-    """Place every cell the way the reader does, for sheets whose cells lack references.
+    """The farthest row and column of cells without references, placed the way the reader
+    places them: after the cell before, in the row of their <row>.
 
-    Slower than _scan_cell_references (Python work per cell), so only used for such sheets.
-    Returns the farthest row and column.
+    Rows whose cells all lack references are counted, not followed cell by cell; the few
+    rows mixing both are followed, up to a bound past which the sheet is taken to reach the
+    limits (no spreadsheet program writes such rows).
     """
-    row = column = 0
-    rows = columns = 0
+    follower = _CellFollower(max_rows)
     for chunk in chunks:
-        for tag in _POSITION_TAG.finditer(chunk):
-            attribute = _R_ATTRIBUTE.search(tag[2])
+        # Tags with a namespace prefix are rare; without one, patterns starting with a
+        # literal let the regex engine jump between tags.
+        prefixed = b":c" in chunk or b":row" in chunk
+        follower.tags = _PREFIXED_TAGS if prefixed else _PLAIN_TAGS
+        # A chunk where no cell has a reference (the usual case for such sheets): its cells
+        # are counted row by row with bytes.count.
+        follower.counting = not prefixed and _PLAIN_REFERENCED_CELL.search(chunk) is None
+        if follower.counting and follower.count_rows(chunk):
+            budget.check(follower.rows, follower.columns)
+            continue
+        position = 0
+        for tag in follower.tags.row.finditer(chunk):
+            follower.place(chunk[position : tag.start()])
+            attribute = _R_ATTRIBUTE.search(tag[1])
+            digits = attribute[2] if attribute else b""
+            follower.row = int(digits) if digits else follower.row + 1
+            follower.column = 0
+            position = tag.end()
+            budget.check(follower.rows, follower.columns)
+        follower.place(chunk[position:])
+        budget.check(follower.rows, follower.columns)
+    return follower.rows, follower.columns
+
+
+@dataclass(frozen=True)
+class _Tags:
+    row: re.Pattern[bytes]
+    cell: re.Pattern[bytes]
+    cell_start: re.Pattern[bytes]
+    implicit_cell: re.Pattern[bytes]
+
+
+_PREFIXED_TAGS = _Tags(
+    row=re.compile(rb"<(?:[\w.-]+:)?row(?=[\s/>])([^>]*)>"),
+    cell=re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])([^>]*)>"),
+    cell_start=re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])"),
+    implicit_cell=_IMPLICIT_CELL,
+)
+_PLAIN_TAGS = _Tags(
+    row=re.compile(rb"<row(?=[\s/>])([^>]*)>"),
+    cell=re.compile(rb"<c(?=[\s/>])([^>]*)>"),
+    cell_start=re.compile(rb"<c(?=[\s/>])"),
+    implicit_cell=re.compile(rb"<c(?=[\s/>])(?![^>]*\sr\s*=)"),
+)
+
+
+class _CellFollower:
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.tags = _PLAIN_TAGS
+        self.counting = False
+        self.row = self.column = 0
+        self.rows = self.columns = 0
+        self.followed = 0
+
+    def count_rows(self, chunk: bytes) -> bool:
+        """Place the cells of a chunk in which no cell has a reference, with no Python work
+        per row; False (nothing done) if its rows are only partly numbered."""
+        numbers = _PLAIN_ROW_NUMBER.findall(chunk)
+        segments = _PLAIN_ROW_TAG.split(chunk)
+        if numbers and len(numbers) != len(segments) - 1:
+            return False
+        counts = [list(map(bytes.count, segments, repeat(start))) for start in _PLAIN_CELL_STARTS]
+        cells = list(map(sum, zip(*counts, strict=True)))
+        # Before the first <row>: the rest of the row the previous chunk ended in.
+        if cells[0]:
+            self.column += cells[0]
+            self._reached(self.row, self.column)
+        if len(segments) == 1:
+            return True
+        row_numbers = (
+            list(map(int, numbers)) if numbers else range(self.row + 1, self.row + len(segments))
+        )
+        filled = cells[1:]
+        farthest_row = max(compress(row_numbers, filled), default=0)
+        if farthest_row:
+            self._reached(farthest_row, max(filled))
+        self.row, self.column = row_numbers[-1], filled[-1]
+        return True
+
+    def place(self, cells: bytes) -> None:
+        """Place the cells of (part of) one row."""
+        if self.counting:
+            count = sum(cells.count(start) for start in _PLAIN_CELL_STARTS)
+            if count:
+                self.column += count
+                self._reached(self.row, self.column)
+            return
+        if self.tags.implicit_cell.search(cells) is None:
+            # Every cell has its reference, counted by _scan_cell_references already; a cell
+            # without one later in the row follows the last.
+            row, column = _last_reference(cells)
+            if column:
+                self.row, self.column = row, column
+            return
+        if _R_ATTRIBUTE.search(cells) is None:
+            self.column += len(self.tags.cell_start.findall(cells))
+            self._reached(self.row, self.column)
+            return
+        for tag in self.tags.cell.finditer(cells):
+            self.followed += 1
+            if self.followed > _MIXED_CELLS_FOLLOWED:
+                self._reached(self.max_rows, MAX_COLUMNS)
+                return
+            attribute = _R_ATTRIBUTE.search(tag[1])
             letters, digits = attribute.groups() if attribute else (b"", b"")
-            if tag[1] == b"row":
-                row = int(digits) if digits else row + 1
-                column = 0
-                continue
-            column = _column_number(letters.decode("ascii")) if letters else column + 1
+            self.column = _column_number(letters.decode("ascii")) if letters else self.column + 1
             if digits:
-                row = int(digits)
-            _check_extent(row, column, max_rows=max_rows)
-            rows, columns = max(rows, row), max(columns, column)
-        budget.check(rows, columns)
-    return rows, columns
+                self.row = int(digits)
+            self._reached(self.row, self.column)
+
+    def _reached(self, row: int, column: int) -> None:
+        _check_extent(row, column, max_rows=self.max_rows)
+        self.rows, self.columns = max(self.rows, row), max(self.columns, column)
 
 
 def _parse_reference(reference: bytes) -> tuple[int, int]:
