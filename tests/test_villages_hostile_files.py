@@ -208,3 +208,19 @@ def test_a_sheet_of_cells_without_references_is_read() -> None:
     rows = ("<row>" + "<c><v>1</v></c>" * 10 + "</row>") * 1_000
 
     assert read_everything(xlsx([rows]), "a.xlsx") == 1_000
+
+
+def test_a_long_text_is_found_whatever_characters_it_holds() -> None:
+    text = ("张" * 999 + "&gt;>") * 60
+    cell = f'<c r="A2" t="inlineStr"><is><t>{text}</t></is></c>'
+
+    with pytest.raises(SpreadsheetError) as caught:
+        read_everything(xlsx([header_row() + f'<row r="2">{cell}</row>']), "a.xlsx")
+
+    assert str(caught.value) == LONG_CELL
+
+
+def test_a_text_just_within_a_cell_is_read() -> None:
+    cell = '<c r="A2" t="inlineStr"><is><t>' + "x" * 32_767 + "</t></is></c>"
+
+    assert read_everything(xlsx([header_row() + f'<row r="2">{cell}</row>']), "a.xlsx") == 2

@@ -95,8 +95,7 @@ _PLAIN_CELL_STARTS = (b"<c>", b"<c/", b"<c ", b"<c\t", b"<c\n", b"<c\r")
 _SHARED_STRINGS_ROOT = re.compile(rb"<(?:[\w.-]+:)?sst[\s>]")
 _PREFIXED_SHARED_STRING = re.compile(rb"<[\w.-]+:si[\s/>]")
 # Text between two tags longer than any cell can hold (4 bytes per character at most).
-_LONG_TEXT = re.compile(rb">[^<]{%d}" % (4 * MAX_CELL_CHARS + 1))
-_LONG_TEXT_AT_START = re.compile(rb"[^<]{%d}" % (4 * MAX_CELL_CHARS + 1))
+_LONG_TEXT_BYTES = 4 * MAX_CELL_CHARS
 # Lines longer than a roster's, found at their start without following every line.
 _LONG_CSV_LINE = re.compile(rf"[\n\r][^\n\r]{{{MAX_CSV_LINE_CHARS + 1}}}")
 _LONG_CSV_LINE_AT_START = re.compile(rf"[^\n\r]{{{MAX_CSV_LINE_CHARS + 1}}}")
@@ -514,9 +513,22 @@ def _check_shared_strings(member: zipfile.ZipInfo, chunks: Iterable[bytes]) -> N
 
 
 def _check_text_lengths(chunk: bytes) -> None:
-    # A chunk starts after a ">" (the previous one ended there) or at the start of the part.
-    if _LONG_TEXT.search(chunk) or _LONG_TEXT_AT_START.match(chunk):
-        raise _long_cell_error()
+    """Refuse text between two tags longer than any cell can hold.
+
+    Such a text covers a whole block of half its length, so only blocks without a "<" need
+    a closer look; finding a "<" in the others takes a few bytes each.
+    """
+    limit = _LONG_TEXT_BYTES
+    block = limit // 2
+    for start in range(0, len(chunk) - block + 1, block):
+        if chunk.find(b"<", start, start + block) != -1:
+            continue
+        # From the tag before the text to the one after it (text may hold ">"); a chunk
+        # ends at a ">", so the text lies whole in it.
+        text_start = max(chunk.rfind(b"<", 0, start), 0)
+        text_end = chunk.find(b"<", start + block)
+        if (len(chunk) if text_end == -1 else text_end) - text_start > limit:
+            raise _long_cell_error()
 
 
 def _xml_head(stream: IO[bytes]) -> tuple[bytes, bool]:
@@ -564,11 +576,12 @@ def _scan_cell_references(
     for chunk in chunks:
         # The grid holds at least the cells present: counting them (cheaply) bounds the
         # scan of a sheet of millions of cells without references, before they are followed.
-        present += _count_cells(chunk)
+        c_tags = chunk.count(b"<c")
+        present += _count_cells(chunk, c_tags)
         budget.check(1, present)
         _check_text_lengths(chunk)
         if _ANY_CELL_REFERENCE.search(chunk) is None:
-            implicit = implicit or _has_implicit_cell(chunk)
+            implicit = implicit or _has_implicit_cell(chunk, c_tags)
             continue
         last_row, last_column = _last_reference(chunk)
         rows, columns = max(rows, last_row), max(columns, last_column)
@@ -588,15 +601,18 @@ def _scan_cell_references(
                 rows = row if out_of_order <= _OUT_OF_ORDER_ALLOWED else max(row, max_rows)
             _check_extent(row, column, max_rows=max_rows)
         budget.check(rows, columns)
-        implicit = implicit or _has_implicit_cell(chunk)
+        implicit = implicit or _has_implicit_cell(chunk, c_tags)
     return rows, columns, implicit
 
 
-def _count_cells(chunk: bytes) -> int:
-    """The cells in a chunk, or a few more: <col> and rich-text <color> tags count too."""
+def _count_cells(chunk: bytes, tags: int) -> int:
+    """The cells in a chunk, or a few more: <col> and rich-text <color> tags count too.
+
+    ``tags``: how many tags of the chunk start with "<c".
+    """
     if b":c" in chunk:
         return len(_PREFIXED_TAGS.cell_start.findall(chunk))
-    return chunk.count(b"<c")
+    return tags
 
 
 def _last_reference(chunk: bytes) -> tuple[int, int]:
@@ -626,10 +642,11 @@ def _cell_reference_beyond(rows: int, columns: int) -> re.Pattern[bytes]:
     return re.compile(pattern.encode())
 
 
-def _has_implicit_cell(chunk: bytes) -> bool:
+def _has_implicit_cell(chunk: bytes, tags: int) -> bool:
+    """``tags``: how many tags of the chunk start with "<c"."""
     # Counting is ten times faster than the regex and settles the usual case: every tag
     # starting with "<c" is a cell written as <c r="...">, and no tag has a prefix.
-    if chunk.count(b"<c") == chunk.count(b'<c r="') and b":c" not in chunk:
+    if tags == chunk.count(b'<c r="') and b":c" not in chunk:
         return False
     return _IMPLICIT_CELL.search(chunk) is not None
 
