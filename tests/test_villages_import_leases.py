@@ -286,3 +286,20 @@ def test_batches_stuck_before_leases_existed_get_an_expired_lease_on_upgrade() -
     assert batch_leases.fail_dead_batches() == 1
     stuck.refresh_from_db()
     assert (stuck.status, stuck.interrupted) == ("failed", True)
+
+
+def test_a_dead_background_import_confirmed_again_goes_to_the_worker_again(
+    superuser_client: Client, settings: object, django_capture_on_commit_callbacks: object
+) -> None:
+    settings.ROSTER_BACKGROUND_BYTES = 0
+    batch = make_import_batch()
+    left_by_a_killed_worker(batch, ImportBatch.Status.IMPORTING)
+    batch_page(superuser_client, batch)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        superuser_client.post(reverse("admin:villages_importbatch_confirm", args=[batch.pk]))
+
+    # The worker (run at once in tests) took the new task.
+    assert len(callbacks) == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.created) == ("done", 1)
