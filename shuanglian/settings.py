@@ -243,6 +243,9 @@ TASKS = {
 ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", default=20)
 # About 3,000 rows of a typical roster.
 ROSTER_BACKGROUND_BYTES = env_int("ROSTER_BACKGROUND_BYTES", default=200 * 1024)
+# A batch still checking or importing this long after its process last showed progress lost
+# that process (villages.batch_leases).
+IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", default=300)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Exports go through villages.exports, which keeps formula-like text as text; the library's

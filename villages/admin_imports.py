@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from villages import importers, tasks
+from villages import batch_leases, importers, tasks
 from villages.admin import sees_full_personal_data
 from villages.models import County, ImportBatch, Township, Village
 
@@ -200,6 +200,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, object_id)
         if batch is None:
             raise Http404
+        batch = batch_leases.fail_if_dead(batch)
         importer = self.importer(request, batch)
         report = importers.report_for(
             batch, request.user, full_personal_data=sees_full_personal_data(request)
@@ -237,7 +238,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def _batch(self, request: HttpRequest, pk: int) -> ImportBatch:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return get_object_or_404(self.get_queryset(request), pk=pk)
+        return batch_leases.fail_if_dead(get_object_or_404(self.get_queryset(request), pk=pk))
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         batch = self._batch(request, pk)

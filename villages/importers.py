@@ -27,11 +27,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from villages import batch_leases
 from villages import roster_values as values
 from villages.exports import transferred, write_xlsx_sheets
 from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
@@ -289,6 +290,8 @@ def parse_sheets(
         if layout is None:
             parsed.skipped_sheets.append(sheet.name)
             continue
+        # Header texts are shown on the batch page and stored with it.
+        layout.unknown = [values.without_control_characters(text) for text in layout.unknown]
         parsed.layouts.append(layout)
         sheet_context = importer.sheet_context(context, layout)
         for number, row in enumerate(rows, start=header_row + 1):
@@ -297,6 +300,21 @@ def parse_sheets(
                 progress(parsed.read)
             if _is_skippable(row, layout, importer) or importer.skip_row(layout, row):
                 parsed.skipped += 1
+                continue
+            # Refused here, for every kind of import, so that no importer has to think of
+            # them and none reaches the database.
+            found = values.control_character(row)
+            if found is not None:
+                index, character = found
+                parsed.rejected.append(
+                    Rejected(
+                        layout.name,
+                        number,
+                        _column_name(layout, labels, index),
+                        values.control_character_message(character),
+                        row,
+                    )
+                )
                 continue
             try:
                 parsed.rows.append(
@@ -308,6 +326,22 @@ def parse_sheets(
                 )
     _reject_duplicates(parsed, importer)
     return parsed
+
+
+def _column_name(layout: SheetLayout, labels: Mapping[str, Any], index: int) -> str:
+    """A column as rejections name it: the importer's label, else its header or letters."""
+    for name, column in layout.columns.items():
+        if column == index and name in labels:
+            return str(labels[name])
+    header = layout.header[index] if index < len(layout.header) else None
+    text = values.without_control_characters(values.clean_text(header))
+    if text:
+        return text
+    letters, number = "", index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return _("column %(letters)s") % {"letters": letters}
 
 
 def _reject_duplicates(parsed: Parsed, importer: BatchImporter) -> None:
@@ -951,17 +985,37 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
 
 
 def claim_for_import(batch: ImportBatch) -> bool:
-    """Move a previewed batch to importing; only one of two simultaneous confirms wins."""
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED).update(
-        # No row counts while writing: the rows go in one transaction, which no other
-        # connection sees until it commits.
-        status=ImportBatch.Status.IMPORTING,
-        rows_done=0,
-        rows_total=0,
+    """Move a previewed batch to importing; only one of two simultaneous confirms wins.
+
+    A batch whose process died while importing it (nothing was written) may be claimed again.
+    """
+    lease = batch_leases.lease_from_now()
+    # One UPDATE: of two confirms, the second finds the batch importing and claims nothing.
+    claimed = (
+        ImportBatch.objects.filter(pk=batch.pk)
+        .filter(
+            Q(status=ImportBatch.Status.PREVIEWED)
+            | Q(status=ImportBatch.Status.FAILED, interrupted=True)
+        )
+        .update(
+            # No row counts while writing: the rows go in one transaction, which no other
+            # connection sees until it commits.
+            status=ImportBatch.Status.IMPORTING,
+            rows_done=0,
+            rows_total=0,
+            lease_expires_at=lease,
+            interrupted=False,
+            message="",
+            finished_at=None,
+        )
     )
     if claimed:
         batch.status = ImportBatch.Status.IMPORTING
         batch.rows_done = batch.rows_total = 0
+        batch.lease_expires_at = lease
+        batch.interrupted = False
+        batch.message = ""
+        batch.finished_at = None
     return bool(claimed)
 
 
@@ -981,10 +1035,18 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
     importer = importer_for(batch.kind)
     parsed = _load_plan(batch, importer)
+    renew_lease = batch_leases.renewer(batch.pk)
+
+    def report(rows_done: int) -> None:
+        renew_lease()
+        if progress:
+            progress(rows_done)
+
     try:
         with transaction.atomic():
             classified = importer.classify(batch, parsed.rows)
-            importer.write(batch, classified, progress=progress)
+            renew_lease()
+            importer.write(batch, classified, progress=report)
             batch.touched_villages.add(*importer.touched_villages(classified))
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
@@ -1124,13 +1186,22 @@ def masked_error_workbook(batch: ImportBatch) -> bytes:
 
 
 def _set_status(batch: ImportBatch, status: str) -> None:
+    """Change the status; checking or importing takes a lease the work goes on renewing."""
     batch.status = status
-    ImportBatch.objects.filter(pk=batch.pk).update(status=status)
+    batch.lease_expires_at = (
+        batch_leases.lease_from_now() if status in batch_leases.WORKING else None
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=status, lease_expires_at=batch.lease_expires_at
+    )
 
 
 def _progress_saver(batch: ImportBatch) -> Progress:
     def save(rows_done: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=rows_done)
+        # Progress is what shows the process is still alive.
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            rows_done=rows_done, lease_expires_at=batch_leases.lease_from_now()
+        )
 
     return save
 
@@ -1139,6 +1210,7 @@ def _finish(batch: ImportBatch, status: str, *, message: str = "") -> ImportBatc
     batch.status = status
     batch.message = message
     batch.finished_at = timezone.now()
+    batch.lease_expires_at = None
     batch.save()
     return batch
 

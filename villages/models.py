@@ -346,6 +346,14 @@ class ImportBatch(models.Model):
         ),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    # While checking or importing, the process doing it renews this as it goes; a batch still
+    # checking or importing after it passed lost its process (villages.batch_leases).
+    lease_expires_at = models.DateTimeField(
+        _("worker lease expires at"), null=True, blank=True, editable=False
+    )
+    # Failed because its process died while importing: nothing was written, and it may be
+    # confirmed again.
+    interrupted = models.BooleanField(_("interrupted"), default=False, editable=False)
     rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
     rows_total = models.PositiveIntegerField(_("rows in file"), default=0)
     created = models.PositiveIntegerField(_("new"), default=0)

@@ -113,6 +113,9 @@ _CATEGORY_WORDS: dict[str, str] = {
     ),
 }
 MAX_MEMBERS = 30
+# Control characters other than tab and line breaks, and lone surrogates: invisible, never
+# typed on purpose, and some (NUL) cannot be stored at all.
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class RowError(Exception):
@@ -122,6 +125,29 @@ class RowError(Exception):
 def header_key(value: object) -> str:
     text = clean_text(value).replace("*", "").replace("＊", "")
     return _BRACKETED_NOTE.sub("", text)
+
+
+def control_character(row: list[object]) -> tuple[int, str] | None:
+    """The first text cell of a row holding a control character, and the character."""
+    texts = [cell for cell in row if isinstance(cell, str)]
+    # One search over the whole row keeps the usual, clean row cheap.
+    if not texts or not _CONTROL_CHARACTER.search("".join(texts)):
+        return None
+    for index, cell in enumerate(row):
+        if isinstance(cell, str) and (found := _CONTROL_CHARACTER.search(cell)):
+            return index, found.group()
+    return None
+
+
+def control_character_message(character: str) -> str:
+    return _(
+        "The cell holds an invisible control character (%(code)s) that cannot be stored. "
+        "Delete it, or type the cell's text again."
+    ) % {"code": f"U+{ord(character):04X}"}
+
+
+def without_control_characters(text: str) -> str:
+    return _CONTROL_CHARACTER.sub("", text)
 
 
 def is_blank(value: object) -> bool:
