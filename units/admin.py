@@ -18,8 +18,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from units.accounts import IssuedLogin, create_login, create_logins, reset_one_time_password
-from units.assignments import assign_household, hand_over_households
-from units.forms import CadreForm
+from units.assignments import (
+    assign_household,
+    check_assignment,
+    hand_over_households,
+    handed_over_households,
+)
+from units.forms import CadreForm, over_maximum_field
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -107,7 +112,8 @@ class HandOverForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_cadre"] = cadre_autocomplete_field(label=_("hand over to"))
-        self.order_fields(["to_cadre", "on", "reason"])
+        self.fields["over_maximum"] = over_maximum_field()
+        self.order_fields(["to_cadre", "on", "reason", "over_maximum"])
 
 
 class CreateLoginForm(forms.Form):
@@ -116,6 +122,15 @@ class CreateLoginForm(forms.Form):
         max_length=150,
         help_text=_("The cadre signs in with this; the phone number is a good choice."),
     )
+
+
+# Which field of the hand-over form a refusal belongs to, by its code.
+HAND_OVER_ERROR_FIELDS = {"ends_before_start": "on", "over_maximum": "over_maximum"}
+
+
+def error_code(error: ValidationError) -> str | None:
+    """The code of the (first) refusal, also when it holds a list."""
+    return error.error_list[0].code if error.error_list else None
 
 
 # Accounts made at once by the action; their one-time passwords fill one printed page.
@@ -416,16 +431,19 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
                     on=form.cleaned_data["on"],
                     reason=form.cleaned_data["reason"],
                     by=request.user,
+                    over_maximum=form.cleaned_data["over_maximum"],
                 )
             except ValidationError as error:
-                form.add_error("on" if error.code == "ends_before_start" else "to_cadre", error)
+                form.add_error(HAND_OVER_ERROR_FIELDS.get(error_code(error), "to_cadre"), error)
             else:
                 message = gettext("%(count)s households handed over from %(from)s to %(to)s.")
                 values = {"count": count, "from": cadre.name, "to": to_cadre.name}
                 self.message_user(request, message % values, messages.SUCCESS)
                 return redirect("admin:units_cadre_change", cadre.pk)
+        # Only the households in the user's area: the rest are for their own coordinators.
         households = (
             HouseholdAssignment.objects.active()
+            .filter(household__in=handed_over_households(from_cadre=cadre, by=request.user))
             .filter(cadre=cadre)
             .select_related("household__village__township")
             .order_by("household__village__code", "household__head_name", "pk")
@@ -507,6 +525,36 @@ class AssignmentStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AddAssignmentForm(forms.ModelForm):
+    """One household to one cadre, checked as every other way of assigning is."""
+
+    over_maximum = over_maximum_field()
+    acting_user: Any = None  # set by the admin for each request
+
+    class Meta:
+        model = HouseholdAssignment
+        fields = ["household", "cadre", "started_on"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        household, cadre = cleaned.get("household"), cleaned.get("cadre")
+        if household is None or cadre is None:
+            return cleaned
+        try:
+            check_assignment(
+                household=household,
+                cadre=cadre,
+                by=self.acting_user,
+                over_maximum=cleaned.get("over_maximum", False),
+            )
+        except ValidationError as error:
+            field = "over_maximum" if error_code(error) == "over_maximum" else "cadre"
+            self.add_error(field, error)
+        except PermissionDenied as refused:
+            self.add_error(None, str(refused))
+        return cleaned
+
+
 @admin.register(HouseholdAssignment)
 class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = ["household", "village", "cadre", "started_on", "ended_on", "end_reason"]
@@ -514,20 +562,33 @@ class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admi
     list_filter = [AssignmentStateFilter, *area_filters("household__village"), "started_on"]
     autocomplete_fields = ["household", "cadre"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, form=AddAssignmentForm, **kwargs)
+        # A class of its own per request: the checks need to know who is assigning.
+        return type(form.__name__, (form,), {"acting_user": request.user})
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Who was responsible is history: once saved, only the ending may be recorded.
         return ["household", "cadre", "started_on"] if obj else []
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
-            return ["household", "cadre", "started_on"]
+            return ["household", "cadre", "started_on", "over_maximum"]
         return ["household", "cadre", "started_on", "ended_on", "end_reason"]
 
     def save_model(self, request: HttpRequest, obj: HouseholdAssignment, form: Any, change: bool):
         if change:
             super().save_model(request, obj, form, change)
             return
-        saved = assign_household(household=obj.household, cadre=obj.cadre, on=obj.started_on)
+        saved = assign_household(
+            household=obj.household,
+            cadre=obj.cadre,
+            on=obj.started_on,
+            by=request.user,
+            over_maximum=form.cleaned_data["over_maximum"],
+        )
         obj.pk = saved.pk
 
     @admin.display(description=_("village or community"), ordering="household__village__name")

@@ -9,8 +9,21 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from units.assignments import OVER_MAXIMUM_LABEL
 from units.models import Cadre
 from units.photos import prepare_photo
+
+
+def over_maximum_field() -> forms.BooleanField:
+    """The tick box that lets a coordinator give a cadre more households than the maximum."""
+    return forms.BooleanField(
+        label=OVER_MAXIMUM_LABEL,
+        required=False,
+        help_text=_(
+            "Only when a cadre must link more households than the maximum per cadre; "
+            "recorded in the audit trail."
+        ),
+    )
 
 
 class _StoredPhoto:
