@@ -59,6 +59,8 @@ def test_a_township_coordinator_sees_only_their_townships_households(
     assert "乙邻户" not in response.text
     assert "丙远户" not in response.text
     assert response.context["page"].paginator.count == 1
+    outside = "另有2户不在您的管辖范围内，仍由该干部联系，由其所在地组织部门办理移交。"
+    assert outside in response.text
 
 
 def test_a_township_coordinator_moves_only_their_townships_households(

@@ -556,6 +556,7 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             .select_related("household__village__township")
             .order_by("household__village__code", "household__head_name", "pk")
         )
+        page = Paginator(households, 50).get_page(request.GET.get("p"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -563,7 +564,8 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             "cadre": cadre,
             "form": form,
             "media": self.media + form.media,
-            "page": Paginator(households, 50).get_page(request.GET.get("p")),
+            "page": page,
+            "outside": cadre.n_households - page.paginator.count,
         }
         return TemplateResponse(request, "admin/units/cadre/handover.html", context)
 
