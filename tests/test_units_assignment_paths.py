@@ -216,3 +216,29 @@ def test_a_city_coordinator_assigns_anywhere(scope_world: ScopeWorld) -> None:
         by=scope_world.users["city"],
     )
     assert result.assigned == 1
+
+
+def test_the_distribute_page_refuses_a_plan_over_the_maximum_unless_ticked(
+    scope_world: ScopeWorld,
+) -> None:
+    village = scope_world.home.village
+    for _ in range(12):
+        make_household(village=village)
+    url = reverse("admin:villages_village_distribute", args=[village.pk])
+    client = signed_in(scope_world.users["township"])
+    plan = client.get(url, {"max_per_cadre": 20}).context["plan"]
+    data = {"max_per_cadre": 20, "plan": plan.fingerprint}
+
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["over_maximum"] == [
+        over_message(scope_world.home.cadre, 1, 12)
+    ]
+    assert "超过上限仍分配" in refused.text
+    assert HouseholdAssignment.objects.active().filter(cadre=scope_world.home.cadre).count() == 1
+
+    accepted = client.post(url, {**data, "over_maximum": "on"})
+    assert accepted.status_code == 302
+    assert HouseholdAssignment.objects.active().filter(cadre=scope_world.home.cadre).count() == 13
+    event = AuditEvent.objects.get(action="assignments_distribute")
+    assert event.details["over_maximum"][0]["added"] == 12
