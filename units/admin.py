@@ -676,8 +676,7 @@ class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admi
         if obj is not None:
             return super().get_form(request, obj, change=change, **kwargs)
         form = super().get_form(request, obj, change=change, form=AddAssignmentForm, **kwargs)
-        # A class of its own per request: the checks need to know who is assigning.
-        return type(form.__name__, (form,), {"acting_user": request.user})
+        return with_acting_user(form, request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Who was responsible is history: once saved, only the ending may be recorded.

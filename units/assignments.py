@@ -273,16 +273,16 @@ def assign_households(
     over_maximum: bool = False,
 ) -> AssignmentResult:
     """Make ``cadre`` responsible for ``households`` from ``on``, ending other cadres' links."""
+    check_in_service(cadre)
     if isinstance(households, QuerySet):
         households = households.order_by().values_list("pk", flat=True)
-    result = link_households(
+    return link_households(
         links=[(household, cadre) for household in households],
         on=on,
         by=by,
         reason=reason,
         over_maximum=over_maximum,
     )
-    return result
 
 
 def assign_household(
@@ -331,6 +331,7 @@ def hand_over_households(
         raise ValidationError(
             gettext("Choose another cadre to hand the households over to."), code="same_cadre"
         )
+    check_in_service(to_cadre)
     check_scope(by, cadres=[from_cadre])
     households = handed_over_households(from_cadre=from_cadre, by=by)
     result = link_households(
