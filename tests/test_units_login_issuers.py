@@ -225,3 +225,14 @@ def test_the_cadre_page_says_who_last_set_the_password(
     # A coordinator who does not keep the unit is not offered the reset.
     county_page = signed_in(make_user("reader")).get(login_url(cadre))
     assert county_page.status_code != 200
+
+
+def test_the_service_says_why_an_account_with_a_coordinators_role_is_not_reset(
+    scope_world: ScopeWorld, units: dict[str, Cadre]
+) -> None:
+    cadre = units["township"]
+    cadre.user = scope_world.users["county"]
+    cadre.save(update_fields=["user"])
+    with pytest.raises(PermissionDenied) as refused:
+        reset_one_time_password(cadre=cadre, by=scope_world.users["township"])
+    assert str(refused.value) == "该账号同时具有组织部门角色，只能在该账号自己的页面修改密码。"

@@ -17,7 +17,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext
 
 from units.models import Cadre
-from units.rules import may_issue_login
+from units.rules import may_edit_unit, may_issue_login
 from units.signals import login_issued
 
 # No 0/O, 1/l/I: the password is read off a screen or a slip of paper and typed on a phone.
@@ -55,14 +55,22 @@ def check_may_issue(*, cadre: Cadre, by: AbstractBaseUser | None) -> None:
 
     Whoever knows a one-time password can sign in as the cadre; ``by=None`` is the system.
     """
-    if by is not None and not may_issue_login(by, cadre):
+    if by is None or may_issue_login(by, cadre):
+        return
+    if may_edit_unit(by, cadre.unit):
         raise PermissionDenied(
             gettext(
-                "Only the coordinators who keep %(unit)s, or its liaison, may issue the "
-                "passwords of its cadres."
+                "This account also has a coordinator's role; only the account's own page "
+                "changes its password."
             )
-            % {"unit": cadre.unit.name}
         )
+    raise PermissionDenied(
+        gettext(
+            "Only the coordinators who keep %(unit)s, or its liaison, may issue the "
+            "passwords of its cadres."
+        )
+        % {"unit": cadre.unit.name}
+    )
 
 
 def _password_set(cadre: Cadre, *, by: AbstractBaseUser | None, fields: list[str]) -> None:
