@@ -257,3 +257,25 @@ def test_a_cadre_of_a_city_unit_cannot_be_deleted_by_a_township_coordinator(
         {"action": "delete_selected", "_selected_action": [cadre.pk], "post": "yes"},
     )
     assert Cadre.objects.filter(pk=cadre.pk).exists()
+
+
+def test_a_county_coordinator_adds_a_unit_of_a_township_in_their_county(
+    scope_world: ScopeWorld,
+) -> None:
+    home_township = scope_world.home.village.township
+    management = {
+        f"{prefix}-{key}": value
+        for prefix in ("cadres", "work_groups")
+        for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()
+    }
+    unit = {
+        "name": "甲镇文化站",
+        "kind": Unit.Kind.PARTY_GOVERNMENT,
+        "level": "township",
+        "township": home_township.pk,  # the county is filled in from the township
+    }
+    response = signed_in(scope_world.users["county"]).post(
+        reverse("admin:units_unit_add"), {**unit, **management}
+    )
+    assert response.status_code == 302
+    assert Unit.objects.get(name="甲镇文化站").county == home_township.county

@@ -176,11 +176,13 @@ class UnitForm(forms.ModelForm):
         level = cleaned.get("level")
         if self.acting_user is None or level is None:
             return cleaned
+        township = cleaned.get("township")
         unit = Unit(
             pk=self.instance.pk,
             level=level,
-            county=cleaned.get("county"),
-            township=cleaned.get("township"),
+            # The model fills in a township's county when it is left out.
+            county=cleaned.get("county") or (township.county if township else None),
+            township=township,
         )
         if not may_edit_unit(self.acting_user, unit):
             raise ValidationError(
