@@ -153,6 +153,10 @@ class Cadre(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("password last set by"),
+        # Never looked up by; and a plain column lets SQLite drop it again without rebuilding a
+        # table that the figures' triggers name.
+        db_index=False,
+        db_constraint=False,
     )
 
     objects = CadreQuerySet.as_manager()
