@@ -236,3 +236,16 @@ def test_the_service_says_why_an_account_with_a_coordinators_role_is_not_reset(
     with pytest.raises(PermissionDenied) as refused:
         reset_one_time_password(cadre=cadre, by=scope_world.users["township"])
     assert str(refused.value) == "该账号同时具有组织部门角色，只能在该账号自己的页面修改密码。"
+
+
+def test_deleting_the_issuers_account_leaves_the_cadre_with_the_time_alone(
+    scope_world: ScopeWorld, units: dict[str, Cadre]
+) -> None:
+    issuer = make_user("short-lived")
+    cadre = units["township"]
+    create_login(cadre=cadre, username="jiazhen", by=None)
+    Cadre.objects.filter(pk=cadre.pk).update(password_set_by=issuer)
+    issuer.delete()
+    cadre.refresh_from_db()
+    assert cadre.password_set_by is None
+    assert cadre.password_set_at is not None
