@@ -26,9 +26,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian.models import UserScope
-from units.admin import cadre_autocomplete_field, redirect_to_one
+from units.admin import cadre_autocomplete_field, error_code, redirect_to_one
 from units.assignments import assign_households, cadre_responsible_on
 from units.distribution import apply_distribution, plan_distribution
+from units.forms import over_maximum_field
 from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
 from villages.admin import HouseholdAdmin, VillageAdmin
 from villages.models import Household, Village
@@ -124,7 +125,8 @@ class AssignCadreForm(forms.Form):
         self.fields["cadre"] = cadre_autocomplete_field(label=_("linked cadre"))
         # A forged key of a cadre outside the user's scope is refused like an unknown one.
         self.fields["cadre"].queryset = self.fields["cadre"].queryset.visible_to(user)
-        self.order_fields(["cadre", "started_on", "reason"])
+        self.fields["over_maximum"] = over_maximum_field()
+        self.order_fields(["cadre", "started_on", "reason", "over_maximum"])
 
 
 class ResponsibleOnForm(forms.Form):
@@ -213,10 +215,11 @@ class FullHouseholdAdmin(HouseholdAdmin):
                     on=form.cleaned_data["started_on"],
                     reason=form.cleaned_data["reason"],
                     by=request.user,
+                    over_maximum=form.cleaned_data["over_maximum"],
                 )
             except ValidationError as error:
-                field = "cadre" if error.code == "cadre_not_in_service" else "started_on"
-                form.add_error(field, error)
+                fields = {"cadre_not_in_service": "cadre", "over_maximum": "over_maximum"}
+                form.add_error(fields.get(error_code(error), "started_on"), error)
             else:
                 message = gettext(
                     "%(cadre)s: %(assigned)s households newly assigned, %(moved)s taken over "
@@ -279,6 +282,7 @@ class DistributeForm(forms.Form):
         label=_("at most this many households per cadre"), min_value=1, max_value=1000
     )
     plan = forms.CharField(required=False, widget=forms.HiddenInput)
+    over_maximum = over_maximum_field()
 
 
 class FullVillageAdmin(VillageAdmin):
@@ -340,9 +344,13 @@ class FullVillageAdmin(VillageAdmin):
                     messages.WARNING,
                 )
             else:
-                self._apply(request, plan)
-                url = reverse("admin:villages_village_distribute", args=[village.pk])
-                return redirect(f"{url}?max_per_cadre={maximum}")
+                try:
+                    self._apply(request, plan, over_maximum=form.cleaned_data["over_maximum"])
+                except ValidationError as error:
+                    form.add_error("over_maximum", error)
+                else:
+                    url = reverse("admin:villages_village_distribute", args=[village.pk])
+                    return redirect(f"{url}?max_per_cadre={maximum}")
 
         context = {
             **self.admin_site.each_context(request),
@@ -356,8 +364,10 @@ class FullVillageAdmin(VillageAdmin):
         }
         return TemplateResponse(request, "admin/units/village_distribute.html", context)
 
-    def _apply(self, request: HttpRequest, plan: Any) -> None:
-        result = apply_distribution(plan=plan, on=timezone.localdate(), by=request.user)
+    def _apply(self, request: HttpRequest, plan: Any, *, over_maximum: bool) -> None:
+        result = apply_distribution(
+            plan=plan, on=timezone.localdate(), by=request.user, over_maximum=over_maximum
+        )
         self.message_user(
             request,
             gettext("%(count)s households now have a responsible cadre.")

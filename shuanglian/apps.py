@@ -11,10 +11,11 @@ class ShuanglianConfig(AppConfig):
         from django.contrib import admin
         from django_tasks.signals import task_finished
 
-        from shuanglian import access, audit, rollups
+        from shuanglian import access, audit, cadre_logins, rollups
         from shuanglian.admin_scoping import scope_registered_admins
 
         access.install()
         scope_registered_admins(admin.site)
         audit.connect_receivers()
+        cadre_logins.connect_receivers()
         task_finished.connect(rollups.recount_after_task, dispatch_uid="rollups")

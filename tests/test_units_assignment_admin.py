@@ -111,7 +111,10 @@ def test_the_assign_page_lists_the_households_with_their_cadre_now(
     assert 'data-model-name="householdassignment"' in text
 
 
-def test_assigning_reports_new_moved_and_unchanged_households(superuser_client: Client) -> None:
+def test_assigning_reports_new_moved_and_unchanged_households(
+    superuser_client: Client, settings: object
+) -> None:
+    settings.ASSIGNMENT_MAX_PER_CADRE = 1000  # the demo's first cadre is near the maximum
     cadre = Cadre.objects.in_service().order_by("pk").first()
     other = Cadre.objects.in_service().exclude(pk=cadre.pk).first()
     new = make_household()
@@ -242,8 +245,9 @@ def test_more_than_500_households_at_once_are_refused(superuser_client: Client) 
 
 
 def test_the_assign_page_and_its_confirmation_take_constant_queries(
-    superuser_client: Client, django_assert_max_num_queries: object
+    superuser_client: Client, django_assert_max_num_queries: object, settings: object
 ) -> None:
+    settings.ASSIGNMENT_MAX_PER_CADRE = 1000
     village = make_village()
     households = add_households(village, 200)
     cadre = make_cadre()
@@ -467,8 +471,9 @@ def test_the_village_list_links_each_village_to_its_distribution(
 
 
 def test_the_distribute_page_takes_constant_queries(
-    superuser_client: Client, django_assert_max_num_queries: object
+    superuser_client: Client, django_assert_max_num_queries: object, settings: object
 ) -> None:
+    settings.ASSIGNMENT_MAX_PER_CADRE = 1000
     counts = {}
     for n in (10, 200):
         village, _cadres = village_with_group(4, n)
@@ -595,15 +600,17 @@ def test_the_cadre_list_filters_cadres_who_left_with_households_still_linked(
 
 
 def test_the_handover_page_takes_constant_queries(
-    superuser_client: Client, django_assert_max_num_queries: object
+    superuser_client: Client, django_assert_max_num_queries: object, settings: object
 ) -> None:
+    settings.ASSIGNMENT_MAX_PER_CADRE = 1000
     counts = {}
     for n in (10, 200):
         cadre = cadre_with_households(n)
         with django_assert_max_num_queries(6):
             counts[n] = count_queries(superuser_client, "get", handover_url(cadre))
-        # …plus the scope check of both cadres, and the audit record.
-        with django_assert_max_num_queries(17):
+        # …plus the scope check of both cadres, the cadres' locks and loads, the audit record
+        # (SQLite inserts 200 rows in two batches).
+        with django_assert_max_num_queries(20):
             superuser_client.post(
                 handover_url(cadre),
                 {"to_cadre": make_cadre().pk, "on": TODAY.isoformat(), "reason": "调离"},

@@ -13,13 +13,19 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from units.accounts import IssuedLogin, create_login, create_logins, reset_one_time_password
-from units.assignments import assign_household, hand_over_households
-from units.forms import CadreForm
+from units.assignments import (
+    assign_household,
+    check_assignment,
+    hand_over_households,
+    handed_over_households,
+)
+from units.forms import CadreForm, over_maximum_field
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -29,6 +35,7 @@ from units.models import (
     WorkGroupMember,
 )
 from units.resources import CadreResource, UnitResource
+from units.rules import may_edit_unit, may_issue_login
 from villages.admin import sees_full_personal_data
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
@@ -107,7 +114,8 @@ class HandOverForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_cadre"] = cadre_autocomplete_field(label=_("hand over to"))
-        self.order_fields(["to_cadre", "on", "reason"])
+        self.fields["over_maximum"] = over_maximum_field()
+        self.order_fields(["to_cadre", "on", "reason", "over_maximum"])
 
 
 class CreateLoginForm(forms.Form):
@@ -116,6 +124,15 @@ class CreateLoginForm(forms.Form):
         max_length=150,
         help_text=_("The cadre signs in with this; the phone number is a good choice."),
     )
+
+
+# Which field of the hand-over form a refusal belongs to, by its code.
+HAND_OVER_ERROR_FIELDS = {"ends_before_start": "on", "over_maximum": "over_maximum"}
+
+
+def error_code(error: ValidationError) -> str | None:
+    """The code of the (first) refusal, also when it holds a list."""
+    return error.error_list[0].code if error.error_list else None
 
 
 # Accounts made at once by the action; their one-time passwords fill one printed page.
@@ -135,6 +152,46 @@ class HandoverNeededFilter(admin.SimpleListFilter):
         return queryset
 
 
+def keeps(request: HttpRequest, unit: Unit | None) -> bool:
+    """Whether the user keeps ``unit`` (None: the page of no unit in particular)."""
+    return unit is None or may_edit_unit(request.user, unit)
+
+
+def refuse_unkept(request: HttpRequest, units: list[Unit]) -> None:
+    """Refuse a bulk change that touches a unit the user does not keep (a forged selection)."""
+    if not all(may_edit_unit(request.user, unit) for unit in units):
+        raise PermissionDenied
+
+
+def with_acting_user(form: type, request: HttpRequest) -> type:
+    """The form class, knowing who fills it in: its checks depend on the user's role."""
+    return type(form.__name__, (form,), {"acting_user": request.user})
+
+
+class UnitForm(forms.ModelForm):
+    acting_user: Any = None  # set by the admin for each request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        level = cleaned.get("level")
+        if self.acting_user is None or level is None:
+            return cleaned
+        township = cleaned.get("township")
+        unit = Unit(
+            pk=self.instance.pk,
+            level=level,
+            # The model fills in a township's county when it is left out.
+            county=cleaned.get("county") or (township.county if township else None),
+            township=township,
+        )
+        if not may_edit_unit(self.acting_user, unit):
+            raise ValidationError(
+                gettext("You may keep only the units of your own level and area."),
+                code="not_your_unit",
+            )
+        return cleaned
+
+
 class CadreInline(admin.TabularInline):
     model = Cadre
     fields = ["name", "position", "phone", "is_party_member", "in_service"]
@@ -152,6 +209,16 @@ class CadreInline(admin.TabularInline):
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Cadre) -> str:
         return obj.masked_phone
+
+    # The cadres of a unit are kept by whoever keeps the unit (``obj`` is the unit).
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return keeps(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return keeps(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return keeps(request, obj) and super().has_delete_permission(request, obj)
 
 
 class WorkGroupInline(CadreChoicesMixin, admin.TabularInline):
@@ -174,6 +241,21 @@ class UnitAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["county", "township"]
     inlines = [CadreInline, WorkGroupInline]
+    form = UnitForm
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        return with_acting_user(super().get_form(request, obj, change=change, **kwargs), request)
+
+    # Every area a unit links villages in sees it; only the level it belongs to changes it.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return keeps(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return keeps(request, obj) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        refuse_unkept(request, list(queryset))
+        super().delete_queryset(request, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -283,6 +365,22 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     def has_hand_over_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("units.change_householdassignment")
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        return with_acting_user(super().get_form(request, obj, change=change, **kwargs), request)
+
+    # A cadre's record is the unit's: kept by whoever keeps the unit.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        unit = obj.unit if obj is not None else None
+        return keeps(request, unit) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        unit = obj.unit if obj is not None else None
+        return keeps(request, unit) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        refuse_unkept(request, [cadre.unit for cadre in queryset.select_related("unit")])
+        super().delete_queryset(request, queryset)
+
     @admin.action(description=_("Hand households over to another cadre"), permissions=["hand_over"])
     def hand_over(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return redirect_to_one(
@@ -301,20 +399,41 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The account field says whether this user may issue the cadre's password.
+            obj.login_issuable = may_issue_login(request.user, obj)
+        return obj
+
     @admin.display(description=_("sign-in account"))
     def sign_in_account(self, obj: Cadre) -> str:
         if obj.pk is None:
             return self.get_empty_value_display()
         url = reverse("admin:units_cadre_create_login", args=[obj.pk])
+        issuable = getattr(obj, "login_issuable", False)
         if obj.user_id is None:
+            if not issuable:
+                return self.get_empty_value_display()
             return format_html('<a class="button" href="{}">{}</a>', url, _("Create an account"))
         state = _("must change the one-time password") if obj.must_change_password else ""
+        last_set = ""
+        if obj.password_set_at is not None:
+            last_set = gettext("password set on %(when)s by %(who)s") % {
+                "when": date_format(timezone.localtime(obj.password_set_at), "Y-m-d H:i"),
+                "who": obj.password_set_by_label or gettext("the system"),
+            }
+        button = (
+            format_html('<a class="button" href="{}">{}</a>', url, _("Reset the one-time password"))
+            if issuable
+            else ""
+        )
         return format_html(
-            '{} <span class="help">{}</span> <a class="button" href="{}">{}</a>',
+            '{} <span class="help">{} {}</span> {}',
             obj.user.get_username(),
             state,
-            url,
-            _("Reset the one-time password"),
+            last_set,
+            button,
         )
 
     @admin.action(
@@ -328,7 +447,7 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             message = gettext("Choose at most %(max)s cadres at a time.")
             self.message_user(request, message % {"max": CREATE_LOGINS_MAX}, messages.ERROR)
             return None
-        issued, skipped = create_logins(cadres=cadres)
+        issued, skipped = create_logins(cadres=cadres, by=request.user)
         for login in issued:
             self._log_issued(request, login, created=True)
         return self._issued_page(request, issued=issued, skipped=skipped)
@@ -337,7 +456,11 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         """Create the cadre's account or reset its one-time password; show the password once."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        cadre = get_object_or_404(self.get_queryset(request).select_related("user"), pk=pk)
+        cadre = get_object_or_404(
+            self.get_queryset(request).select_related("user", "password_set_by"), pk=pk
+        )
+        if not may_issue_login(request.user, cadre):
+            raise PermissionDenied
         creating = cadre.user_id is None
         form = CreateLoginForm(
             request.POST if request.method == "POST" else None, initial={"username": cadre.phone}
@@ -346,9 +469,11 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         if request.method == "POST" and (form.is_valid() or not creating):
             try:
                 if creating:
-                    login = create_login(cadre=cadre, username=form.cleaned_data["username"])
+                    login = create_login(
+                        cadre=cadre, username=form.cleaned_data["username"], by=request.user
+                    )
                 else:
-                    login = reset_one_time_password(cadre=cadre)
+                    login = reset_one_time_password(cadre=cadre, by=request.user)
             except ValidationError as problem:
                 if creating:
                     form.add_error("username", problem)
@@ -416,20 +541,24 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
                     on=form.cleaned_data["on"],
                     reason=form.cleaned_data["reason"],
                     by=request.user,
+                    over_maximum=form.cleaned_data["over_maximum"],
                 )
             except ValidationError as error:
-                form.add_error("on" if error.code == "ends_before_start" else "to_cadre", error)
+                form.add_error(HAND_OVER_ERROR_FIELDS.get(error_code(error), "to_cadre"), error)
             else:
                 message = gettext("%(count)s households handed over from %(from)s to %(to)s.")
                 values = {"count": count, "from": cadre.name, "to": to_cadre.name}
                 self.message_user(request, message % values, messages.SUCCESS)
                 return redirect("admin:units_cadre_change", cadre.pk)
+        # Only the households in the user's area: the rest are for their own coordinators.
         households = (
             HouseholdAssignment.objects.active()
+            .filter(household__in=handed_over_households(from_cadre=cadre, by=request.user))
             .filter(cadre=cadre)
             .select_related("household__village__township")
             .order_by("household__village__code", "household__head_name", "pk")
         )
+        page = Paginator(households, 50).get_page(request.GET.get("p"))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -437,7 +566,8 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             "cadre": cadre,
             "form": form,
             "media": self.media + form.media,
-            "page": Paginator(households, 50).get_page(request.GET.get("p")),
+            "page": page,
+            "outside": cadre.n_households - page.paginator.count,
         }
         return TemplateResponse(request, "admin/units/cadre/handover.html", context)
 
@@ -507,6 +637,36 @@ class AssignmentStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AddAssignmentForm(forms.ModelForm):
+    """One household to one cadre, checked as every other way of assigning is."""
+
+    over_maximum = over_maximum_field()
+    acting_user: Any = None  # set by the admin for each request
+
+    class Meta:
+        model = HouseholdAssignment
+        fields = ["household", "cadre", "started_on"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        household, cadre = cleaned.get("household"), cleaned.get("cadre")
+        if household is None or cadre is None:
+            return cleaned
+        try:
+            check_assignment(
+                household=household,
+                cadre=cadre,
+                by=self.acting_user,
+                over_maximum=cleaned.get("over_maximum", False),
+            )
+        except ValidationError as error:
+            field = "over_maximum" if error_code(error) == "over_maximum" else "cadre"
+            self.add_error(field, error)
+        except PermissionDenied as refused:
+            self.add_error(None, str(refused))
+        return cleaned
+
+
 @admin.register(HouseholdAssignment)
 class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = ["household", "village", "cadre", "started_on", "ended_on", "end_reason"]
@@ -514,20 +674,32 @@ class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admi
     list_filter = [AssignmentStateFilter, *area_filters("household__village"), "started_on"]
     autocomplete_fields = ["household", "cadre"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, form=AddAssignmentForm, **kwargs)
+        return with_acting_user(form, request)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Who was responsible is history: once saved, only the ending may be recorded.
         return ["household", "cadre", "started_on"] if obj else []
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
-            return ["household", "cadre", "started_on"]
+            return ["household", "cadre", "started_on", "over_maximum"]
         return ["household", "cadre", "started_on", "ended_on", "end_reason"]
 
     def save_model(self, request: HttpRequest, obj: HouseholdAssignment, form: Any, change: bool):
         if change:
             super().save_model(request, obj, form, change)
             return
-        saved = assign_household(household=obj.household, cadre=obj.cadre, on=obj.started_on)
+        saved = assign_household(
+            household=obj.household,
+            cadre=obj.cadre,
+            on=obj.started_on,
+            by=request.user,
+            over_maximum=form.cleaned_data["over_maximum"],
+        )
         obj.pk = saved.pk
 
     @admin.display(description=_("village or community"), ordering="household__village__name")

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from units.assignments import check_scope, lock_households
+from units.assignments import link_households
 from units.models import (
     Cadre,
     CadreQuerySet,
@@ -19,7 +18,6 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
-from units.signals import assignments_changed
 from villages.aggregates import count_subquery
 from villages.models import Household, Village
 
@@ -120,37 +118,22 @@ def plan_distribution(*, village: Village, max_per_cadre: int | None = None) -> 
     )
 
 
-@transaction.atomic
 def apply_distribution(
-    *, plan: DistributionPlan, on: datetime.date, by: AbstractBaseUser | None = None
+    *,
+    plan: DistributionPlan,
+    on: datetime.date,
+    by: AbstractBaseUser | None = None,
+    over_maximum: bool = False,
 ) -> DistributionResult:
     """Start the plan's assignments from ``on``, skipping households that found a cadre."""
-    household_ids = lock_households(household for household, _cadre in plan.assignments)
-    check_scope(
-        by, household_ids=household_ids, cadres={cadre for _household, cadre in plan.assignments}
-    )
-    taken = set(
-        HouseholdAssignment.objects.active()
-        .filter(household_id__in=household_ids)
-        .values_list("household_id", flat=True)
-    )
-    serving = set(
-        Cadre.objects.in_service()
-        .filter(pk__in={cadre.pk for _household, cadre in plan.assignments})
-        .values_list("pk", flat=True)
-    )
-    free = set(household_ids) - taken
-    new = [
-        HouseholdAssignment(household_id=household.pk, cadre_id=cadre.pk, started_on=on)
-        for household, cadre in plan.assignments
-        if household.pk in free and cadre.pk in serving
-    ]
-    HouseholdAssignment.objects.bulk_create(new)
-    assignments_changed.send(
-        sender=HouseholdAssignment,
+    result = link_households(
+        links=plan.assignments,
+        on=on,
+        by=by,
+        over_maximum=over_maximum,
+        only_free=True,
         action="distribute",
-        cadre=None,
-        households=len(new),
-        details={"cadres": sorted({a.cadre_id for a in new}), "on": on.isoformat()},
+        details={"cadres": sorted({cadre.pk for _household, cadre in plan.assignments})},
+        record_cadre=False,
     )
-    return DistributionResult(assigned=len(new), skipped=len(plan.assignments) - len(new))
+    return DistributionResult(assigned=result.assigned, skipped=result.skipped)

@@ -7,10 +7,25 @@ from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from units.assignments import OVER_MAXIMUM_LABEL
 from units.models import Cadre
 from units.photos import prepare_photo
+from units.rules import may_edit_unit
+
+
+def over_maximum_field() -> forms.BooleanField:
+    """The tick box that lets a coordinator give a cadre more households than the maximum."""
+    return forms.BooleanField(
+        label=OVER_MAXIMUM_LABEL,
+        required=False,
+        help_text=_(
+            "Only when a cadre must link more households than the maximum per cadre; "
+            "recorded in the audit trail."
+        ),
+    )
 
 
 class _StoredPhoto:
@@ -64,10 +79,25 @@ class CadreForm(forms.ModelForm):
         field_classes = {"photo": forms.FileField}
         widgets = {"photo": PhotoInput}
 
+    acting_user: Any = None  # set by the admin for each request
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "photo" in self.fields:
             self.fields["photo"].widget.cadre_pk = self.instance.pk if self.instance.photo else None
+
+    def clean_unit(self) -> Any:
+        unit = self.cleaned_data.get("unit")
+        acting = self.acting_user
+        if unit is not None and acting is not None and not may_edit_unit(acting, unit):
+            raise forms.ValidationError(
+                gettext(
+                    "Only the coordinators who keep %(unit)s, or its liaison, change its cadres."
+                )
+                % {"unit": unit.name},
+                code="not_your_unit",
+            )
+        return unit
 
     def clean_photo(self) -> Any:
         photo = self.cleaned_data.get("photo")

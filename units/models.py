@@ -143,6 +143,21 @@ class Cadre(models.Model):
         default=False,
         help_text=_("Set while the account has a one-time password; cleared when it is changed."),
     )
+    # Who last set the account's password, shown to the cadre when they sign in: a
+    # coordinator issuing a one-time password, or the cadre choosing their own.
+    password_set_at = models.DateTimeField(_("password last set"), null=True, blank=True)
+    password_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("password last set by"),
+        # Never looked up by; and a plain column lets SQLite drop it again without rebuilding a
+        # table that the figures' triggers name.
+        db_index=False,
+        db_constraint=False,
+    )
 
     objects = CadreQuerySet.as_manager()
 
@@ -162,6 +177,15 @@ class Cadre(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def password_set_by_label(self) -> str:
+        """Who last set the password, as people know them: name and username ("": the system)."""
+        user = self.password_set_by
+        if user is None:
+            return ""
+        name, username = user.get_full_name(), user.get_username()
+        return f"{name}（{username}）" if name and name != username else username
 
 
 class WorkGroup(models.Model):

@@ -1,12 +1,13 @@
 """Printable pages: each work group's public notice board and the households' contact cards."""
 
 import mimetypes
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
-from villages.models import Village
+from villages.models import Household, Village
 
 # The six tasks of the campaign, as printed on boards and cards (the same wording as the
 # task flags on visits).
@@ -36,8 +37,12 @@ CARDS_PER_PAGE = 8
 
 
 def _board_cadres(work_group: WorkGroup) -> list[Cadre]:
-    """The leader first, then the members in the order they joined; only cadres in service."""
-    leader = work_group.leader if work_group.leader and work_group.leader.in_service else None
+    """The leader first, then the members in the order they joined; only cadres in service
+    (the members prefetched are those the user may see, ``leader_visible`` says for the leader).
+    """
+    leader = work_group.leader
+    if not (leader and leader.in_service and work_group.leader_visible):
+        leader = None
     members = [m.cadre for m in work_group.memberships.all() if m.cadre_id != work_group.leader_id]
     return [leader, *members] if leader else members
 
@@ -46,14 +51,20 @@ def _board_cadres(work_group: WorkGroup) -> list[Cadre]:
 @permission_required("units.view_workgroup", raise_exception=True)
 def work_group_board(request: HttpRequest, pk: int) -> HttpResponse:
     """The notice board a work group puts up in its village, ready to print on A4."""
+    # Only the cadres the user may see: a board prints names, photos and phones.
+    visible = Cadre.objects.visible_to(request.user)
     members = Prefetch(
         "memberships",
-        queryset=WorkGroupMember.objects.filter(cadre__in_service=True)
+        queryset=WorkGroupMember.objects.filter(
+            cadre__in_service=True, cadre__in=visible.values("pk")
+        )
         .select_related("cadre")
         .order_by("pk"),
     )
-    groups = WorkGroup.objects.visible_to(request.user).select_related(
-        "unit", "village__township__county", "leader"
+    groups = (
+        WorkGroup.objects.visible_to(request.user)
+        .select_related("unit", "village__township__county", "leader")
+        .annotate(leader_visible=Exists(visible.filter(pk=OuterRef("leader_id"))))
     )
     work_group = get_object_or_404(groups.prefetch_related(members), pk=pk)
     context = {
@@ -85,10 +96,15 @@ def _cards(
     return render(request, "units/contact_cards.html", context)
 
 
-def _active_assignments() -> HouseholdAssignmentQuerySet:
+def _active_assignments(user: Any) -> HouseholdAssignmentQuerySet:
+    """The links in force whose household and cadre the user may both see."""
     # Only what a card prints: never the resident ID or the household's own phone.
     return (
         HouseholdAssignment.objects.active()
+        .filter(
+            household__in=Household.objects.visible_to(user).values("pk"),
+            cadre__in=Cadre.objects.visible_to(user).values("pk"),
+        )
         .select_related("household__village__township", "cadre__unit")
         .only(
             "household__head_name",
@@ -109,7 +125,7 @@ def village_cards(request: HttpRequest, pk: int) -> HttpResponse:
     village = get_object_or_404(
         Village.objects.visible_to(request.user).select_related("township"), pk=pk
     )
-    assignments = _active_assignments().filter(household__village=village)
+    assignments = _active_assignments(request.user).filter(household__village=village)
     ordered = assignments.order_by("cadre__name", "cadre_id", "household__head_name", "pk")
     return _cards(request, title=str(village), assignments=list(ordered))
 
@@ -119,7 +135,7 @@ def village_cards(request: HttpRequest, pk: int) -> HttpResponse:
 def cadre_cards(request: HttpRequest, pk: int) -> HttpResponse:
     """A contact card for every household the cadre is linked to now."""
     cadre = get_object_or_404(Cadre.objects.visible_to(request.user).select_related("unit"), pk=pk)
-    assignments = _active_assignments().filter(cadre=cadre)
+    assignments = _active_assignments(request.user).filter(cadre=cadre)
     ordered = assignments.order_by(
         "household__village__township__name",
         "household__village__name",
