@@ -48,8 +48,8 @@ from villages.search import (
 DIGIT_SEARCH = "digit_search"
 
 # Searches with digits one user may make, whatever their role; settings may change them.
-PER_MINUTE = 10
-PER_DAY = 200
+PER_MINUTE = 20
+PER_DAY = 300
 
 SearchResult = tuple[QuerySet, bool]
 

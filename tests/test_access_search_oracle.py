@@ -15,7 +15,7 @@ REFUSED = (
     "按身份证号或电话号码的部分数字搜索需要“查看完整个人信息”权限。请按姓名搜索，"
     "或输入完整的18位身份证号、完整的电话号码（仅精确匹配）。"
 )
-TOO_MANY = "按身份证号或电话号码的数字搜索过于频繁：每分钟最多3次，每天最多200次。请稍后再试。"
+TOO_MANY = "按身份证号或电话号码的数字搜索过于频繁：每分钟最多3次，每天最多50次。请稍后再试。"
 
 DIGIT_SEARCH = "digit_search"
 TARGET_ID = resident_id(746, region="371728", born="19671205")
@@ -249,6 +249,7 @@ def test_digit_searches_are_limited_per_user_whatever_the_role(
     world: ScopeWorld, settings: object
 ) -> None:
     settings.DIGIT_SEARCHES_PER_MINUTE = 3
+    settings.DIGIT_SEARCHES_PER_DAY = 50
     full = make_coordinator("full-city", "city", full_personal_data=True)
     client = signed_in(full)
     for _attempt in range(3):
@@ -258,6 +259,14 @@ def test_digit_searches_are_limited_per_user_whatever_the_role(
     assert [str(message) for message in response.context["messages"]] == [TOO_MANY]
     # Names are not limited.
     assert listed(client, LISTS["households"], "甲户") == [world.home.household]
+
+
+def test_digit_searches_are_limited_per_day_too(world: ScopeWorld, settings: object) -> None:
+    settings.DIGIT_SEARCHES_PER_DAY = 2
+    client = signed_in(world.users["township"])
+    for _attempt in range(2):
+        assert listed(client, LISTS["households"], TARGET_ID) == [world.home.household]
+    assert listed(client, LISTS["households"], TARGET_ID) == []
 
 
 def test_the_limit_counts_refused_searches_too(world: ScopeWorld, settings: object) -> None:
