@@ -1,7 +1,8 @@
 """One admin mixin that keeps every admin page within the user's scope.
 
 It also applies the rule on searching by ID and phone digits (``shuanglian.search_rules``) to
-every list, autocomplete and export.
+every list, autocomplete and export, and optimistic locking (``shuanglian.edit_locks``) to every
+change form.
 
 ``scope_registered_admins`` gives every registered ModelAdmin the mixin when the project starts,
 so that an admin cannot be registered without it; the villages, units and visits admins need not
@@ -21,6 +22,7 @@ from django.http import HttpRequest
 
 from shuanglian import search_rules
 from shuanglian.access import has_rule, restrict, scope_of
+from shuanglian.edit_locks import EditLockMixin
 from shuanglian.models import AuditEvent, Role, UserScope
 from villages.models import City, County, Township
 from visits.models import VisitInterval
@@ -105,7 +107,7 @@ def _without_number_ordering(changelist_class: type) -> type:
     return _number_safe_changelists[changelist_class]
 
 
-class ScopedAdminMixin:
+class ScopedAdminMixin(EditLockMixin):
     """Applies ``shuanglian.access`` to lists, object pages, choices, filters and permissions."""
 
     def _sees_numbers(self, request: HttpRequest) -> bool:
