@@ -129,6 +129,10 @@ class ScopedAdminMixin(EditLockMixin):
             ),
         )
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return search_rules.counting_duplicate_numbers(form_class, request)
+
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest = None) -> bool:
         # ?id_number__endswith=… in the address would be a search past the rule; no page
         # filters by a number.

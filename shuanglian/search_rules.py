@@ -11,7 +11,8 @@ rule, for every list, autocomplete and export whose search reaches such a number
   one complete phone number, matched exactly; any other term with digits (part of a number,
   or a name with digits) is refused with a message and finds nothing;
 - every search with digits, allowed or refused, is recorded in the audit trail (the term
-  masked as the lists mask numbers) and counts towards a limit per user, for every role.
+  masked as the lists mask numbers) and counts towards a limit per user, for every role; so
+  does a form's answer that a resident ID it was given already exists.
 
 The limit is counted from the audit trail itself: the web workers share no cache, and they are
 recycled now and then, so a count kept in memory would be per worker and would not last.
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
@@ -250,3 +252,51 @@ def search(
     if ruling.kind == "exact":
         return queryset.filter(ruling.condition), False
     return queryset.none(), False
+
+
+def counting_duplicate_numbers(
+    form_class: type[forms.BaseForm], request: HttpRequest
+) -> type[forms.BaseForm]:
+    """``form_class`` whose "already exists" answer on a unique ID or phone is a counted search.
+
+    Such an answer says that a number exists somewhere in the city: typed again and again, it
+    would be an exact-match search past the limit, so it is recorded and limited like one.
+    """
+    model = getattr(getattr(form_class, "_meta", None), "model", None)
+    if model is None:
+        return form_class
+    unique_numbers = [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.unique and _is_number_field(field) and field.name in form_class.base_fields
+    ]
+    if not unique_numbers:
+        return form_class
+
+    def validate_unique(self: forms.BaseForm) -> None:
+        super(counting, self).validate_unique()
+        errors = self._errors.as_data()
+        duplicates = [
+            name
+            for name in unique_numbers
+            if any(error.code == "unique" for error in errors.get(name, []))
+        ]
+        if not duplicates:
+            return
+        over = _over_limit(request.user)
+        audit.record(
+            request=request,
+            action=DIGIT_SEARCH,
+            result=AuditEvent.Result.REFUSED if over else AuditEvent.Result.SUCCESS,
+            kind="duplicate_check",
+            model=model._meta.label_lower,
+            term=mask_search_term(
+                " ".join(self.data.get(self.add_prefix(n), "") for n in duplicates)
+            ),
+        )
+        if over:
+            for name in duplicates:
+                self._errors[name] = self.error_class([too_many_message()])
+
+    counting = type(form_class.__name__, (form_class,), {"validate_unique": validate_unique})
+    return counting

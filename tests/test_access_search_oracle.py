@@ -311,3 +311,33 @@ def test_an_export_is_ruled_on_once_per_request(world: ScopeWorld) -> None:
     export(client, LISTS["households"], TARGET_ID)
     # The form page, then the file: one event each.
     assert AuditEvent.objects.filter(action=DIGIT_SEARCH).count() == 2
+
+
+def add_household(client: Client, world: ScopeWorld, id_number: str) -> object:
+    return client.post(
+        reverse("admin:villages_household_add"),
+        {
+            "village": world.home.village.pk,
+            "head_name": "新户主",
+            "id_number": id_number,
+            "members": "2",
+            "category": "general",
+        },
+    )
+
+
+def test_an_already_existing_id_on_the_add_form_counts_as_a_digit_search(
+    world: ScopeWorld, settings: object
+) -> None:
+    settings.DIGIT_SEARCHES_PER_MINUTE = 2
+    settings.DIGIT_SEARCHES_PER_DAY = 50
+    client = signed_in(world.users["township"])
+    elsewhere = world.far.household.id_number
+    for _attempt in range(2):
+        errors = add_household(client, world, elsewhere).context["adminform"].form.errors
+        assert errors["id_number"] == ["该身份证号的农户已存在。"]
+    errors = add_household(client, world, elsewhere).context["adminform"].form.errors
+    assert errors["id_number"] == [TOO_MANY.replace("每分钟最多3次", "每分钟最多2次")]
+    events = AuditEvent.objects.filter(action=DIGIT_SEARCH)
+    assert [event.details["kind"] for event in events] == ["duplicate_check"] * 3
+    assert all(elsewhere not in json.dumps(event.details) for event in events)
