@@ -1,5 +1,9 @@
 """One admin mixin that keeps every admin page within the user's scope.
 
+It also applies the rule on searching by ID and phone digits (``shuanglian.search_rules``) to
+every list, autocomplete and export, and optimistic locking (``shuanglian.edit_locks``) to every
+change form.
+
 ``scope_registered_admins`` gives every registered ModelAdmin the mixin when the project starts,
 so that an admin cannot be registered without it; the villages, units and visits admins need not
 import this module.
@@ -16,7 +20,9 @@ from django.db.models import QuerySet
 from django.forms import Field
 from django.http import HttpRequest
 
+from shuanglian import search_rules
 from shuanglian.access import has_rule, restrict, scope_of
+from shuanglian.edit_locks import EditLockMixin
 from shuanglian.models import AuditEvent, Role, UserScope
 from villages.models import City, County, Township
 from visits.models import VisitInterval
@@ -66,8 +72,94 @@ def _may(request: HttpRequest, model: type[models.Model], *, write: bool) -> boo
     return True
 
 
-class ScopedAdminMixin:
+def _order_field(model_admin: admin.ModelAdmin, name: Any) -> Any:
+    """The ordering behind a list column, found as ``ChangeList.get_ordering_field`` does."""
+    if isinstance(name, str):
+        try:
+            return model_admin.model._meta.get_field(name).name
+        except FieldDoesNotExist:
+            pass
+        attr = getattr(model_admin, name, None) or getattr(model_admin.model, name, None)
+    else:
+        attr = name
+    if isinstance(attr, property):
+        attr = attr.fget
+    return getattr(attr, "admin_order_field", None)
+
+
+def _sorts_by_number(model: type[models.Model], order: Any) -> bool:
+    return isinstance(order, str) and search_rules.touches_numbers(model, order)
+
+
+_number_safe_changelists: dict[type, type] = {}
+
+
+def _without_number_ordering(changelist_class: type) -> type:
+    """``changelist_class`` that will not sort by a resident ID or phone a column masks."""
+    if changelist_class not in _number_safe_changelists:
+
+        class NumberSafeChangeList(changelist_class):
+            def get_ordering_field(self, field_name: Any) -> Any:
+                order = super().get_ordering_field(field_name)
+                return None if _sorts_by_number(self.model, order) else order
+
+        _number_safe_changelists[changelist_class] = NumberSafeChangeList
+    return _number_safe_changelists[changelist_class]
+
+
+class ScopedAdminMixin(EditLockMixin):
     """Applies ``shuanglian.access`` to lists, object pages, choices, filters and permissions."""
+
+    def _sees_numbers(self, request: HttpRequest) -> bool:
+        return scope_of(request.user).full_personal_data
+
+    def _number_paths(self, request: HttpRequest) -> search_rules.NumberPaths:
+        return search_rules.number_paths(self.model, self.get_search_fields(request))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return search_rules.search(
+            request=request,
+            queryset=queryset,
+            term=search_term,
+            paths=self._number_paths(request),
+            run=lambda: super(ScopedAdminMixin, self).get_search_results(
+                request, queryset, search_term
+            ),
+        )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return search_rules.counting_duplicate_numbers(form_class, request)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest = None) -> bool:
+        # ?id_number__endswith=… in the address would be a search past the rule; no page
+        # filters by a number.
+        if search_rules.touches_numbers(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
+        changelist_class = super().get_changelist(request, **kwargs)
+        if self._sees_numbers(request):
+            return changelist_class
+        # Sorting by a masked number tells where it lies between numbers one can add.
+        return _without_number_ordering(changelist_class)
+
+    def get_sortable_by(self, request: HttpRequest) -> Any:
+        sortable = super().get_sortable_by(request)
+        if self._sees_numbers(request):
+            return sortable
+        return [
+            name for name in sortable if not _sorts_by_number(self.model, _order_field(self, name))
+        ]
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        if not self._sees_numbers(request) and self._number_paths(request):
+            changelist.search_help_text = search_rules.help_text()
+        return changelist
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
