@@ -11,9 +11,15 @@ later cannot escape. For each role of the scope world, each probe checks that
 - a forged POST, with outside keys in the path and in every foreign-key field, writes nothing
   (every table of the project is compared before and after);
 - the inside objects are reachable for the roles that should see them, and the same form with
-  inside keys does save (then rolled back), so that no probe passes for a wrong reason.
+  inside keys does save (then rolled back), so that no probe passes for a wrong reason;
+- digits that a mask hides cannot be searched for (lists, exports, autocomplete), downloads and
+  exports leave an audit event, every page carries a Content-Security-Policy, a malformed
+  parameter is refused without an error, and the hand-over, contact cards, sign-in accounts,
+  unit editing and assignments of a cadre whom two areas see keep to the viewer's own area.
 
-Failures are collected per role and listed at once: ``role × pattern: what``.
+The world (``tests.conftest.build_scope_world`` and the additions below) is built once for the
+module; each role runs in a savepoint, and every probe's writes are rolled back after they are
+compared. Failures are collected per role and listed at once: ``role × pattern: what``.
 """
 
 import csv
@@ -857,16 +863,16 @@ def model_choice_fields(form: forms.BaseForm) -> dict[str, type[models.Model]]:
 
 
 def outside_key(run: Run, model: type[models.Model]) -> Any:
-    """The key of the nearest outside object of ``model``."""
-    place = run.nearest_outside
+    """The key of the nearest object of ``model`` outside the role's area (a county that home
+    and next door share is inside for the home township's coordinator)."""
     if model is User:
-        return next(p.login.pk for p in run.outside if p.login is not None)
+        return next((p.login.pk for p in run.outside if p.login is not None), None)
     access = ADMIN_MODELS.get(model)
-    if place is None or access is None or access.objects is None:
-        if model is Visit:
-            return place.place.visit.pk
+    if access is None or access.objects is None:
         return None
-    return access.objects(place)[0].pk
+    inside = access.objects(run.inside) if run.inside else []
+    found = [obj for p in run.outside for obj in access.objects(p) if obj not in inside]
+    return found[0].pk if found else None
 
 
 # What an add page needs besides its defaults, with inside keys.
@@ -884,7 +890,13 @@ ADD_FIELDS: dict[type[models.Model], Callable[[ProbePlace], dict[str, Any]]] = {
         "code": f"{p.place.village.township.code[:9]}901",
         "kind": "village",
     },
-    Unit: lambda p: {"name": "新建单位", "kind": Unit.Kind.PARTY_GOVERNMENT, "level": "city"},
+    Unit: lambda p: {
+        "name": "新建单位",
+        "kind": Unit.Kind.PARTY_GOVERNMENT,
+        "level": Unit.Level.TOWNSHIP,
+        "county": p.place.village.township.county.pk,
+        "township": p.place.village.township.pk,
+    },
     Cadre: lambda p: {
         "unit": p.place.unit.pk,
         "name": "新建干部",
@@ -944,7 +956,9 @@ CHANGE_EDITS: dict[type[models.Model], Callable[[Any], dict[str, Any]]] = {
 # Forms whose save with inside keys depends on rules other than the area (a unit is edited at
 # its own level; a liaison's unit links only its own villages): no control save for them.
 NO_CONTROL = {("admin:units_unit_change", role) for role in COORDINATORS} | {
-    ("admin:units_workgroup_add", role) for role in ("liaison", "other_liaison")
+    (pattern, role)
+    for pattern in ("admin:units_workgroup_add", "admin:units_unit_add")
+    for role in ("liaison", "other_liaison")
 }
 
 
@@ -1548,13 +1562,13 @@ def probe_create_login(run: Run, entry: Entry, model: Any) -> None:
         run.saves(entry.key, url, {"username": "新账号"})
 
 
-def _batches(run: Run, place: ProbePlace) -> list[ImportBatch]:
+def _batches(place: ProbePlace) -> list[ImportBatch]:
     return [place.place.batch, place.error_batch]
 
 
 def probe_batch_progress(run: Run, entry: Entry, model: Any) -> None:
     for place in run.outside:
-        for batch in _batches(run, place):
+        for batch in _batches(place):
             run.refused(entry.key, reverse(entry.key, args=[batch.pk]))
     if run.role in AREA_COORDINATORS:
         run.reached(entry.key, reverse(entry.key, args=[run.inside.error_batch.pk]), "status")
@@ -1574,7 +1588,7 @@ def probe_batch_confirm(run: Run, entry: Entry, model: Any) -> None:
             run.look(run.client.post(url), entry.key, url)
             changed = difference(before, snapshot())
         run.check(not changed, entry.key, f"confirming outside batch {url} changed {changed}")
-    if run.role in AREA_COORDINATORS:
+    if run.inside is not None and UPLOADERS[INSIDE[run.role]] == run.role:
         run.saves(entry.key, reverse(entry.key, args=[run.inside.error_batch.pk]), {})
 
 
