@@ -210,6 +210,11 @@ class ScopeWorld:
 
 @pytest.fixture
 def scope_world(db: None) -> ScopeWorld:
+    return build_scope_world()
+
+
+def build_scope_world() -> ScopeWorld:
+    """The scope world without the fixture, for probes that build it once for a whole module."""
     county = make_county()
     far_county = make_county(code="371721000000", name="曹县")
     home = make_place(township=make_township(county=county, name="甲镇"), tag="甲")

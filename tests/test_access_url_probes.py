@@ -1,0 +1,1746 @@
+"""Probes of every URL pattern of the project, as every role, with objects inside and outside.
+
+``django.urls.get_resolver()`` is walked, includes and all: every pattern, admin or not, must have
+a probe in ``PROBES`` (or be a generic page of a model in ``ADMIN_MODELS``), so that a URL added
+later cannot escape. For each role of the scope world, each probe checks that
+
+- a page about an object outside the role's area does not answer 200;
+- no response (page, list, search, export, printable, download, JSON) holds a marker of an object
+  outside the area: its names, resident ID or phone digits, full or masked; and no response holds
+  a full resident ID, since no role of the world has the full-data right;
+- a forged POST, with outside keys in the path and in every foreign-key field, writes nothing
+  (every table of the project is compared before and after);
+- the inside objects are reachable for the roles that should see them, and the same form with
+  inside keys does save (then rolled back), so that no probe passes for a wrong reason;
+- digits that a mask hides cannot be searched for (lists, exports, autocomplete), downloads and
+  exports leave an audit event, every page carries a Content-Security-Policy, a malformed
+  parameter is refused without an error, and the hand-over, contact cards, sign-in accounts,
+  unit editing and assignments of a cadre whom two areas see keep to the viewer's own area.
+
+The world (``tests.conftest.build_scope_world`` and the additions below) is built once for the
+module; each role runs in a savepoint, and every probe's writes are rolled back after they are
+compared. Failures are collected per role and listed at once: ``role × pattern: what``.
+"""
+
+import csv
+import io
+import json
+import logging
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import openpyxl
+import pytest
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, models, transaction
+from django.http import HttpResponse
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from shuanglian import coverage
+from shuanglian.models import AuditEvent, UserScope
+from tests.conftest import ScopeWorld, build_scope_world
+from tests.factories import (
+    Place,
+    make_assignment,
+    make_cadre,
+    make_household,
+    make_import_batch,
+    make_unit,
+    make_user,
+    make_village,
+    make_visit_intervals,
+    make_work_group,
+    unique_resident_id,
+)
+from units.distribution import plan_distribution
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    Unit,
+    VillageSurvey,
+    WorkGroup,
+    WorkGroupMember,
+)
+from villages import importers
+from villages.models import City, County, Household, ImportBatch, Township, Village
+from villages.validators import mask_phone, mask_resident_id
+from visits.models import Need, NeedNote, Visit, VisitInterval
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate().isoformat()
+User = get_user_model()
+
+ROLES = [
+    "city",
+    "county",
+    "township",
+    "other_township",
+    "liaison",
+    "other_liaison",
+    "cadre",
+    "auditor",
+    "no_role",
+    "anonymous",
+]
+COORDINATORS = {"city", "county", "township", "other_township", "liaison", "other_liaison"}
+AREA_COORDINATORS = {"city", "county", "township", "other_township"}
+# The roles whose add and change forms are forged key by key: an area coordinator and a unit
+# liaison, the two kinds of choices the forms narrow. The county's and the other township's and
+# unit's forms are the same forms narrowed by the same rules; they are left out to keep the run
+# short (their pages, lists, searches, exports and object probes still run).
+FORM_ROLES = {"township", "liaison"}
+
+# The place whose objects the role works with (None: none), and the places outside its area.
+INSIDE = {
+    "city": "home",
+    "county": "home",
+    "township": "home",
+    "other_township": "next_door",
+    "liaison": "home",
+    "other_liaison": "next_door",
+    "cadre": "home",
+}
+OUTSIDE = {
+    "city": [],
+    "county": ["far"],
+    "township": ["next_door", "far"],
+    "other_township": ["home", "far"],
+    "liaison": ["next_door", "far"],
+    "other_liaison": ["home", "far"],
+    "cadre": ["next_door", "far"],
+    "auditor": ["home", "next_door", "far"],
+    "no_role": ["home", "next_door", "far"],
+    "anonymous": ["home", "next_door", "far"],
+}
+# Whose uploads the error batches of each place are.
+UPLOADERS = {"home": "township", "next_door": "other_township", "far": "city"}
+
+
+# --- the world ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ProbePlace:
+    """A place of the scope world with the extra objects the URL probes need."""
+
+    tag: str
+    place: Place
+    uncovered: Household
+    successor: Cadre
+    retired: Cadre
+    spare: Village
+    error_batch: ImportBatch
+    login: Any
+    markers: list[str]
+
+
+@dataclass
+class Shared:
+    """A city-level unit linking home and next door, whose cadre has a household in each."""
+
+    unit: Unit
+    cadre: Cadre
+    households: dict[str, Household]
+    # A county-wide batch of the county coordinator that wrote into the home village.
+    county_batch: ImportBatch
+
+
+@dataclass
+class ProbeWorld:
+    scope: ScopeWorld
+    places: dict[str, ProbePlace]
+    shared: Shared
+    users: dict[str, Any]
+    group: Group
+    task: DBTaskResult
+    event: AuditEvent
+    # Resident IDs that no role of the world may read in full, with the rejected rows' own IDs.
+    full_ids: list[str]
+    rejected_ids: dict[str, str]
+
+
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f6a0000000049454e44ae426082"
+)
+
+
+def _add_to_place(world: ScopeWorld, name: str, tag: str, number: int) -> ProbePlace:
+    place: Place = getattr(world, name)
+    # Distinct phones, so that a masked number names one household or cadre only.
+    Household.objects.filter(pk=place.household.pk).update(phone=f"1381111{number:04d}")
+    place.household.refresh_from_db()
+    Cadre.objects.filter(pk=place.cadre.pk).update(phone=f"1392222{number:04d}")
+    place.cadre.refresh_from_db()
+    place.cadre.photo.save(f"{tag}.png", ContentFile(TINY_PNG), save=True)
+    uncovered = make_household(
+        village=place.village, head_name=f"{tag}无人户", phone=f"1373333{number:04d}"
+    )
+    successor = make_cadre(unit=place.unit, name=f"{tag}接替", phone=f"1364444{number:04d}")
+    spare = make_village(township=place.village.township, name=f"{tag}二村")
+    retired = make_cadre(unit=place.unit, name=f"{tag}退休", in_service=False)
+    login = None
+    if name != "home":
+        login = make_user(f"{tag}账号")
+        Cadre.objects.filter(pk=place.cadre.pk).update(user=login)
+    rejected_id = unique_resident_id()
+    error_batch = make_import_batch(
+        [
+            ["户主姓名", "身份证号码", "家庭人口"],
+            [f"{tag}新户", unique_resident_id(), 2],
+            [f"{tag}错户", rejected_id, "多"],
+        ],
+        village=place.village,
+        file_name=f"{tag}错误花名册.csv",
+        user=world.users[UPLOADERS[name]],
+    )
+    assert error_batch.error_file, "the error batch has an error workbook"
+    township = place.village.township
+    markers = [
+        place.village.name,
+        spare.name,
+        township.name,
+        place.unit.name,
+        place.cadre.name,
+        successor.name,
+        retired.name,
+        place.household.head_name,
+        uncovered.head_name,
+        place.visit.summary,
+        place.need.description,
+        place.note.text,
+        place.batch.file_name,
+        error_batch.file_name,
+        f"{tag}新户",
+        f"{tag}错户",
+        township.code,
+        place.village.code,
+    ]
+    for household in (place.household, uncovered):
+        markers += [household.id_number, mask_resident_id(household.id_number)]
+        markers += [household.phone, mask_phone(household.phone)]
+    for cadre in (place.cadre, successor):
+        markers += [cadre.phone, mask_phone(cadre.phone)]
+    if login is not None:
+        markers.append(login.username)
+    return ProbePlace(tag, place, uncovered, successor, retired, spare, error_batch, login, markers)
+
+
+@pytest.fixture(scope="module")
+def world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[ProbeWorld]:
+    """The scope world and the probes' additions, built once for the module in a transaction
+    rolled back at its end. Each test runs in a savepoint inside it, so nothing one role's
+    probes write reaches the next role's."""
+    media = tmp_path_factory.mktemp("probe-media")
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media), ASSIGNMENT_MAX_PER_CADRE=2, PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        yield _build_world(build_scope_world())
+        transaction.set_rollback(True)
+
+
+def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
+    make_visit_intervals()
+    places = {
+        name: _add_to_place(scope_world, name, tag, number)
+        for number, (name, tag) in enumerate(
+            [("home", "甲"), ("next_door", "乙"), ("far", "丙")], start=1
+        )
+    }
+    shared = _shared(scope_world, places)
+    group = Group.objects.create(name="专项工作组")
+    task = DBTaskResult.objects.create(
+        args_kwargs={"args": [places["far"].error_batch.pk], "kwargs": {}},
+        task_path="villages.tasks.check_roster",
+        backend_name="default",
+        run_after=timezone.now(),
+        exception_class_path="",
+        traceback="",
+    )
+    event = AuditEvent.objects.create(username="probe", action="sign_in")
+    full_ids = list(Household.objects.values_list("id_number", flat=True))
+    rejected_ids = {}
+    for probe_place in places.values():
+        rows = _xlsx_text(probe_place.error_batch.error_file.open("rb").read())
+        rejected_ids[probe_place.tag] = next(
+            token for token in re.findall(r"\d{17}[\dX]", rows) if token
+        )
+    full_ids += list(rejected_ids.values())
+    users = dict(scope_world.users)
+    users["anonymous"] = None
+    return ProbeWorld(
+        scope_world, places, shared, users, group, task, event, full_ids, rejected_ids
+    )
+
+
+def _shared(world: ScopeWorld, places: dict[str, ProbePlace]) -> Shared:
+    unit = make_unit(name="共建局")
+    cadre = make_cadre(unit=unit, name="共干部", phone="13655550009")
+    households = {}
+    for name in ("home", "next_door"):
+        probe_place = places[name]
+        village = probe_place.place.village
+        make_work_group(unit=unit, village=village)
+        household = make_household(
+            village=village, head_name=f"{probe_place.tag}共户", phone=f"1356666000{len(name)}"
+        )
+        make_assignment(household=household, cadre=cadre)
+        households[name] = household
+        probe_place.markers += [
+            household.head_name,
+            household.id_number,
+            mask_resident_id(household.id_number),
+            household.phone,
+            mask_phone(household.phone),
+        ]
+    home = places["home"]
+    rows = [
+        ["村", "户主姓名", "身份证号码", "家庭人口"],
+        [home.place.village.name, "甲导入户", unique_resident_id(), 2],
+    ]
+    batch = importers.create_batch(
+        data="\n".join(",".join(str(v) for v in row) for row in rows).encode(),
+        file_name="县花名册.csv",
+        scope=home.place.village.township.county,
+        user=world.users["county"],
+    )
+    batch = importers.confirm_batch(importers.check_batch(batch))
+    assert batch.created == 1, batch.report
+    home.markers.append("甲导入户")
+    return Shared(unit, cadre, households, batch)
+
+
+# --- the URLconf -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One URL pattern: its name (with namespaces) or, unnamed, its route."""
+
+    key: str
+    route: str
+
+
+def url_patterns() -> list[Entry]:
+    """Every pattern of the URLconf, includes followed, in order."""
+
+    def walk(patterns: list, prefix: str, namespace: str) -> Iterator[Entry]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            else:
+                assert isinstance(pattern, URLPattern)
+                route = prefix + str(pattern.pattern)
+                if pattern.name:
+                    key = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                else:
+                    key = route
+                yield Entry(key, route)
+
+    return list(walk(get_resolver().url_patterns, "", ""))
+
+
+# The generic pages of a registered model, by the suffix of their name.
+GENERIC_SUFFIXES = {
+    "changelist",
+    "add",
+    "change",
+    "history",
+    "delete",
+    "export",
+    "import",
+    "process_import",
+}
+
+
+@dataclass(frozen=True)
+class ModelAccess:
+    """Who reads a model's rows in admin, and which of its objects belong to a place."""
+
+    readers: frozenset[str]
+    objects: Callable[[ProbePlace], list[Any]] | None = None
+    # Words a search box or an autocomplete finds the object by.
+    terms: Callable[[Any], list[str]] = lambda obj: []
+
+
+def _names(*attributes: str) -> Callable[[Any], list[str]]:
+    def terms(obj: Any) -> list[str]:
+        values = []
+        for attribute in attributes:
+            value: Any = obj
+            for part in attribute.split("."):
+                value = getattr(value, part)
+            values.append(str(value))
+        return values
+
+    return terms
+
+
+def _household_terms(obj: Household) -> list[str]:
+    return [obj.head_name, obj.id_number, obj.id_number[-8:]]
+
+
+ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
+    City: ModelAccess(frozenset(COORDINATORS)),
+    County: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.place.village.township.county],
+        _names("name"),
+    ),
+    Township: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.place.village.township], _names("name")
+    ),
+    Village: ModelAccess(frozenset(COORDINATORS), lambda p: [p.place.village], _names("name")),
+    Household: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.place.household, p.uncovered], _household_terms
+    ),
+    ImportBatch: ModelAccess(
+        frozenset(AREA_COORDINATORS),
+        lambda p: [p.place.batch, p.error_batch],
+        _names("file_name"),
+    ),
+    Unit: ModelAccess(frozenset(COORDINATORS), lambda p: [p.place.unit], _names("name")),
+    Cadre: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.place.cadre, p.successor],
+        lambda c: [c.name, c.phone, c.phone[-5:]],
+    ),
+    WorkGroup: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.place.work_group], _names("village.name")
+    ),
+    HouseholdAssignment: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.place.assignment],
+        lambda a: _household_terms(a.household),
+    ),
+    VillageSurvey: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.place.survey], _names("village.name")
+    ),
+    Visit: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.place.visit], lambda v: _household_terms(v.household)
+    ),
+    Need: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.place.need], lambda n: _household_terms(n.household)
+    ),
+    VisitInterval: ModelAccess(frozenset(COORDINATORS)),
+    User: ModelAccess(frozenset({"city"}), terms=_names("username")),
+    Group: ModelAccess(frozenset({"city"}), terms=_names("name")),
+    # Background tasks: superusers only (coordinators hold no permission on them).
+    DBTaskResult: ModelAccess(frozenset()),
+    AuditEvent: ModelAccess(frozenset({"city", "auditor"}), terms=_names("username")),
+}
+
+# Every other pattern, by name (or by route when unnamed), and the probe that covers it.
+PROBES: dict[str, str] = {
+    "home": "plain",
+    "login": "plain",
+    "password_change": "own_password",
+    "password_change_done": "plain",
+    "logout": "plain",
+    "set_language": "set_language",
+    "visits:my_households": "cadre_list",
+    "visits:household": "cadre_household",
+    "visits:log_visit": "cadre_log_visit",
+    "visits:my_needs": "cadre_list",
+    "visits:need": "cadre_need",
+    "visits:need_step": "cadre_need_step",
+    "units:work_group_board": "printable",
+    "units:village_cards": "printable",
+    "units:cadre_cards": "printable",
+    "units:cadre_photo": "printable",
+    "units:my_villages": "cadre_list",
+    "units:village_survey": "cadre_survey",
+    "units:village_survey_year": "cadre_survey",
+    "dashboard": "area_page",
+    "gap_list": "area_page",
+    "admin:index": "plain",
+    "admin:login": "plain",
+    "admin:logout": "plain",
+    "admin:password_change": "own_password",
+    "admin:password_change_done": "plain",
+    "admin:autocomplete": "autocomplete",
+    "admin:jsi18n": "plain",
+    "admin:view_on_site": "view_on_site",
+    "admin:app_list": "app_list",
+    "admin/(?P<url>.*)$": "catch_all",
+    "admin:villages_household_reveal": "reveal",
+    "admin:villages_household_assign": "assign",
+    "admin:villages_village_distribute": "distribute",
+    "admin:units_cadre_handover": "handover",
+    "admin:units_cadre_create_login": "create_login",
+    "admin:villages_importbatch_progress": "batch_progress",
+    "admin:villages_importbatch_confirm": "batch_confirm",
+    "admin:villages_importbatch_errors": "batch_errors",
+    "admin:visits_need_follow_up": "follow_up",
+    "admin:auth_user_password_change": "user_password",
+}
+
+
+def probe_of(entry: Entry) -> tuple[str, type[models.Model] | None] | None:
+    """The probe kind of a pattern and the model it is about; None when no probe covers it."""
+    if entry.key in PROBES:
+        return PROBES[entry.key], None
+    for model in ADMIN_MODELS:
+        meta = model._meta
+        prefix = f"admin:{meta.app_label}_{meta.model_name}_"
+        if entry.key.startswith(prefix) and entry.key[len(prefix) :] in GENERIC_SUFFIXES:
+            return entry.key[len(prefix) :], model
+        if entry.key == f"admin/{meta.app_label}/{meta.model_name}/<path:object_id>/":
+            return "redirect", model
+    return None
+
+
+def test_every_url_pattern_of_the_project_has_a_probe() -> None:
+    entries = url_patterns()
+    assert len(entries) > 100
+    uncovered = [entry.key for entry in entries if probe_of(entry) is None]
+    assert uncovered == [], f"URL patterns without a probe: {uncovered}"
+    known = {entry.key for entry in entries}
+    assert sorted(set(PROBES) - known) == [], "probes of patterns that no longer exist"
+    assert set(ADMIN_MODELS) == set(admin.site._registry), "admin models without access rules"
+
+
+def test_an_unknown_pattern_is_reported_by_name() -> None:
+    assert probe_of(Entry("admin:units_cadre_print_everything", "x")) is None
+    assert probe_of(Entry("units:new_page", "x")) is None
+    assert probe_of(Entry("admin:units_cadre_change", "x")) == ("change", Cadre)
+
+
+# --- looking at responses ----------------------------------------------------------------------
+
+
+def _xlsx_text(content: bytes) -> str:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return "\n".join(
+        "\t".join("" if value is None else str(value) for value in row)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    )
+
+
+def body(response: HttpResponse) -> str:
+    """The response as text: pages, JSON with its characters, CSV, workbooks, file downloads."""
+    if getattr(response, "streaming", False):
+        content = b"".join(response.streaming_content)
+    else:
+        content = response.content
+    kind = response.get("Content-Type", "")
+    if content[:2] == b"PK":
+        try:
+            return _xlsx_text(content)
+        except (zipfile.BadZipFile, KeyError, ValueError):
+            return content.decode("latin-1")
+    if "json" in kind:
+        try:
+            return json.dumps(json.loads(content), ensure_ascii=False)
+        except ValueError:
+            pass
+    if kind.startswith("image/"):
+        return ""
+    text = content.decode("utf-8-sig", errors="replace")
+    return text + " " + response.get("Location", "")
+
+
+TABLES: list[type[models.Model]] = [
+    City,
+    County,
+    Township,
+    Village,
+    Household,
+    Unit,
+    Cadre,
+    WorkGroup,
+    WorkGroupMember,
+    HouseholdAssignment,
+    Visit,
+    Need,
+    NeedNote,
+    VillageSurvey,
+    VisitInterval,
+    User,
+    UserScope,
+    Group,
+]
+
+
+def _table_text(model: type[models.Model]) -> str:
+    """SQL for one row: the table's rows as one text, in key order (sign-in times aside).
+
+    Table and column names come from the models' metadata, never from a request.
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [f.column for f in model._meta.concrete_fields if f.column != "last_login"]
+    key = quote(model._meta.pk.column)
+    if connection.vendor == "postgresql":
+        row = "concat_ws('|', " + ", ".join(f"{quote(c)}::text" for c in columns) + ")"
+        return f"SELECT string_agg({row}, E'\\n' ORDER BY {key}) FROM {table}"  # noqa: S608
+    row = " || '|' || ".join(f"quote({quote(c)})" for c in columns)
+    return f"SELECT group_concat(r, char(10)) FROM (SELECT {row} AS r FROM {table} ORDER BY {key})"  # noqa: S608
+
+
+def snapshot(*, batches: bool = True) -> dict[str, str]:
+    """Every row of the project's tables in one query (the audit trail, admin log and sessions
+    aside, and the import batches when an upload may record a refused one)."""
+    tables = [*TABLES, ImportBatch] if batches else TABLES
+    sql = " UNION ALL ".join(
+        f"SELECT * FROM ({_table_text(model)}) AS t{n}"  # noqa: S608
+        for n, model in enumerate(tables)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = [row[0] for row in cursor.fetchall()]
+    return {model._meta.label: row for model, row in zip(tables, rows, strict=True)}
+
+
+def difference(before: dict, after: dict) -> str:
+    changed = [label for label in before if before[label] != after[label]]
+    return ", ".join(changed)
+
+
+# --- the probes --------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One role's probes: its client, the world, and the failures found so far."""
+
+    role: str
+    world: ProbeWorld
+    client: Client
+    count: int = 0
+    failures: list[str] = field(default_factory=list)
+    csp_checked: set[str] = field(default_factory=set)
+
+    # --- where things are
+
+    @property
+    def inside(self) -> ProbePlace | None:
+        name = INSIDE.get(self.role)
+        return self.world.places[name] if name else None
+
+    @property
+    def outside(self) -> list[ProbePlace]:
+        return [self.world.places[name] for name in OUTSIDE[self.role]]
+
+    @property
+    def nearest_outside(self) -> ProbePlace | None:
+        """The outside place the per-object probes aim at: the one nearest to the role's own
+        (another township of the same county for a township), to keep the run short."""
+        return self.outside[0] if self.outside else None
+
+    @property
+    def targets(self) -> list[ProbePlace]:
+        return self.outside[:1]
+
+    @property
+    def user(self) -> Any:
+        return self.world.users[self.role]
+
+    def outside_objects(self, model: type[models.Model]) -> list[Any]:
+        access = ADMIN_MODELS[model]
+        if access.objects is None:
+            if self.role in access.readers:
+                return []
+            return list(model._default_manager.order_by("pk")[:3])
+        inside = access.objects(self.inside) if self.inside else []
+        return [obj for place in self.targets for obj in access.objects(place) if obj not in inside]
+
+    def inside_object(self, model: type[models.Model]) -> Any:
+        """An object of ``model`` the role must reach in admin; None when it reaches none."""
+        access = ADMIN_MODELS[model]
+        if self.role not in access.readers:
+            return None
+        if access.objects is None:
+            return model._default_manager.order_by("pk").first()
+        return access.objects(self.inside)[0] if self.inside else None
+
+    def markers(self) -> list[str]:
+        found = [marker for place in self.outside for marker in place.markers]
+        inside = set(self.inside.markers) if self.inside else set()
+        counties = {place.place.village.township.county for place in self.outside}
+        if self.inside:
+            counties.discard(self.inside.place.village.township.county)
+        return [m for m in found if m not in inside] + [county.name for county in counties]
+
+    # --- checks
+
+    def check(self, ok: bool, pattern: str, what: str) -> bool:
+        self.count += 1
+        if not ok:
+            self.failures.append(f"{self.role} × {pattern}: {what}")
+        return ok
+
+    def look(
+        self,
+        response: HttpResponse,
+        pattern: str,
+        url: str,
+        *,
+        own_upload: bool = False,
+        echo: list[str] = (),
+    ) -> str:
+        """No crash, no outside marker and no full resident ID in ``response``.
+
+        ``echo``: what the request itself sent (a search term, a file's cells), which a page may
+        repeat without leaking anything.
+        """
+        self.check(response.status_code != 500, pattern, f"{url} answered 500")
+        page = response.status_code == 200 and "html" in response.get("Content-Type", "")
+        if page and pattern not in self.csp_checked:
+            self.csp_checked.add(pattern)
+            self.check(
+                "Content-Security-Policy" in response,
+                pattern,
+                f"{url} has no Content-Security-Policy",
+            )
+        text = body(response)
+        if self.role in ADMIN_MODELS[AuditEvent].readers and "/auditevent/" in url:
+            # The audit trail is the auditor's whole area: it names everyone.
+            text = ""
+        for sent in sorted(echo, key=len, reverse=True):
+            text = text.replace(sent, "")
+        leaked = [marker for marker in self.markers() if marker in text]
+        self.check(not leaked, pattern, f"{url} shows outside {sorted(set(leaked))}")
+        full = [number for number in self.world.full_ids if number in text]
+        if own_upload:
+            full = [number for number in full if number not in self.world.rejected_ids.values()]
+        self.check(not full, pattern, f"{url} shows full resident IDs {full}")
+        return text
+
+    def get(self, pattern: str, url: str, data: Any = None, **options: Any) -> HttpResponse:
+        response = self.client.get(url, data)
+        echo = [str(v) for k, v in (data or {}).items() if k in ("q", "term", "area")]
+        self.look(response, pattern, url, echo=echo, **options)
+        return response
+
+    def refused(self, pattern: str, url: str, data: Any = None) -> None:
+        """A page about an outside object: not answered, and nothing of it shown."""
+        response = self.get(pattern, url, data)
+        self.check(response.status_code != 200, pattern, f"{url} answered 200")
+
+    def reached(self, pattern: str, url: str, marker: str | None = None, data: Any = None) -> None:
+        """A page about an inside object: answered, and showing it."""
+        response = self.get(pattern, url, data)
+        answered = self.check(response.status_code == 200, pattern, f"inside {url} not reached")
+        if answered and marker is not None:
+            self.check(marker in body(response), pattern, f"inside {url} lacks {marker}")
+
+    def forged(self, pattern: str, url: str, data: Any, *, what: str = "") -> None:
+        """A POST with outside keys: no table changes."""
+        with rolled_back():
+            before = snapshot(batches=False)
+            response = self.client.post(url, data)
+            self.look(response, pattern, url)
+            changed = difference(before, snapshot(batches=False))
+        self.check(not changed, pattern, f"forged POST {url} {what} changed {changed}")
+
+    def saves(self, pattern: str, url: str, data: Any, *, what: str = "") -> None:
+        """The same POST with inside keys changes something."""
+        with rolled_back():
+            before = snapshot(batches=False)
+            response = self.client.post(url, data)
+            changed = difference(before, snapshot(batches=False))
+        detail = ""
+        context = getattr(response, "context", None)
+        if not changed and context is not None:
+            detail = _form_errors(context)
+        self.check(
+            bool(changed),
+            pattern,
+            f"control POST {url} {what} with inside keys saved nothing"
+            f" ({response.status_code} {detail})",
+        )
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Whatever a probe's POST wrote is undone, so that a hole found by one probe does not
+    change what the next ones see."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _form_errors(context: Any) -> str:
+    errors = []
+    for name in ("adminform", "form"):
+        try:
+            form = context[name]
+        except KeyError:
+            continue
+        form = getattr(form, "form", form)
+        if hasattr(form, "errors") and form.errors:
+            errors.append(form.errors.as_text())
+    try:
+        for inline in context["inline_admin_formsets"]:
+            errors += [str(e) for e in inline.formset.errors if e]
+            errors += [str(e) for e in inline.formset.non_form_errors()]
+    except KeyError:
+        pass
+    return " ".join(errors)[:300]
+
+
+# --- form payloads -----------------------------------------------------------------------------
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def form_payload(form: forms.BaseForm) -> dict[str, Any]:
+    """What the browser would send for ``form`` as it was rendered."""
+    data: dict[str, Any] = {}
+    for bound in form:
+        value = bound.value()
+        widget = bound.field.widget
+        if isinstance(widget, forms.MultiWidget):
+            for index, part in enumerate(widget.decompress(value)):
+                if part is not None:
+                    data[f"{bound.html_name}_{index}"] = _value(part)
+        elif isinstance(bound.field, forms.FileField) or value is None:
+            continue
+        elif isinstance(value, bool):
+            if value:
+                data[bound.html_name] = "on"
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = [_value(v) for v in value]
+        else:
+            data[bound.html_name] = _value(value)
+    return data
+
+
+def admin_form(response: HttpResponse) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """The payload of an admin add or change page, and its inline formsets (prefix, formset)."""
+    form = response.context["adminform"].form
+    data = form_payload(form)
+    inlines = []
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= {
+            f"{formset.prefix}-{key}": value
+            for key, value in formset.management_form.initial.items()
+        }
+        for sub in formset.forms:
+            data |= form_payload(sub)
+        inlines.append((formset.prefix, formset))
+    return data, inlines
+
+
+def model_choice_fields(form: forms.BaseForm) -> dict[str, type[models.Model]]:
+    return {
+        name: field.queryset.model
+        for name, field in form.fields.items()
+        if isinstance(field, forms.ModelChoiceField)
+    }
+
+
+def outside_key(run: Run, model: type[models.Model]) -> Any:
+    """The key of the nearest object of ``model`` outside the role's area (a county that home
+    and next door share is inside for the home township's coordinator)."""
+    if model is User:
+        return next((p.login.pk for p in run.outside if p.login is not None), None)
+    access = ADMIN_MODELS.get(model)
+    if access is None or access.objects is None:
+        return None
+    inside = access.objects(run.inside) if run.inside else []
+    found = [obj for p in run.outside for obj in access.objects(p) if obj not in inside]
+    return found[0].pk if found else None
+
+
+# What an add page needs besides its defaults, with inside keys.
+ADD_FIELDS: dict[type[models.Model], Callable[[ProbePlace], dict[str, Any]]] = {
+    Household: lambda p: {
+        "village": p.place.village.pk,
+        "head_name": "新建户主",
+        "id_number": unique_resident_id(),
+        "members": "2",
+        "category": Household.Category.GENERAL,
+    },
+    Village: lambda p: {
+        "township": p.place.village.township.pk,
+        "name": "新建村",
+        "code": f"{p.place.village.township.code[:9]}901",
+        "kind": "village",
+    },
+    Unit: lambda p: {
+        "name": "新建单位",
+        "kind": Unit.Kind.PARTY_GOVERNMENT,
+        "level": Unit.Level.TOWNSHIP,
+        "county": p.place.village.township.county.pk,
+        "township": p.place.village.township.pk,
+    },
+    Cadre: lambda p: {
+        "unit": p.place.unit.pk,
+        "name": "新建干部",
+        "position": "科员",
+        "phone": "13500000000",
+        "in_service": "on",
+    },
+    WorkGroup: lambda p: {
+        "unit": p.place.unit.pk,
+        "village": p.spare.pk,
+        "leader": p.successor.pk,
+        "established_on": TODAY,
+    },
+    HouseholdAssignment: lambda p: {
+        "household": p.uncovered.pk,
+        "cadre": p.successor.pk,
+        "started_on": TODAY,
+    },
+    Visit: lambda p: {
+        "household": p.place.household.pk,
+        "cadre": p.place.cadre.pk,
+        "visited_on": TODAY,
+        "method": Visit.Method.HOME,
+        "outcome": Visit.Outcome.MET,
+        "summary": "新建走访",
+    },
+    Need: lambda p: {
+        "household": p.place.household.pk,
+        "visit": p.place.visit.pk,
+        "cadre": p.place.cadre.pk,
+        "category": Need.Category.MEDICAL,
+        "description": "新建诉求",
+        "raised_on": TODAY,
+    },
+}
+
+# A new inline row, with inside keys, for the inlines that take one.
+INLINE_ROWS: dict[tuple[type[models.Model], type[models.Model]], Callable[..., dict]] = {
+    (WorkGroup, WorkGroupMember): lambda p: {"cadre": p.successor.pk},
+    (Visit, Need): lambda p: {
+        "category": Need.Category.MEDICAL,
+        "description": "新建诉求",
+        "cadre": p.place.cadre.pk,
+    },
+}
+
+# Edits that a change page saves, to show that its form goes through with inside keys.
+CHANGE_EDITS: dict[type[models.Model], Callable[[Any], dict[str, Any]]] = {
+    Household: lambda h: {"id_number": h.id_number, "members": "7"},
+    Village: lambda v: {"name": f"{v.name}改"},
+    Cadre: lambda c: {"position": "副科长"},
+    WorkGroup: lambda g: {"established_on": "2020-01-02"},
+    Visit: lambda v: {"summary": "改过的走访"},
+    Need: lambda n: {"description": "改过的诉求"},
+    Unit: lambda u: {"name": f"{u.name}改"},
+}
+# Forms whose save with inside keys depends on rules other than the area (a unit is edited at
+# its own level; a liaison's unit links only its own villages): no control save for them.
+NO_CONTROL = {("admin:units_unit_change", role) for role in COORDINATORS} | {
+    (pattern, role)
+    for pattern in ("admin:units_workgroup_add", "admin:units_unit_add")
+    for role in ("liaison", "other_liaison")
+}
+
+
+def form_probes(
+    run: Run,
+    pattern: str,
+    url: str,
+    parent: type[models.Model],
+    overrides: dict[str, Any],
+    *,
+    each: bool = True,
+) -> None:
+    """The page's form with inside keys saves; with outside keys it writes nothing.
+
+    ``each``: one POST per foreign key with only that key from outside (the add pages);
+    otherwise one POST with every key from outside (the change pages, whose form is the same).
+    """
+    page = run.client.get(url)
+    run.look(page, pattern, url)
+    if page.status_code != 200 or page.context is None or "adminform" not in page.context:
+        run.forged(pattern, url, overrides, what="(page refused)")
+        return
+    base, inlines = admin_form(page)
+    base |= overrides
+    form = page.context["adminform"].form
+    if run.nearest_outside is None:
+        return
+    if (pattern, run.role) not in NO_CONTROL:
+        run.saves(pattern, url, base)
+    keys = {
+        name: key
+        for name, model in model_choice_fields(form).items()
+        if (key := outside_key(run, model)) is not None
+    }
+    if each:
+        for name, key in keys.items():
+            run.forged(pattern, url, {**base, name: key}, what=f"with outside {name}")
+    elif keys:
+        run.forged(pattern, url, {**base, **keys}, what=f"with outside {', '.join(keys)}")
+    for prefix, formset in inlines:
+        row = INLINE_ROWS.get((parent, formset.model))
+        if row is None:
+            continue
+        index = int(base[f"{prefix}-TOTAL_FORMS"])
+        added = {**base, f"{prefix}-TOTAL_FORMS": str(index + 1)}
+        added |= {f"{prefix}-{index}-{k}": v for k, v in row(run.inside).items()}
+        if (pattern, run.role) not in NO_CONTROL:
+            run.saves(pattern, url, added, what=f"with a new {prefix} row")
+        for name, model in model_choice_fields(formset.empty_form).items():
+            key = outside_key(run, model)
+            if key is not None and name in row(run.inside):
+                forged = {**added, f"{prefix}-{index}-{name}": key}
+                run.forged(pattern, url, forged, what=f"with outside {prefix}.{name}")
+
+
+# --- probes by kind ----------------------------------------------------------------------------
+
+
+def probe_plain(run: Run, entry: Entry, model: Any) -> None:
+    run.get(entry.key, reverse(entry.key))
+
+
+def probe_own_password(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    # The form changes the signed-in user's own password only; it takes no key of anyone else.
+    others = [u.pk for u in User.objects.exclude(pk=getattr(run.user, "pk", None))]
+    before = list(User.objects.filter(pk__in=others).values_list("password", flat=True))
+    run.client.post(url, {"old_password": "x", "new_password1": "y", "user": others[0]})
+    after = list(User.objects.filter(pk__in=others).values_list("password", flat=True))
+    run.check(before == after, entry.key, "changed another user's password")
+
+
+def probe_set_language(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    client = Client()
+    if run.user is not None:
+        client.force_login(run.user)
+    response = client.post(url, {"language": "en", "next": "https://evil.example/"})
+    location = response.get("Location", "")
+    run.check("evil.example" not in location, entry.key, f"redirects off-site to {location}")
+
+
+def probe_app_list(run: Run, entry: Entry, model: Any) -> None:
+    labels = sorted({m._meta.app_label for m in admin.site._registry})
+    for label in labels:
+        run.get(entry.key, reverse(entry.key, args=[label]))
+
+
+def probe_catch_all(run: Run, entry: Entry, model: Any) -> None:
+    for tail in ("no-such-page/", f"villages/household/{run.world.places['far'].uncovered.pk}"):
+        run.get(entry.key, f"/admin/{tail}")
+
+
+CADRE_LISTS = {
+    "visits:my_households": lambda p: p.place.household.head_name,
+    "visits:my_needs": lambda p: p.place.need.description,
+    "units:my_villages": lambda p: p.place.village.name,
+}
+
+
+def probe_cadre_list(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    if run.role == "cadre":
+        run.reached(entry.key, url, CADRE_LISTS[entry.key](run.inside))
+    else:
+        run.get(entry.key, url)
+
+
+def _cadre_object(run: Run, entry: Entry, get: Callable[[ProbePlace], Any], marker: str) -> None:
+    for place in run.outside:
+        run.refused(entry.key, reverse(entry.key, args=[get(place).pk]))
+    if run.role == "cadre":
+        run.reached(entry.key, reverse(entry.key, args=[get(run.inside).pk]), marker)
+
+
+def probe_cadre_household(run: Run, entry: Entry, model: Any) -> None:
+    _cadre_object(run, entry, lambda p: p.place.household, "甲户主")
+
+
+def probe_cadre_need(run: Run, entry: Entry, model: Any) -> None:
+    _cadre_object(run, entry, lambda p: p.place.need, "甲诉求")
+
+
+def _visit_form(key: str) -> dict[str, Any]:
+    return {
+        "visited_on": TODAY,
+        "method": Visit.Method.HOME,
+        "outcome": Visit.Outcome.MET,
+        "summary": "伪造走访",
+        "satisfaction": "satisfied",
+        "client_key": key,
+        "needs-TOTAL_FORMS": "0",
+        "needs-INITIAL_FORMS": "0",
+    }
+
+
+def probe_cadre_log_visit(run: Run, entry: Entry, model: Any) -> None:
+    for number, place in enumerate(run.outside):
+        url = reverse(entry.key, args=[place.place.household.pk])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, _visit_form(f"00000000-0000-4000-8000-00000000000{number}"))
+    if run.role == "cadre":
+        url = reverse(entry.key, args=[run.inside.place.household.pk])
+        run.reached(entry.key, url)
+        run.saves(entry.key, url, _visit_form("00000000-0000-4000-8000-000000000009"))
+
+
+def probe_cadre_need_step(run: Run, entry: Entry, model: Any) -> None:
+    step = {"step": "note", "note-text": "伪造进展", "note-on": TODAY}
+    for place in run.outside:
+        url = reverse(entry.key, args=[place.place.need.pk])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, step)
+    if run.role == "cadre":
+        run.saves(entry.key, reverse(entry.key, args=[run.inside.place.need.pk]), step)
+
+
+def probe_cadre_survey(run: Run, entry: Entry, model: Any) -> None:
+    year = [timezone.localdate().year] if entry.key.endswith("_year") else []
+    answers = dict.fromkeys(VillageSurvey.ANSWER_FIELDS, "伪造村情")
+    for place in run.outside:
+        url = reverse(entry.key, args=[place.place.village.pk, *year])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, answers)
+    if run.role == "cadre":
+        url = reverse(entry.key, args=[run.inside.place.village.pk, *year])
+        run.reached(entry.key, url, run.inside.place.village.name)
+        run.saves(entry.key, url, answers)
+
+
+PRINTABLES = {
+    "units:work_group_board": (lambda p: p.place.work_group, lambda p: p.place.cadre.name),
+    "units:village_cards": (lambda p: p.place.village, lambda p: p.place.household.head_name),
+    "units:cadre_cards": (lambda p: p.place.cadre, lambda p: p.place.household.head_name),
+    "units:cadre_photo": (lambda p: p.place.cadre, lambda p: None),
+}
+
+
+def probe_printable(run: Run, entry: Entry, model: Any) -> None:
+    get, marker = PRINTABLES[entry.key]
+    for place in run.outside:
+        run.refused(entry.key, reverse(entry.key, args=[get(place).pk]))
+    if run.role in COORDINATORS:
+        run.reached(entry.key, reverse(entry.key, args=[get(run.inside).pk]), marker(run.inside))
+    if entry.key == "units:cadre_cards":
+        # A cadre whom several areas see prints only the households of the viewer's area.
+        run.get(entry.key, reverse(entry.key, args=[run.world.shared.cadre.pk]))
+
+
+def _areas(place: ProbePlace) -> list[Any]:
+    village = place.place.village
+    return [village, village.township, village.township.county]
+
+
+def probe_area_page(run: Run, entry: Entry, model: Any) -> None:
+    urls = (
+        [reverse(entry.key, args=[slug]) for slug in coverage.GAPS]
+        if entry.key == "gap_list"
+        else [reverse(entry.key)]
+    )
+    inside_areas = set(_areas(run.inside)) if run.inside else set()
+    for url in urls:
+        run.get(entry.key, url)
+        if entry.key == "gap_list":
+            events = AuditEvent.objects.count()
+            exported = run.get(entry.key, url, {"format": "xlsx"})
+            if exported.status_code == 200:
+                audited = AuditEvent.objects.count() > events
+                run.check(audited, entry.key, f"export {url} not in the audit trail")
+        for place in run.targets:
+            for area in _areas(place):
+                if area not in inside_areas:
+                    run.refused(entry.key, url, {"area": area.code})
+    # Malformed areas: refused, never an error.
+    for bad in ("371728\x00", "9" * 400, "abc"):
+        run.get(entry.key, urls[0], {"area": bad})
+    if run.role in AREA_COORDINATORS:
+        township = run.inside.place.village.township
+        if entry.key == "gap_list":
+            gaps = reverse(entry.key, args=["households"])
+            run.reached(entry.key, gaps, run.inside.uncovered.head_name, {"area": township.code})
+        else:
+            run.reached(entry.key, urls[0], township.name, {"area": township.code})
+
+
+# --- admin, generic pages of each model
+
+
+def _admin_url(model: type[models.Model], view: str, *args: Any) -> str:
+    meta = model._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+
+
+def probe_changelist(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    url = reverse(entry.key)
+    listing = run.get(entry.key, url)
+    listed = body(listing)
+    access = ADMIN_MODELS[model]
+    outside = run.outside_objects(model)
+    for number, obj in enumerate(outside):
+        change = _admin_url(model, "change", obj.pk)
+        run.check(change not in listed, entry.key, f"lists outside #{obj.pk}")
+        # Every search term of the first object.
+        for term in access.terms(obj) if number == 0 else []:
+            found = body(run.get(entry.key, url, {"q": term}))
+            run.check(change not in found, entry.key, f"search {term!r} finds outside #{obj.pk}")
+    inside = run.inside_object(model)
+    if inside is not None:
+        change = _admin_url(model, "change", inside.pk)
+        run.check(change in listed, entry.key, f"does not list inside #{inside.pk}")
+        # Digits hidden by the mask must not be searchable by roles without full personal data.
+        oracle = None
+        if model in (Household, HouseholdAssignment, Visit, Need):
+            household = inside if model is Household else inside.household
+            oracle = household.id_number[-8:]
+        elif model is Cadre:
+            oracle = inside.phone[-5:]
+        if oracle is not None:
+            found = body(run.get(entry.key, url, {"q": oracle}))
+            run.check(
+                change not in found,
+                entry.key,
+                f"search by hidden digits {oracle!r} finds inside #{inside.pk} (an oracle)",
+            )
+    # Every action of the list, on outside objects only.
+    if outside and run.role in FORM_ROLES | {"auditor", "cadre", "no_role", "anonymous"}:
+        actions = ["delete_selected", *admin.site._registry[model].actions]
+        for action in actions:
+            data = {
+                "action": action,
+                "_selected_action": [obj.pk for obj in outside],
+                "index": "0",
+                "post": "yes",
+                "confirm": "1",
+                "on": TODAY,
+                "note": "伪造",
+                "reason": "伪造",
+            }
+            run.forged(entry.key, url, data, what=f"action {action}")
+    if model is VisitInterval and run.role != "city":
+        interval = VisitInterval.objects.order_by("pk").first()
+        data = {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": interval.pk,
+            "form-0-days": "1",
+            "_save": "1",
+        }
+        run.forged(entry.key, url, data, what="list edit")
+
+
+def probe_add(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    url = reverse(entry.key)
+    if model is ImportBatch:
+        probe_upload(run, entry)
+        return
+    fields = ADD_FIELDS.get(model)
+    place = run.inside or run.world.places["home"]
+    overrides = fields(place) if fields else {"name": "伪造"}
+    if model in ADD_FIELDS and run.role in FORM_ROLES:
+        form_probes(run, entry.key, url, model, overrides)
+        if model is HouseholdAssignment:
+            _assignment_rules(run, entry.key, url, lambda cadre: {**overrides, "cadre": cadre.pk})
+        return
+    run.get(entry.key, url)
+    if run.nearest_outside is None and run.role in ADMIN_MODELS[model].readers:
+        return
+    target = run.nearest_outside or run.world.places["far"]
+    forged = fields(target) if fields else {"name": "伪造"}
+    run.forged(entry.key, url, forged, what="into an outside place")
+
+
+def probe_change(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    for number, obj in enumerate(run.outside_objects(model)):
+        url = reverse(entry.key, args=[obj.pk])
+        run.refused(entry.key, url)
+        if number == 0:
+            forged = {"name": "伪造", "head_name": "伪造", "summary": "伪造", "description": "伪造"}
+            run.forged(entry.key, url, forged)
+    inside = run.inside_object(model)
+    if inside is None:
+        return
+    url = reverse(entry.key, args=[inside.pk])
+    run.reached(entry.key, url)
+    if model in CHANGE_EDITS and run.role in FORM_ROLES:
+        form_probes(run, entry.key, url, model, CHANGE_EDITS[model](inside), each=False)
+    if model is Unit and run.role in {"county", "township", "other_township"}:
+        # A city-level unit that other areas see too is edited at the city level only.
+        _level_edit(run, entry, run.world.shared.unit)
+
+
+def _level_edit(run: Run, entry: Entry, unit: Unit) -> None:
+    url = reverse(entry.key, args=[unit.pk])
+    page = run.get(entry.key, url)
+    data = {"name": "改名局"}
+    if page.status_code == 200 and page.context and "adminform" in page.context:
+        data = {**admin_form(page)[0], "name": "改名局"}
+    run.forged(entry.key, url, data, what="renaming a city-level unit")
+
+
+def probe_history(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    for obj in run.outside_objects(model)[:1]:
+        run.refused(entry.key, reverse(entry.key, args=[obj.pk]))
+    inside = run.inside_object(model)
+    if inside is not None:
+        run.reached(entry.key, reverse(entry.key, args=[inside.pk]))
+
+
+def probe_delete(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    for number, obj in enumerate(run.outside_objects(model)):
+        url = reverse(entry.key, args=[obj.pk])
+        if number == 0:
+            run.refused(entry.key, url)
+        run.forged(entry.key, url, {"post": "yes"})
+
+
+def probe_redirect(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    meta = model._meta
+    for obj in run.outside_objects(model)[:1]:
+        run.refused(entry.key, f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/")
+
+
+def _export(run: Run, url: str, query: dict[str, str] | None = None) -> str | None:
+    page = run.client.get(url)
+    if page.status_code != 200 or page.context is None or "form" not in page.context:
+        return None
+    form = page.context["form"]
+    formats = dict(form.fields["format"].choices)
+    choice = next(key for key, label in formats.items() if str(label).lower() == "csv")
+    data = {"resource": "0", "format": choice}
+    data |= {name: "on" for name, f in form.fields.items() if hasattr(f, "resource_name")}
+    if query:
+        url = f"{url}?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+    response = run.client.post(url, data)
+    return run.look(response, "export", url)
+
+
+def probe_export(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    exported = _export(run, url)
+    inside = run.inside_object(model)
+    access = ADMIN_MODELS[model]
+    if inside is not None and access.terms(inside):
+        name = access.terms(inside)[0]
+        run.check(exported is not None and name in exported, entry.key, f"lacks inside {name}")
+        if model is Household:
+            searched = _export(run, url, {"q": inside.id_number[-8:]})
+            run.check(
+                searched is None or name not in searched,
+                entry.key,
+                "export searched by hidden ID digits finds the inside household (an oracle)",
+            )
+
+
+def probe_import(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    url = reverse(entry.key)
+    page = run.get(entry.key, url)
+    if run.role == "city":
+        run.check(page.status_code == 200, entry.key, "city coordinators cannot import")
+        return
+    resource = admin.site._registry[model].get_resource_classes(None)[0]()
+    outside = run.outside_objects(model)
+    if not outside:
+        return
+    rows = resource.export(queryset=model._default_manager.filter(pk=outside[0].pk))
+    upload = SimpleUploadedFile("伪造.csv", rows.csv.replace("丙", "伪").encode())
+    data = {"resource": "0", "format": "0", "import_file": upload}
+    run.forged(entry.key, url, data, what="a file changing an outside row")
+
+
+def probe_process_import(run: Run, entry: Entry, model: type[models.Model]) -> None:
+    data = {
+        "import_file_name": "probe-missing.csv",
+        "original_file_name": "伪造.csv",
+        "format": "0",
+        "resource": "0",
+    }
+    run.forged(entry.key, reverse(entry.key), data)
+
+
+# --- admin, pages of its own
+
+
+def _term_of(model: type[models.Model], obj: Any) -> list[str]:
+    access = ADMIN_MODELS.get(model)
+    return access.terms(obj) if access else []
+
+
+def autocomplete_sources() -> list[tuple[type[models.Model], str, type[models.Model]]]:
+    """(source model, field, target) for every foreign key of every admin page and inline."""
+    request_free = set(admin.site._registry)
+    for model_admin in admin.site._registry.values():
+        request_free |= {inline.model for inline in model_admin.inlines}
+    sources = []
+    for model in request_free:
+        for model_field in model._meta.get_fields():
+            target = getattr(model_field, "related_model", None)
+            if (
+                isinstance(model_field, models.ForeignKey | models.OneToOneField)
+                and target in admin.site._registry
+                and admin.site._registry[target].search_fields
+            ):
+                sources.append((model, model_field.name, target))
+    return sorted(sources, key=lambda s: (s[0]._meta.label, s[1]))
+
+
+def probe_autocomplete(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    reachable = 0
+    tried: set[type[models.Model]] = set()
+    for source, field_name, target in autocomplete_sources():
+        params = {
+            "app_label": source._meta.app_label,
+            "model_name": source._meta.model_name,
+            "field_name": field_name,
+        }
+        label = f"{entry.key} {source.__name__}.{field_name}"
+        for obj in run.outside_objects(target):
+            for term in _term_of(target, obj)[:1]:
+                response = run.get(label, url, {**params, "term": term})
+                ids = json.loads(response.content)["results"] if response.status_code == 200 else []
+                offered = [row["id"] for row in ids]
+                run.check(str(obj.pk) not in offered, label, f"offers outside #{obj.pk} ({term})")
+        inside = run.inside_object(target)
+        if inside is not None and _term_of(target, inside) and target not in tried:
+            tried.add(target)
+            response = run.client.get(url, {**params, "term": _term_of(target, inside)[0]})
+            if response.status_code == 200:
+                offered = [row["id"] for row in json.loads(response.content)["results"]]
+                reachable += str(inside.pk) in offered
+            if target is Household:
+                hidden = inside.id_number[-8:]
+                response = run.client.get(url, {**params, "term": hidden})
+                offered = (
+                    [row["id"] for row in json.loads(response.content)["results"]]
+                    if response.status_code == 200
+                    else []
+                )
+                run.check(
+                    str(inside.pk) not in offered,
+                    label,
+                    f"offers the inside household for hidden ID digits {hidden!r} (an oracle)",
+                )
+    if run.role in COORDINATORS:
+        run.check(reachable > 0, entry.key, "offers no inside object at all")
+
+
+def probe_view_on_site(run: Run, entry: Entry, model: Any) -> None:
+    for target in (Household, Cadre, Village, Need, Visit, WorkGroup):
+        content_type = ContentType.objects.get_for_model(target)
+        for obj in run.outside_objects(target):
+            run.refused(entry.key, reverse(entry.key, args=[content_type.pk, obj.pk]))
+
+
+def probe_reveal(run: Run, entry: Entry, model: Any) -> None:
+    for obj in run.outside_objects(Household):
+        url = reverse(entry.key, args=[obj.pk])
+        response = run.client.post(url)
+        run.look(response, entry.key, url)
+        run.check(response.status_code != 200, entry.key, f"{url} answered 200")
+    if run.inside is not None:
+        # No role of the world has the full-data right: the inside ID stays masked too.
+        url = reverse(entry.key, args=[run.inside.place.household.pk])
+        run.look(run.client.post(url), entry.key, url)
+
+
+def probe_assign(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    for place in run.outside:
+        query = f"{url}?ids={place.uncovered.pk},{place.place.household.pk}"
+        run.get(entry.key, query)
+        cadre = (run.inside or place).successor
+        data = {"cadre": cadre.pk, "started_on": TODAY, "reason": "伪造"}
+        run.forged(entry.key, query, data, what="outside households")
+        if run.inside is not None:
+            inside_query = f"{url}?ids={run.inside.uncovered.pk}"
+            data = {"cadre": place.successor.pk, "started_on": TODAY}
+            run.forged(entry.key, inside_query, data, what="an outside cadre")
+    if run.role in COORDINATORS:
+        query = f"{url}?ids={run.inside.uncovered.pk}"
+        run.reached(entry.key, query, run.inside.uncovered.head_name)
+        data = {"cadre": run.inside.successor.pk, "started_on": TODAY}
+        run.saves(entry.key, query, data)
+        _assignment_rules(
+            run, entry.key, query, lambda cadre: {"cadre": cadre.pk, "started_on": TODAY}
+        )
+
+
+def _assignment_rules(
+    run: Run, pattern: str, url: str, data: Callable[[Cadre], dict[str, Any]]
+) -> None:
+    """Every path that links a household refuses a cadre out of service, and one already at
+    ASSIGNMENT_MAX_PER_CADRE households unless the override is ticked."""
+    run.forged(pattern, url, data(run.inside.retired), what="to a cadre out of service")
+    if run.role in {"city", "county", "township", "other_township"}:
+        run.forged(pattern, url, data(run.world.shared.cadre), what="to a cadre at the maximum")
+
+
+def probe_distribute(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        village = place.place.village
+        url = reverse(entry.key, args=[village.pk])
+        run.refused(entry.key, url)
+        plan = plan_distribution(village=village, max_per_cadre=10)
+        run.forged(entry.key, url, {"max_per_cadre": "10", "plan": plan.fingerprint})
+    if run.role in COORDINATORS:
+        village = run.inside.place.village
+        run.reached(entry.key, reverse(entry.key, args=[village.pk]), village.name)
+
+
+def probe_handover(run: Run, entry: Entry, model: Any) -> None:
+    def data(to: Cadre) -> dict[str, Any]:
+        return {"to_cadre": to.pk, "on": TODAY, "reason": "伪造交接"}
+
+    for place in run.outside:
+        url = reverse(entry.key, args=[place.place.cadre.pk])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, data((run.inside or place).successor), what="outside cadre")
+        if run.inside is not None:
+            url = reverse(entry.key, args=[run.inside.place.cadre.pk])
+            run.forged(entry.key, url, data(place.successor), what="to an outside cadre")
+    if run.role in COORDINATORS:
+        url = reverse(entry.key, args=[run.inside.place.cadre.pk])
+        run.reached(entry.key, url, run.inside.place.household.head_name)
+        run.saves(entry.key, url, data(run.inside.successor))
+    _cross_area_handover(run, entry, data)
+
+
+def _cross_area_handover(run: Run, entry: Entry, data: Callable[[Cadre], dict]) -> None:
+    """The shared cadre, whom both townships see, keeps the other township's household."""
+    shared = run.world.shared
+    if run.role not in ("township", "other_township"):
+        return
+    other = shared.households["next_door" if run.role == "township" else "home"]
+    url = reverse(entry.key, args=[shared.cadre.pk])
+    run.get(entry.key, url)
+    with rolled_back():
+        before = list(HouseholdAssignment.objects.filter(household=other).values())
+        run.client.post(url, data(run.inside.successor))
+        after = list(HouseholdAssignment.objects.filter(household=other).values())
+    run.check(before == after, entry.key, f"{url} moved the outside household {other.head_name}")
+
+
+def probe_create_login(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        # One cadre with an account (a reset), one without (a new account).
+        for cadre in (place.place.cadre, place.successor):
+            url = reverse(entry.key, args=[cadre.pk])
+            run.refused(entry.key, url)
+            run.forged(entry.key, url, {"username": f"伪造{cadre.pk}"})
+    # A city-level unit's cadre: not a county's, township's or other unit's liaison's to issue.
+    if run.role in COORDINATORS - {"city"}:
+        url = reverse(entry.key, args=[run.world.shared.cadre.pk])
+        run.forged(entry.key, url, {"username": "共干部账号"}, what="a city-level unit's cadre")
+    # The cadre's own unit liaison and the city may issue it; others may or may not.
+    if run.role in {"city", "liaison", "other_liaison"}:
+        url = reverse(entry.key, args=[run.inside.successor.pk])
+        run.reached(entry.key, url, run.inside.successor.name)
+        run.saves(entry.key, url, {"username": "新账号"})
+
+
+def _batches(place: ProbePlace) -> list[ImportBatch]:
+    return [place.place.batch, place.error_batch]
+
+
+def probe_batch_progress(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        for batch in _batches(place):
+            run.refused(entry.key, reverse(entry.key, args=[batch.pk]))
+    if run.role in AREA_COORDINATORS:
+        run.reached(entry.key, reverse(entry.key, args=[run.inside.error_batch.pk]), "status")
+    if run.role == "township":
+        # A county-wide batch that wrote into the township's village: its coordinator sees it.
+        batch = run.world.shared.county_batch
+        run.reached(entry.key, reverse(entry.key, args=[batch.pk]), "status")
+        page = reverse("admin:villages_importbatch_change", args=[batch.pk])
+        run.reached(entry.key, page, "甲导入户")
+
+
+def probe_batch_confirm(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        url = reverse(entry.key, args=[place.error_batch.pk])
+        with rolled_back():
+            before = snapshot()
+            run.look(run.client.post(url), entry.key, url)
+            changed = difference(before, snapshot())
+        run.check(not changed, entry.key, f"confirming outside batch {url} changed {changed}")
+    if run.inside is not None and UPLOADERS[INSIDE[run.role]] == run.role:
+        run.saves(entry.key, reverse(entry.key, args=[run.inside.error_batch.pk]), {})
+
+
+def probe_batch_errors(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        run.refused(entry.key, reverse(entry.key, args=[place.error_batch.pk]))
+    for name, place in run.world.places.items():
+        own = UPLOADERS[name] == run.role
+        url = reverse(entry.key, args=[place.error_batch.pk])
+        events = AuditEvent.objects.count()
+        response = run.client.get(url)
+        # Full IDs of rejected rows: for the uploader only (run.look allows them there).
+        run.look(response, entry.key, url, own_upload=own)
+        if own:
+            run.check(response.status_code == 200, entry.key, f"own {url} not downloadable")
+        if response.status_code == 200:
+            audited = AuditEvent.objects.count() > events
+            run.check(audited, entry.key, f"download {url} not in the audit trail")
+
+
+def probe_follow_up(run: Run, entry: Entry, model: Any) -> None:
+    step = {"step": "note", "note-text": "伪造进展", "note-on": TODAY}
+    for place in run.outside:
+        url = reverse(entry.key, args=[place.place.need.pk])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, step)
+    if run.role in COORDINATORS:
+        url = reverse(entry.key, args=[run.inside.place.need.pk])
+        run.reached(entry.key, url, run.inside.place.need.description)
+        run.saves(entry.key, url, step)
+
+
+def probe_user_password(run: Run, entry: Entry, model: Any) -> None:
+    targets = [run.world.users["city"], run.world.places["far"].login]
+    data = {"password1": "伪造-a-long-password-1", "password2": "伪造-a-long-password-1"}
+    for user in targets:
+        url = reverse(entry.key, args=[user.pk])
+        if run.role == "city":
+            run.reached(entry.key, url)
+            continue
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, {**data, "usable_password": "true"})
+
+
+# --- uploads to an outside target
+
+
+def _roster(rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def probe_upload(run: Run, entry: Entry) -> None:
+    """An upload aimed outside the area: nothing outside changes, even after confirming."""
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    run.get(entry.key, url, {"kind": ImportBatch.Kind.ASSIGNMENTS})
+    if run.nearest_outside is None:
+        return
+    target = run.nearest_outside
+    household = target.place.household
+    roster = _roster(
+        [
+            ["村", "户主姓名", "身份证号码", "家庭人口", "联系电话", "家庭住址"],
+            [target.place.village.name, "伪造户主", household.id_number, 9, "13000000000", "伪"],
+            [target.place.village.name, "伪造新户", unique_resident_id(), 2, "", ""],
+        ]
+    )
+    village = target.place.village
+    aims = [("village", village)]
+    if run.role in FORM_ROLES:
+        aims += [("township", village.township), ("county", village.township.county)]
+    if run.inside is not None and run.role in {"township", "other_township", "liaison"}:
+        # The user's own county is wider than their area.
+        aims.append(("county", run.inside.place.village.township.county))
+    for field_name, area in dict.fromkeys(aims):
+        _upload(run, entry, url, roster, {field_name: area.pk}, f"roster into {area}")
+    inside_cadre = (run.inside or run.world.places["home"]).place.cadre
+    links = _roster(
+        [
+            ["单位", "干部姓名", "户主身份证号"],
+            [inside_cadre.unit.name, inside_cadre.name, target.uncovered.id_number],
+            [target.place.unit.name, target.place.cadre.name, household.id_number],
+        ]
+    )
+    query = f"{url}?kind={ImportBatch.Kind.ASSIGNMENTS}"
+    _upload(run, entry, query, links, {"reassign_households": "on"}, "links to outside")
+
+
+def _upload(run: Run, entry: Entry, url: str, data: bytes, fields: dict, what: str) -> None:
+    cells = [cell for row in csv.reader(io.StringIO(data.decode())) for cell in row if cell]
+    echo = cells + [mask_resident_id(c) for c in cells] + [mask_phone(c) for c in cells]
+    with rolled_back():
+        before = snapshot(batches=False)
+        newest = ImportBatch.objects.order_by("-pk").values_list("pk", flat=True).first()
+        upload = SimpleUploadedFile("伪造.csv", data, content_type="text/csv")
+        response = run.client.post(url, {"file": upload, **fields})
+        run.look(response, entry.key, url, echo=echo)
+        made = ImportBatch.objects.filter(pk__gt=newest).order_by("pk")
+        for batch in made:
+            page = reverse("admin:villages_importbatch_change", args=[batch.pk])
+            run.look(run.client.get(page), entry.key, page, echo=echo)
+            run.client.post(reverse("admin:villages_importbatch_confirm", args=[batch.pk]))
+            run.look(run.client.get(page), entry.key, page, echo=echo)
+        changed = difference(before, snapshot(batches=False))
+    run.check(not changed, entry.key, f"upload of {what} (then confirmed) changed {changed}")
+
+
+PROBE_FUNCTIONS: dict[str, Callable[[Run, Entry, Any], None]] = {
+    name.removeprefix("probe_"): function
+    for name, function in globals().items()
+    if name.startswith("probe_") and callable(function)
+}
+PROBE_COUNTS: Counter = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_probe_counts() -> Iterator[None]:
+    yield
+    print(f"\nURL probes run: {sum(PROBE_COUNTS.values())} ({dict(PROBE_COUNTS)})")
+
+
+def test_every_probe_kind_has_a_probe() -> None:
+    kinds = set(PROBES.values()) | GENERIC_SUFFIXES | {"redirect"}
+    assert sorted(kinds - set(PROBE_FUNCTIONS)) == []
+
+
+@pytest.fixture
+def quiet_requests() -> Iterator[None]:
+    """Refused requests are the point here; their log lines would drown the failures."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_url_of_the_project_reaches_outside_the_role_s_area(
+    world: ProbeWorld, role: str, quiet_requests: None
+) -> None:
+    client = Client(raise_request_exception=False)
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    run = Run(role, world, client)
+    for entry in url_patterns():
+        found = probe_of(entry)
+        assert found is not None, f"no probe covers {entry.key}"
+        kind, model = found
+        PROBE_FUNCTIONS[kind](run, entry, model)
+    PROBE_COUNTS[role] = run.count
+    print(f"\n{role}: {run.count} probes, {len(run.failures)} failed")
+    assert run.count > 100
+    assert run.failures == [], "\n" + "\n".join(run.failures)
