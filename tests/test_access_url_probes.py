@@ -953,13 +953,22 @@ CHANGE_EDITS: dict[type[models.Model], Callable[[Any], dict[str, Any]]] = {
     Need: lambda n: {"description": "改过的诉求"},
     Unit: lambda u: {"name": f"{u.name}改"},
 }
-# Forms whose save with inside keys depends on rules other than the area (a unit is edited at
-# its own level; a liaison's unit links only its own villages): no control save for them.
-NO_CONTROL = {("admin:units_unit_change", role) for role in COORDINATORS} | {
-    (pattern, role)
-    for pattern in ("admin:units_workgroup_add", "admin:units_unit_add")
-    for role in ("liaison", "other_liaison")
-}
+# Forms whose save with inside keys depends on rules other than the area (a unit and its
+# cadres are kept at the unit's own level, and the places' units are city-level; a liaison's
+# unit links only its own villages): no control save for them.
+NO_CONTROL = (
+    {("admin:units_unit_change", role) for role in COORDINATORS}
+    | {
+        (pattern, role)
+        for pattern in ("admin:units_workgroup_add", "admin:units_unit_add")
+        for role in ("liaison", "other_liaison")
+    }
+    | {
+        (pattern, role)
+        for pattern in ("admin:units_cadre_add", "admin:units_cadre_change")
+        for role in ("county", "township", "other_township")
+    }
+)
 
 
 def form_probes(
@@ -1577,7 +1586,7 @@ def probe_batch_progress(run: Run, entry: Entry, model: Any) -> None:
         batch = run.world.shared.county_batch
         run.reached(entry.key, reverse(entry.key, args=[batch.pk]), "status")
         page = reverse("admin:villages_importbatch_change", args=[batch.pk])
-        run.reached(entry.key, page, "甲导入户")
+        run.reached(entry.key, page, "县花名册")
 
 
 def probe_batch_confirm(run: Run, entry: Entry, model: Any) -> None:

@@ -14,14 +14,18 @@ they keep the value exactly and change only how it is stored.
 import datetime
 import decimal
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import tablib
+from django.contrib import messages
 from django.dispatch import Signal
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
@@ -226,6 +230,18 @@ class SpreadsheetImportExportMixin(ImportExportMixin, _AnnouncedExportMixin):
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        # The confirm form names the uploaded file kept between preview and confirm; a name
+        # that is gone (an expired or forged form) or not a spreadsheet is sent back to upload.
+        try:
+            return super().process_import(request, **kwargs)
+        except (OSError, ValueError, zipfile.BadZipFile):
+            messages.error(
+                request, gettext("The uploaded file is no longer available: choose it again.")
+            )
+            meta = self.model._meta
+            return redirect(f"admin:{meta.app_label}_{meta.model_name}_import")
 
     def process_result(self, result: Any, request: HttpRequest) -> Any:
         totals = {key: count for key, count in result.totals.items() if count}

@@ -1,6 +1,7 @@
 """Visits to households and the needs households raise, followed up until resolved."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -265,6 +266,13 @@ class Need(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household.head_name}：{self.get_category_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A need raised in a visit belongs to the visited household, whichever form made it
+        # (the visit page's inline has no household field).
+        if self.household_id is None and self.visit_id is not None:
+            self.household_id = self.visit.household_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
