@@ -41,6 +41,7 @@ from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
 from villages.paginators import EstimatedCountAdminMixin
+from villages.validators import mask_personal_numbers
 
 
 def redirect_to_one(
@@ -335,9 +336,12 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Without full personal data a saved cadre's phone is shown masked and kept as it is.
-        if obj is None or sees_full_personal_data(request):
+        # Accounts are named by phone number, so the account field goes too; the account is
+        # then kept through the sign-in account buttons.
+        if sees_full_personal_data(request):
             return list(super().get_exclude(request, obj) or [])
-        return [*(super().get_exclude(request, obj) or []), "phone"]
+        hidden = ["user"] if obj is None else ["phone", "user"]
+        return [*(super().get_exclude(request, obj) or []), *hidden]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -404,6 +408,7 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         if obj is not None:
             # The account field says whether this user may issue the cadre's password.
             obj.login_issuable = may_issue_login(request.user, obj)
+            obj.username_unmasked = sees_full_personal_data(request)
         return obj
 
     @admin.display(description=_("sign-in account"))
@@ -428,9 +433,12 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
             if issuable
             else ""
         )
+        username = obj.user.get_username()
+        if not getattr(obj, "username_unmasked", False):
+            username = mask_personal_numbers(username)
         return format_html(
             '{} <span class="help">{} {}</span> {}',
-            obj.user.get_username(),
+            username,
             state,
             last_set,
             button,
