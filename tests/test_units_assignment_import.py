@@ -441,8 +441,10 @@ def test_the_error_workbook_holds_the_rejected_rows_and_its_fix_adds_exactly_the
 
 
 def test_a_fault_in_the_middle_of_writing_leaves_the_database_unchanged(
-    world: dict, monkeypatch: pytest.MonkeyPatch
+    world: dict, monkeypatch: pytest.MonkeyPatch, settings: object
 ) -> None:
+    # One cadre takes all 25 rows, for three chunks of writing.
+    settings.ASSIGNMENT_MAX_PER_CADRE = 30
     earlier = timezone.localdate() - datetime.timedelta(days=10)
     make_assignment(household=world["a"], cadre=world["wang"], started_on=earlier)
     extra = [make_household(village=world["caizhai"]) for _ in range(25)]

@@ -8,18 +8,21 @@ rejected with the reason.
 """
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cadres
 from units.models import Cadre, HouseholdAssignment, Unit
+from units.signals import assignments_changed
 from villages import importers
 from villages import roster_values as values
 from villages.importers import BatchImporter, Classified, ColumnError, Progress, Rejected
@@ -89,9 +92,10 @@ class Link:
     # For the preview: the household's head, the cadre, and the cadre it is taken from.
     head_name: str = ""
     cadre: str = ""
-    # The active assignment to another cadre that this one replaces.
+    # The active assignment to another cadre that this one replaces, and that cadre.
     replaces: int | None = None
     previous_cadre: str = ""
+    previous_cadre_id: int | None = None
 
 
 def _cadre_label(name: str, unit_name: str) -> str:
@@ -167,7 +171,7 @@ class AssignmentImporter(BatchImporter):
     context_fields = ("unit",)
     row_type = AssignmentRow
     scope_required = False
-    option_fields = ("reassign_households",)
+    option_fields = ("reassign_households", "over_maximum")
     permission = "units.add_householdassignment"
     personal_fields = {"id_number": "id_number", "cadre_phone": "phone"}
 
@@ -269,7 +273,49 @@ class AssignmentImporter(BatchImporter):
                 result.creates.append(link)
             else:
                 result.updates.append(link)
+        if not batch.over_maximum:
+            self._hold_to_maximum(batch, rows, result)
         return result
+
+    def _hold_to_maximum(
+        self, batch: ImportBatch, rows: list[AssignmentRow], result: Classified
+    ) -> None:
+        """Reject every row that would link a cadre taken above the maximum by this file.
+
+        Counted on the final state: a household leaving a cadre in the same file frees a
+        place. Rejecting a cadre's rows leaves their households with the cadre they had,
+        who may then be over in turn, so the count repeats until no cadre is.
+        """
+        links = result.creates + result.updates
+        loads = _loads_locked(links)
+        refused: dict[int, dict[str, Any]] = {}
+        while True:
+            kept = [link for link in links if link.cadre_id not in refused]
+            over = over_maximum_cadres(_gains(kept), names=_names(kept), loads=loads)
+            if not over:
+                break
+            refused.update((item["cadre"], item) for item in over)
+        if not refused:
+            return
+        column = str(self.labels["cadre_name"])
+        message = _over_message(batch)
+        for link in links:
+            item = refused.get(link.cadre_id)
+            if item is None:
+                continue
+            reason = message % {
+                "name": item["name"],
+                "current": item["before"],
+                "added": item["added"],
+                "max": settings.ASSIGNMENT_MAX_PER_CADRE,
+                "override": OVER_MAXIMUM_LABEL,
+            }
+            result.conflicts.append(Rejected(link.row.sheet, link.row.number, column, reason))
+        # In the file's order, among the rows rejected for other reasons.
+        order = {(row.sheet, row.number): index for index, row in enumerate(rows)}
+        result.conflicts.sort(key=lambda rejected: order[(rejected.sheet, rejected.number)])
+        result.creates = [link for link in result.creates if link.cadre_id not in refused]
+        result.updates = [link for link in result.updates if link.cadre_id not in refused]
 
     def _classify_row(
         self, batch: ImportBatch, lookup: _Lookup, row: AssignmentRow, today: datetime.date
@@ -336,14 +382,40 @@ class AssignmentImporter(BatchImporter):
             )
         link.replaces = current["pk"]
         link.previous_cadre = previous
+        link.previous_cadre_id = current["cadre_id"]
         return link
 
     @transaction.atomic
     def write(
         self, batch: ImportBatch, classified: Classified, *, progress: Progress | None = None
     ) -> None:
-        """End the replaced assignments and start the new ones; all or nothing."""
-        write_links(classified.creates + classified.updates, progress=progress)
+        """End the replaced assignments and start the new ones; all or nothing.
+
+        Cadres taken over the maximum with the batch's override are recorded in the audit
+        trail, as when a coordinator assigns households over it in admin.
+        """
+        links = classified.creates + classified.updates
+        over = write_links(links, over_maximum=batch.over_maximum, progress=progress)
+        if not over:
+            return
+        details: dict[str, Any] = {"batch": batch.pk}
+        if batch.confirmed_by is not None:
+            details["confirmed_by"] = batch.confirmed_by.get_username()
+        if batch.command_user:
+            details["os_user"] = batch.command_user
+        assignments_changed.send(
+            sender=HouseholdAssignment,
+            action="assign",
+            cadre=Cadre.objects.get(pk=over[0]["cadre"]) if len(over) == 1 else None,
+            households=len(links),
+            details={
+                **details,
+                "moved": len(classified.updates),
+                "unchanged": classified.unchanged,
+                "on": timezone.localdate().isoformat(),
+                "over_maximum": over,
+            },
+        )
 
     def describe_changes(self, updates: list[Link]) -> list[dict[str, Any]]:
         label = _("linked cadre")
@@ -450,6 +522,59 @@ def _check_scope(batch: ImportBatch, household: dict[str, Any]) -> None:
         )
 
 
+def _over_message(batch: ImportBatch) -> str:
+    if batch.command_user:
+        # From the command line there is nothing to tick: the option says it.
+        return _(
+            "Cadre %(name)s already links %(current)s households; %(added)s more in this "
+            "file would exceed the maximum of %(max)s per cadre. To assign them anyway, "
+            "import the file again with --over-maximum."
+        )
+    return _(
+        "Cadre %(name)s already links %(current)s households; %(added)s more in this file "
+        "would exceed the maximum of %(max)s per cadre. To assign them anyway, tick "
+        "“%(override)s” and import the file again."
+    )
+
+
+def _gains(links: list[Link]) -> dict[int, int]:
+    """Households each cadre gains from the links, less those leaving them."""
+    gains: Counter[int] = Counter()
+    for link in links:
+        gains[link.cadre_id] += 1
+        if link.previous_cadre_id is not None:
+            gains[link.previous_cadre_id] -= 1
+    return dict(gains)
+
+
+def _names(links: list[Link]) -> dict[int, str]:
+    return {link.cadre_id: link.row.cadre_name for link in links}
+
+
+def _loads_locked(links: list[Link]) -> dict[int, int]:
+    """The households of every cadre the links touch, now.
+
+    Inside a transaction (the confirm) the receiving cadres' rows are locked first, in key
+    order as every assignment path does, so a cadre given households meanwhile by someone
+    else is counted with them, and no one gives them more until this import is written.
+    """
+    touched = sorted(set(_gains(links)))
+    receiving = sorted({link.cadre_id for link in links})
+    if connection.in_atomic_block:
+        for start in range(0, len(receiving), LOOKUP_CHUNK):
+            list(
+                Cadre.objects.select_for_update()
+                .filter(pk__in=receiving[start : start + LOOKUP_CHUNK])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+    return active_loads(touched)
+
+
+class OverMaximum(ValidationError):
+    """The links would take cadres above the maximum, and the batch does not allow it."""
+
+
 class AssignmentsChanged(Exception):
     """Someone else changed the same assignments since the check; the import writes nothing."""
 
@@ -463,13 +588,22 @@ def _changed_meanwhile() -> AssignmentsChanged:
     )
 
 
-def write_links(links: list[Link], *, progress: Progress | None = None) -> None:
-    """End the assignments the links replace, then start the links, in bulk.
+def write_links(
+    links: list[Link], *, over_maximum: bool = False, progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """End the assignments the links replace, then start the links, in bulk; return the
+    cadres taken above the maximum per cadre (``over_maximum`` allows it, else refused).
 
     Runs inside the caller's transaction. The database refuses a second active assignment
     for a household, and an assignment ended meanwhile is noticed here, so a change made by
     someone else since the check fails the whole import instead of being overwritten.
     """
+    over = over_maximum_cadres(_gains(links), names=_names(links), loads=_loads_locked(links))
+    if over and not over_maximum:
+        raise OverMaximum(
+            _("Some cadres would be given more households than the maximum per cadre."),
+            code="over_maximum",
+        )
     today = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         # Stored history, so in the site's language whoever confirms.
@@ -498,3 +632,4 @@ def write_links(links: list[Link], *, progress: Progress | None = None) -> None:
         done += len(chunk)
         if progress:
             progress(done)
+    return over

@@ -140,26 +140,55 @@ def check_scope(
         raise PermissionDenied(gettext("Some of these households or cadres are outside your area."))
 
 
+# Cadres counted per query: well inside every database's limit on query parameters.
+LOAD_CHUNK = 2000
+
+
+def active_loads(cadre_ids: Iterable[int]) -> dict[int, int]:
+    """How many households each cadre is responsible for now (cadres with none are left out)."""
+    keys = sorted(set(cadre_ids))
+    loads: dict[int, int] = {}
+    for start in range(0, len(keys), LOAD_CHUNK):
+        loads.update(
+            HouseholdAssignment.objects.active()
+            .filter(cadre_id__in=keys[start : start + LOAD_CHUNK])
+            .order_by()
+            .values("cadre_id")
+            .annotate(n=Count("pk"))
+            .values_list("cadre_id", "n")
+        )
+    return loads
+
+
+def over_maximum_cadres(
+    gains: dict[int, int], *, names: dict[int, str], loads: dict[int, int]
+) -> list[dict[str, Any]]:
+    """The rule of ``ASSIGNMENT_MAX_PER_CADRE``, for every path that links households.
+
+    ``gains`` maps a cadre's key to the households a change gives them, less those it takes
+    away; ``loads`` holds their households now (``active_loads``). A cadre who gains and ends
+    above the maximum is over it. Each comes as the audit trail records it: key, name,
+    households before, households gained.
+    """
+    maximum = settings.ASSIGNMENT_MAX_PER_CADRE
+    return [
+        {"cadre": pk, "name": names[pk], "before": loads.get(pk, 0), "added": gained}
+        for pk, gained in sorted(gains.items())
+        if gained > 0 and loads.get(pk, 0) + gained > maximum
+    ]
+
+
 def check_maximum(added: dict[Cadre, int], *, over_maximum: bool = False) -> list[dict[str, Any]]:
     """Refuse taking any cadre above ``ASSIGNMENT_MAX_PER_CADRE`` households, unless
     ``over_maximum``; return the cadres taken above it (for the audit trail)."""
-    maximum = settings.ASSIGNMENT_MAX_PER_CADRE
-    growing = {cadre.pk: (cadre, count) for cadre, count in added.items() if count > 0}
-    if not growing:
+    gains = {cadre.pk: count for cadre, count in added.items() if count > 0}
+    if not gains:
         return []
-    loads = dict(
-        HouseholdAssignment.objects.active()
-        .filter(cadre_id__in=growing)
-        .order_by()
-        .values("cadre_id")
-        .annotate(n=Count("pk"))
-        .values_list("cadre_id", "n")
+    over = over_maximum_cadres(
+        gains,
+        names={cadre.pk: cadre.name for cadre in added},
+        loads=active_loads(gains),
     )
-    over = [
-        {"cadre": pk, "name": cadre.name, "before": loads.get(pk, 0), "added": count}
-        for pk, (cadre, count) in sorted(growing.items())
-        if loads.get(pk, 0) + count > maximum
-    ]
     if over and not over_maximum:
         message = gettext(
             "%(name)s already links %(current)s households; %(added)s more would exceed the "
@@ -173,7 +202,7 @@ def check_maximum(added: dict[Cadre, int], *, over_maximum: bool = False) -> lis
                         "name": item["name"],
                         "current": item["before"],
                         "added": item["added"],
-                        "max": maximum,
+                        "max": settings.ASSIGNMENT_MAX_PER_CADRE,
                         "override": OVER_MAXIMUM_LABEL,
                     },
                     code="over_maximum",

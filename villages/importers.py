@@ -915,6 +915,7 @@ def create_batch(
     kind: str = ImportBatch.Kind.ROSTER,
     move_households: bool = False,
     reassign_households: bool = False,
+    over_maximum: bool = False,
     user: Any = None,
     command_user: str = "",
 ) -> ImportBatch:
@@ -936,6 +937,7 @@ def create_batch(
         sha256=hashlib.sha256(data).hexdigest(),
         move_households=move_households,
         reassign_households=reassign_households,
+        over_maximum=over_maximum,
         created_by=user,
         by_system=user is None,
         command_user=command_user[:150],

@@ -345,6 +345,14 @@ class ImportBatch(models.Model):
             "instead of the row being refused."
         ),
     )
+    over_maximum = models.BooleanField(
+        _("assign over the maximum"),
+        default=False,
+        help_text=_(
+            "Cadres may be given more households than the maximum per cadre; the audit trail "
+            "records each cadre taken over it."
+        ),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     # While checking or importing, the process doing it renews this as it goes; a batch still
     # checking or importing after it passed lost its process (villages.batch_leases).

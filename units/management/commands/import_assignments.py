@@ -14,5 +14,10 @@ class Command(BatchImportCommand):
         "reassign_households": (
             "--reassign",
             "end a household's assignment to another cadre and link it to the cadre in the file",
-        )
+        ),
+        "over_maximum": (
+            "--over-maximum",
+            "link cadres to more households than ASSIGNMENT_MAX_PER_CADRE instead of rejecting "
+            "their rows (recorded in the audit trail)",
+        ),
     }
