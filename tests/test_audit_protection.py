@@ -189,3 +189,21 @@ def test_flush_still_empties_the_whole_database_audit_trail_included() -> None:
     refused_after = audit.record(action="sign_in", username="li")
     refused_by_database("DELETE FROM shuanglian_auditevent")
     assert list(AuditEvent.objects.all()) == [refused_after]
+
+
+def test_an_event_of_a_deleted_user_still_opens_in_the_audit_list(db: None) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from shuanglian.models import Role, UserScope
+
+    user = make_user("zhang")
+    event = audit.record(user=user, action="sign_in")
+    user.delete()
+    reader = make_user("auditor", is_staff=True)
+    UserScope.objects.create(user=reader, role=Role.AUDITOR)
+    client = Client()
+    client.force_login(reader)
+    response = client.get(reverse("admin:shuanglian_auditevent_change", args=[event.pk]))
+    assert response.status_code == 200
+    assert "zhang" in response.content.decode()
