@@ -313,3 +313,43 @@ def test_an_export_with_a_filter_the_list_cannot_apply_is_a_bad_request(
 ) -> None:
     client = signed_in(make_user("root", is_staff=True, is_superuser=True))
     assert client.get("/admin/villages/county/export/", {"area": "abc"}).status_code == 400
+
+
+# Fields the cadre's forms read, beside the generic set.
+POSTED = [
+    "step",
+    "client_key",
+    "visited_on",
+    "method",
+    "outcome",
+    "summary",
+    "satisfaction",
+    "needs-TOTAL_FORMS",
+    "needs-INITIAL_FORMS",
+    "needs-0-category",
+    "text",
+    "on",
+    "main_problems",
+]
+
+
+def test_no_cadre_page_answers_malformed_posted_fields_with_a_server_error(
+    scope_world: ScopeWorld,
+) -> None:
+    user = scope_world.users["cadre"]
+    client = signed_in(user)
+    pages, _unfilled = every_page(scope_world)
+    errors = []
+    for page in pages:
+        if not page.url.startswith("/me/"):
+            continue
+        for name in [*GENERIC, *POSTED]:
+            for label, value in BAD_VALUES.items():
+                try:
+                    with transaction.atomic():
+                        status = client.post(page.url, {name: value}).status_code
+                except Exception as error:  # every failure is listed
+                    status = f"{type(error).__name__}: {str(error)[:160]}"
+                if not isinstance(status, int) or status >= 500:
+                    errors.append(f"POST {page.url} {name}=<{label}> -> {status}")
+    assert not errors, "\n".join(errors)
