@@ -140,7 +140,8 @@ def chosen_ids(query: QueryDict) -> list[int] | None:
     """Household keys from ``?ids=1,2,3`` or ``?ids=1&ids=2``; None when any is not a number."""
     parts = [part.strip() for value in query.getlist("ids") for part in value.split(",")]
     parts = [part for part in parts if part]
-    if not all(part.isdigit() for part in parts):
+    # ASCII digits that fit a key: int() refuses 4,300 digits and other scripts' digits.
+    if not all(part.isascii() and part.isdigit() and len(part) <= 18 for part in parts):
         return None
     return sorted({int(part) for part in parts})
 

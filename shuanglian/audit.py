@@ -1,13 +1,19 @@
 """Writing the audit trail: who did what to which object, from where, and with what result."""
 
+import contextlib
+import datetime
 import ipaddress
+import json
+from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from shuanglian.models import AuditEvent
 
@@ -82,6 +88,61 @@ def record(
         event.object_repr = str(obj)[:REPR_MAX]
     event.save()
     return event
+
+
+# --- Removing old events: the one way the database lets events go ------------------------
+
+PURGE = "purge"
+# 等保 2.0 asks for at least six months of logs.
+MINIMUM_RETENTION_DAYS = 184
+
+
+@contextlib.contextmanager
+def _sqlite_deletes_opened(*, everything: bool, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    # SQLite has no functions: a guard row, inside the caller's transaction, opens deletes.
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO shuanglian_auditevent_purge_guard (everything) VALUES (%s)",
+            [int(everything)],
+        )
+        try:
+            yield
+        finally:
+            cursor.execute("DELETE FROM shuanglian_auditevent_purge_guard")
+
+
+@contextlib.contextmanager
+def all_events_deletable(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Let ``flush`` empty the audit table with the rest of the database (SQLite only: on
+    PostgreSQL ``flush`` truncates, which the append-only trigger does not cover)."""
+    if connections[using].vendor != "sqlite":
+        yield
+        return
+    with transaction.atomic(using), _sqlite_deletes_opened(everything=True, using=using):
+        yield
+
+
+@transaction.atomic
+def purge_events(*, cutoff: datetime.datetime, username: str, **details: Any) -> int:
+    """Delete the events from before ``cutoff`` and record who did it; returns how many."""
+    if cutoff > timezone.now() - datetime.timedelta(days=MINIMUM_RETENTION_DAYS):
+        raise ValueError(f"audit events are kept for at least {MINIMUM_RETENTION_DAYS} days")
+    if connection.vendor == "postgresql":
+        # The function deletes, keeps the young events and adds the purge's own event.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT purge_audit_events(%s, %s, %s::jsonb)",
+                [cutoff, username, json.dumps(details, cls=DjangoJSONEncoder)],
+            )
+            return cursor.fetchone()[0]
+    with connection.cursor() as cursor, _sqlite_deletes_opened(everything=False):
+        cursor.execute(
+            "DELETE FROM shuanglian_auditevent WHERE at < %s",
+            [connection.ops.adapt_datetimefield_value(cutoff)],
+        )
+        removed = cursor.rowcount
+    record(action=PURGE, username=username, rows=removed, cutoff=cutoff.isoformat(), **details)
+    return removed
 
 
 # --- What is recorded without anyone calling record() -------------------------------------

@@ -1,22 +1,26 @@
 """Coverage dashboard and gap lists for coordinators; the figures come from shuanglian.coverage."""
 
+import re
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shuanglian import access, coverage, visit_stats
+from shuanglian import access, audit, coverage, visit_stats
 from villages.exports import write_xlsx
 from villages.models import County, Township, Village, area_with_code
 from villages.paginators import KnownCountPaginator
 
 PAGE_SIZE = 50
+AREA_CODE = re.compile(r"[0-9]{12}")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -33,9 +37,12 @@ def _area(request: HttpRequest) -> coverage.Area:
 
 
 def _find_area(code: str) -> coverage.Area:
-    found = area_with_code(code)
+    # Anything but twelve ASCII digits names no area (and a NUL would upset PostgreSQL).
+    found = area_with_code(code) if AREA_CODE.fullmatch(code) else None
     if found is None:
-        raise Http404(_("No county, township or village has the code %(code)s.") % {"code": code})
+        raise Http404(
+            _("No county, township or village has the code %(code)s.") % {"code": code[:20]}
+        )
     return found
 
 
@@ -145,8 +152,11 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     area = _area(request)
     rows = coverage.gap_queryset(slug, area)
-    if request.GET.get("format") == "xlsx":
-        return _export(gap, area, rows)
+    output = request.GET.get("format", "")
+    if output == "xlsx":
+        return _export(request, gap, area, rows)
+    if output:
+        raise Http404(_("No such format."))
     page = KnownCountPaginator(
         rows, PAGE_SIZE, known_count=coverage.gap_count(slug, area)
     ).get_page(request.GET.get("page"))
@@ -165,12 +175,30 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, f"shuanglian/gaps/{slug}.html", context)
 
 
-def _export(gap: coverage.Gap, area: coverage.Area, rows: object) -> HttpResponse:
+def _export(
+    request: HttpRequest, gap: coverage.Gap, area: coverage.Area, rows: QuerySet
+) -> HttpResponse:
+    """The whole gap list as a workbook; who took which list of which area is recorded."""
     headers, values = GAP_COLUMNS[gap.slug]
+    written = 0
+
+    def counted() -> Iterator[list[object]]:
+        nonlocal written
+        for row in rows.iterator(chunk_size=2000):
+            written += 1
+            yield values(row)
+
     workbook = write_xlsx(
-        [str(header) for header in headers],
-        (values(row) for row in rows.iterator(chunk_size=2000)),
-        sheet_title=str(gap.title),
+        [str(header) for header in headers], counted(), sheet_title=str(gap.title)
+    )
+    audit.record(
+        request=request,
+        action="export",
+        obj=area,
+        model=rows.model._meta.label_lower,
+        rows=written,
+        gap_list=gap.slug,
+        area=area.code if area is not None else "",
     )
     place = area.name if area is not None else _("whole city")
     stamp = f"{timezone.localdate():%Y%m%d}"

@@ -91,8 +91,40 @@ class UserScope(models.Model):
         return f"{self.user.get_username()}：{self.get_role_display()}"
 
 
+class AppendOnlyError(ValueError):
+    """Raised on any attempt to change or delete audit events outside the purge."""
+
+
+APPEND_ONLY_MESSAGE = (
+    "Audit events are never changed or deleted; only the purge_audit_events command removes "
+    "events older than the retention period."
+)
+
+
+class AuditEventQuerySet(VisibleQuerySet):
+    """Audit events are only ever added: updates and deletes are refused here and, again, by
+    triggers in the database (migration ``0005_auditevent_append_only``)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError(APPEND_ONLY_MESSAGE)
+
+    update.alters_data = True
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(APPEND_ONLY_MESSAGE)
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_update(self, objs: object, fields: object, batch_size: int | None = None) -> int:
+        raise AppendOnlyError(APPEND_ONLY_MESSAGE)
+
+    bulk_update.alters_data = True
+
+
 class AuditEvent(models.Model):
-    """One audited action; rows are only ever added (see ``save``)."""
+    """One audited action; rows are only ever added (see ``save``, the QuerySet and the
+    database triggers)."""
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("success")
@@ -100,11 +132,14 @@ class AuditEvent(models.Model):
         REFUSED = "refused", _("refused")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Never nulled nor enforced by the database: deleting a user leaves their events, with
+    # the user's id and name, exactly as they were written.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.DO_NOTHING,
         null=True,
         blank=True,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("user"),
     )
@@ -118,7 +153,7 @@ class AuditEvent(models.Model):
     result = models.CharField(_("result"), max_length=10, choices=Result, default=Result.SUCCESS)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = VisibleQuerySet.as_manager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -130,8 +165,13 @@ class AuditEvent(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
-            raise ValueError("audit events are never changed")
+            raise AppendOnlyError(APPEND_ONLY_MESSAGE)
+        if self.user is not None and not self.username:
+            self.username = self.user.get_username()
         super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(APPEND_ONLY_MESSAGE)
 
 
 class VillageFigures(models.Model):

@@ -277,3 +277,13 @@ def make_place(*, township: Township, tag: str) -> Place:
         survey,
         batch,
     )
+
+
+def recorded_at(at: datetime.datetime, **fields: Any) -> Any:
+    """An audit event recorded at ``at`` (events cannot be changed afterwards)."""
+    from unittest import mock
+
+    from shuanglian.audit import record
+
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        return record(**fields)

@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from shuanglian.audit import client_ip, record
 from shuanglian.models import AuditEvent, Role, UserScope
-from tests.factories import make_cadre, make_household, make_user, make_village, make_work_group
+from tests.factories import (
+    make_cadre,
+    make_household,
+    make_user,
+    make_village,
+    make_work_group,
+    recorded_at,
+)
 from tests.test_villages_exports import XLSX, export
 from units.assignments import assign_household, assign_households, hand_over_households
 from units.distribution import apply_distribution, plan_distribution
@@ -85,7 +92,6 @@ def test_work_groups_and_assignments_are_recorded(db: None) -> None:
 def test_an_export_is_recorded_with_its_row_count_and_filters(superuser_client: Client) -> None:
     village = make_village()
     make_household(village=village)
-    AuditEvent.objects.all().delete()
     export(superuser_client, XLSX, f"?township={village.township_id}")
     event = AuditEvent.objects.get(action="export")
     assert event.username == "admin"
@@ -128,12 +134,13 @@ def test_the_audit_list_filters_by_action_in_constant_queries(
 
 
 def test_purge_keeps_every_event_younger_than_184_days(db: None) -> None:
-    old, young = record(action="sign_in"), record(action="sign_in")
     now = timezone.now()
-    AuditEvent.objects.filter(pk=old.pk).update(at=now - datetime.timedelta(days=185))
-    AuditEvent.objects.filter(pk=young.pk).update(at=now - datetime.timedelta(days=183))
+    old = recorded_at(now - datetime.timedelta(days=185), action="sign_in")
+    young = recorded_at(now - datetime.timedelta(days=183), action="sign_in")
     call_command("purge_audit_events")
-    assert list(AuditEvent.objects.values_list("pk", flat=True)) == [young.pk]
+    kept = AuditEvent.objects.exclude(action="purge").values_list("pk", flat=True)
+    assert list(kept) == [young.pk]
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()
 
 
 def test_purge_refuses_to_keep_less_than_184_days(db: None) -> None:

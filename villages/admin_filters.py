@@ -1,6 +1,8 @@
 """Sidebar filters by county and township, for any model that reaches a village."""
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,19 @@ from villages.models import County, Township
 
 def _join(*parts: str) -> str:
     return "__".join(part for part in parts if part)
+
+
+def _key(value: object) -> int | None:
+    """A row key from the address bar (or a choice's own key, when facets are counted); None
+    for anything else: letters, NUL, 10,000 digits, other scripts' digits."""
+    text = str(value) if value is not None else ""
+    if text.isascii() and text.isdigit() and len(text) <= KEY_DIGITS:
+        return int(text)
+    return None
+
+
+# A 64-bit key has at most 19 digits; shorter keeps every value inside the column's range.
+KEY_DIGITS = 18
 
 
 def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
@@ -30,10 +45,8 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
             return list(counties.values_list("pk", "name"))
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            value = self.value()
-            if value and value.isdigit():
-                return queryset.filter(**{county_path: value})
-            return queryset
+            key = _key(self.value())
+            return queryset if key is None else queryset.filter(**{county_path: key})
 
     class TownshipFilter(admin.SimpleListFilter):
         title = _("township or subdistrict")
@@ -41,16 +54,14 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
             townships = Township.objects.visible_to(request.user).order_by("code")
-            county = request.GET.get("county", "")
-            if county.isdigit():
+            county = _key(request.GET.get("county"))
+            if county is not None:
                 townships = townships.filter(county_id=county)
             return list(townships.values_list("pk", "name"))
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            value = self.value()
-            if value and value.isdigit():
-                return queryset.filter(**{township_path: value})
-            return queryset
+            key = _key(self.value())
+            return queryset if key is None else queryset.filter(**{township_path: key})
 
     if not village_path:
         return [CountyFilter, TownshipFilter]
@@ -65,8 +76,50 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
             return list(Village.Kind.choices)
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            if self.value():
+            from villages.models import Village
+
+            # Only a known kind filters; anything else (NUL bytes included) lists everything.
+            if self.value() in Village.Kind.values:
                 return queryset.filter(**{_join(village_path, "kind"): self.value()})
             return queryset
 
     return [CountyFilter, TownshipFilter, VillageKindFilter]
+
+
+# --- Django's own filters on a field, with values that cannot be sent to the database -----
+
+
+class _RefusesNulMixin:
+    """A value with a NUL byte makes PostgreSQL refuse the whole query when the list is
+    shown; refusing it here answers it like any other bad filter (the list's ``?e=1``)."""
+
+    used_parameters: dict
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        for values in self.used_parameters.values():
+            for value in values if isinstance(values, list | tuple) else [values]:
+                if "\x00" in str(value):
+                    raise IncorrectLookupParameters("NUL in a list filter value")
+        return super().queryset(request, queryset)
+
+
+class ChoicesFilter(_RefusesNulMixin, admin.ChoicesFieldListFilter):
+    pass
+
+
+class AllValuesFilter(_RefusesNulMixin, admin.AllValuesFieldListFilter):
+    pass
+
+
+def _all_values_field(field: models.Field) -> bool:
+    # The fields Django would give AllValuesFieldListFilter, after its other filters.
+    return not (
+        field.remote_field
+        or field.choices
+        or isinstance(field, models.BooleanField | models.DateField)
+    )
+
+
+# Ahead of Django's own registrations, for every admin list of the project.
+admin.FieldListFilter.register(lambda field: bool(field.choices), ChoicesFilter, take_priority=True)
+admin.FieldListFilter.register(_all_values_field, AllValuesFilter, take_priority=True)

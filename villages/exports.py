@@ -20,6 +20,8 @@ from typing import Any
 
 import tablib
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import BadRequest
 from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -192,6 +194,14 @@ def list_filters(request: HttpRequest) -> dict[str, str]:
 
 
 class _AnnouncedExportMixin(ExportMixin):
+    def export_action(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # The list's filters come along in the address; ones the list cannot apply are the
+        # client's mistake (400), as the list itself answers them, not a server error.
+        try:
+            return super().export_action(request, *args, **kwargs)
+        except IncorrectLookupParameters as error:
+            raise BadRequest(str(error)) from None
+
     def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
         data = super().get_data_for_export(request, queryset, **kwargs)
         transferred.send(
