@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import Field
@@ -132,6 +132,26 @@ class ScopedAdminMixin(EditLockMixin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         return search_rules.counting_duplicate_numbers(form_class, request)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # An add page takes initial values from the address (``?township=12``); a value that
+        # is not a key of the related table would break its widget, so it is left out.
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not (field.is_relation and field.related_model):
+                continue
+            target = field.target_field if field.many_to_one else field.related_model._meta.pk
+            values = value if isinstance(value, list) else str(value).split(",")
+            try:
+                for item in values:
+                    target.to_python(item)
+            except ValidationError:
+                del initial[name]
+        return initial
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest = None) -> bool:
         # ?id_number__endswith=… in the address would be a search past the rule; no page
