@@ -246,6 +246,9 @@ ROSTER_BACKGROUND_BYTES = env_int("ROSTER_BACKGROUND_BYTES", default=200 * 1024)
 # A batch still checking or importing this long after its process last showed progress lost
 # that process (villages.batch_leases).
 IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", default=300)
+# Searches by digits of resident IDs or phones, per user, for every role (search_rules).
+DIGIT_SEARCHES_PER_MINUTE = env_int("DIGIT_SEARCHES_PER_MINUTE", default=20)
+DIGIT_SEARCHES_PER_DAY = env_int("DIGIT_SEARCHES_PER_DAY", default=300)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Exports go through villages.exports, which keeps formula-like text as text; the library's
