@@ -283,6 +283,9 @@ def _truncatable(
 
 def _detach(relation: Any, rows: models.QuerySet) -> None:
     """Remove (or, for a SET_NULL key, empty) the references of ``rows`` along ``relation``."""
+    if relation.on_delete is models.DO_NOTHING:
+        # A reference kept on purpose after its account goes (the audit trail's user).
+        return
     name = relation.field.name
     pointing = rows.filter(**{f"{name}__isnull": False})
     if relation.on_delete is models.SET_NULL:
