@@ -95,6 +95,17 @@ def test_the_progress_endpoint_finds_a_dead_import_too(superuser_client: Client)
     assert (progress["status"], progress["finished"]) == ("failed", True)
 
 
+def test_the_import_list_shows_a_dead_import_as_failed(superuser_client: Client) -> None:
+    batch = make_import_batch()
+    left_by_a_killed_worker(batch, ImportBatch.Status.IMPORTING)
+
+    listing = superuser_client.get(reverse("admin:villages_importbatch_changelist"))
+
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+    assert [row.status for row in listing.context["cl"].result_list] == ["failed"]
+
+
 def test_a_starting_worker_fails_the_batches_of_a_dead_one() -> None:
     dead = make_import_batch()
     left_by_a_killed_worker(dead, ImportBatch.Status.IMPORTING)

@@ -194,6 +194,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def response_add(self, request: HttpRequest, obj: ImportBatch, post_url_continue: Any = None):
         return redirect("admin:villages_importbatch_change", obj.pk)
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # The list must not show a batch as still running after its process died.
+        batch_leases.fail_dead_batches()
+        return super().changelist_view(request, extra_context)
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
