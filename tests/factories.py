@@ -287,3 +287,24 @@ def recorded_at(at: datetime.datetime, **fields: Any) -> Any:
 
     with mock.patch("django.utils.timezone.now", return_value=at):
         return record(**fields)
+
+
+def make_units_at_each_level(*, home: "Place", far: "Place") -> dict[str, Unit]:
+    """Besides the home place's city-level unit, a county-level and a township-level unit of the
+    home area, each linking the home village, and a county-level unit of the far county linking
+    the far village."""
+    home_township = home.village.township
+    county = make_unit(name="甲县局", level=Unit.Level.COUNTY, county=home_township.county)
+    township = make_unit(
+        name="甲镇站",
+        level=Unit.Level.TOWNSHIP,
+        county=home_township.county,
+        township=home_township,
+    )
+    far_county = make_unit(
+        name="丙县局", level=Unit.Level.COUNTY, county=far.village.township.county
+    )
+    for unit in (county, township):
+        make_work_group(unit=unit, village=home.village)
+    make_work_group(unit=far_county, village=far.village)
+    return {"city": home.unit, "county": county, "township": township, "far_county": far_county}

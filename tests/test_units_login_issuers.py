@@ -14,9 +14,9 @@ from django.utils import timezone
 from shuanglian.access import may_issue_login
 from shuanglian.models import AuditEvent
 from tests.conftest import ScopeWorld
-from tests.factories import make_cadre, make_unit, make_user, make_work_group
+from tests.factories import make_cadre, make_units_at_each_level, make_user
 from units.accounts import create_login, reset_one_time_password
-from units.models import Cadre, Unit
+from units.models import Cadre
 
 pytestmark = pytest.mark.django_db
 
@@ -43,25 +43,14 @@ def units(scope_world: ScopeWorld) -> dict[str, Cadre]:
     """A cadre of a unit at each level of the home area, each unit linking the home village,
     and of the far county's county-level unit."""
     world = scope_world
-    home_township = world.home.village.township
-    county = make_unit(name="甲县局", level=Unit.Level.COUNTY, county=home_township.county)
-    township = make_unit(
-        name="甲镇站",
-        level=Unit.Level.TOWNSHIP,
-        county=home_township.county,
-        township=home_township,
-    )
-    far_county = make_unit(
-        name="丙县局", level=Unit.Level.COUNTY, county=world.far.village.township.county
-    )
-    for unit in (county, township):
-        make_work_group(unit=unit, village=world.home.village)
-    make_work_group(unit=far_county, village=world.far.village)
+    level_units = make_units_at_each_level(home=world.home, far=world.far)
     return {
-        "city": make_cadre(unit=world.home.unit, name="甲局干部", phone="13911110001"),
-        "county": make_cadre(unit=county, name="甲县干部", phone="13911110002"),
-        "township": make_cadre(unit=township, name="甲镇干部", phone="13911110003"),
-        "far_county": make_cadre(unit=far_county, name="丙县干部", phone="13911110004"),
+        "city": make_cadre(unit=level_units["city"], name="甲局干部", phone="13911110001"),
+        "county": make_cadre(unit=level_units["county"], name="甲县干部", phone="13911110002"),
+        "township": make_cadre(unit=level_units["township"], name="甲镇干部", phone="13911110003"),
+        "far_county": make_cadre(
+            unit=level_units["far_county"], name="丙县干部", phone="13911110004"
+        ),
     }
 
 

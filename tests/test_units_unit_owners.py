@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from shuanglian.access import may_edit_unit
 from tests.conftest import ScopeWorld
-from tests.factories import make_cadre, make_unit, make_work_group
+from tests.factories import make_cadre, make_unit, make_units_at_each_level, make_work_group
 from units.models import Cadre, Unit
 
 pytestmark = pytest.mark.django_db
@@ -58,23 +58,15 @@ def form_data(client: Client, url: str) -> dict[str, Any]:
 def units(scope_world: ScopeWorld) -> dict[str, Unit]:
     """A unit at each level of the home area, each linking the home village, and the far
     county's county-level unit."""
-    world = scope_world
-    home_township = world.home.village.township
-    county = make_unit(name="甲县局", level=Unit.Level.COUNTY, county=home_township.county)
-    township = make_unit(
-        name="甲镇站",
-        level=Unit.Level.TOWNSHIP,
-        county=home_township.county,
-        township=home_township,
-    )
-    far_county = make_unit(
-        name="丙县局", level=Unit.Level.COUNTY, county=world.far.village.township.county
-    )
-    for unit in (county, township):
-        make_work_group(unit=unit, village=world.home.village)
-        make_cadre(unit=unit, name=f"{unit.name}干部")
-    make_work_group(unit=far_county, village=world.far.village)
-    return {"city": world.home.unit, "county": county, "township": township, "far": far_county}
+    units = make_units_at_each_level(home=scope_world.home, far=scope_world.far)
+    for level in ("county", "township"):
+        make_cadre(unit=units[level], name=f"{units[level].name}干部")
+    return {
+        "city": units["city"],
+        "county": units["county"],
+        "township": units["township"],
+        "far": units["far_county"],
+    }
 
 
 KEEPS = {
