@@ -49,10 +49,6 @@ from villages.search import (
 
 DIGIT_SEARCH = "digit_search"
 
-# Searches with digits one user may make, whatever their role; settings may change them.
-PER_MINUTE = 20
-PER_DAY = 300
-
 SearchResult = tuple[QuerySet, bool]
 
 
@@ -143,10 +139,7 @@ class _Ruling:
 
 
 def _limits() -> tuple[int, int]:
-    return (
-        getattr(settings, "DIGIT_SEARCHES_PER_MINUTE", PER_MINUTE),
-        getattr(settings, "DIGIT_SEARCHES_PER_DAY", PER_DAY),
-    )
+    return settings.DIGIT_SEARCHES_PER_MINUTE, settings.DIGIT_SEARCHES_PER_DAY
 
 
 def _over_limit(user: Any) -> bool:
