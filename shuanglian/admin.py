@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
@@ -26,9 +27,21 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian.models import UserScope
-from units.admin import cadre_autocomplete_field, error_code, redirect_to_one
+from units.admin import (
+    PICKER_VILLAGES_MAX,
+    cadre_autocomplete_field,
+    error_code,
+    redirect_to_one,
+    with_list_filters,
+)
 from units.assignments import assign_households, cadre_responsible_on
-from units.distribution import apply_distribution, plan_distribution
+from units.distribution import (
+    DistributionResult,
+    confirm_distribution,
+    plan_distribution,
+    seal_plan,
+    unseal_plan,
+)
 from units.forms import over_maximum_field
 from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
 from villages.admin import HouseholdAdmin, VillageAdmin
@@ -42,6 +55,8 @@ admin.site.index_title = _("Campaign management")
 # The chosen households travel in the page's address, which must stay short.
 ASSIGN_MAX_HOUSEHOLDS = 500
 PAGE_SIZE = 50
+# Households named in a message; the rest are counted.
+NAMED_MAX = 10
 
 
 def may_assign(request: HttpRequest) -> bool:
@@ -120,9 +135,10 @@ class AssignCadreForm(forms.Form):
         help_text=_("Recorded on the links that end, for households that had another cadre."),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, villages: list[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cadre"] = cadre_autocomplete_field(label=_("linked cadre"))
+        # The chosen households' villages: their work groups' cadres are offered first.
+        self.fields["cadre"] = cadre_autocomplete_field(label=_("linked cadre"), villages=villages)
         # A forged key of a cadre outside the user's scope is refused like an unknown one.
         self.fields["cadre"].queryset = self.fields["cadre"].queryset.visible_to(user)
         self.fields["over_maximum"] = over_maximum_field()
@@ -134,6 +150,26 @@ class ResponsibleOnForm(forms.Form):
         label=_("who was responsible on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+
+def list_as_left(model_admin: admin.ModelAdmin, request: HttpRequest) -> str:
+    """The model's list with the search and filters it had when the page was opened from it."""
+    preserved = model_admin.get_preserved_filters(request)
+    context = {"preserved_filters": preserved, "opts": model_admin.opts}
+    url = reverse(f"admin:{model_admin.opts.app_label}_{model_admin.opts.model_name}_changelist")
+    return add_preserved_filters(context, url)
+
+
+def with_preserved(model_admin: admin.ModelAdmin, request: HttpRequest, query: str) -> str:
+    """A page's own ``query``, with the list's filters it carries (for its page links)."""
+    preserved = model_admin.get_preserved_filters(request)
+    return f"{query}&{preserved}" if preserved else query
+
+
+def few(keys: QuerySet, limit: int) -> list[int]:
+    """The keys when there are at most ``limit`` of them, else none."""
+    found = list(keys[: limit + 1])
+    return found if len(found) <= limit else []
 
 
 def chosen_ids(query: QueryDict) -> list[int] | None:
@@ -175,7 +211,7 @@ class FullHouseholdAdmin(HouseholdAdmin):
             self.message_user(request, self._too_many_message(), messages.ERROR)
             return None
         url = reverse("admin:villages_household_assign")
-        return redirect(f"{url}?ids={','.join(map(str, ids))}")
+        return redirect(with_list_filters(request, f"{url}?ids={','.join(map(str, ids))}"))
 
     @staticmethod
     def _too_many_message() -> str:
@@ -194,7 +230,7 @@ class FullHouseholdAdmin(HouseholdAdmin):
         """Choose a cadre for the households in ``?ids=``, then assign them on POST."""
         if not may_assign(request):
             raise PermissionDenied
-        changelist = reverse("admin:villages_household_changelist")
+        changelist = list_as_left(self, request)
         ids = chosen_ids(request.GET)
         if not ids:
             self.message_user(request, gettext("No households were chosen."), messages.ERROR)
@@ -203,9 +239,12 @@ class FullHouseholdAdmin(HouseholdAdmin):
             self.message_user(request, self._too_many_message(), messages.ERROR)
             return redirect(changelist)
         households = self.get_queryset(request).filter(pk__in=ids)
+        villages = households.order_by().values_list("village_id", flat=True).distinct()
 
         form = AssignCadreForm(
-            request.POST if request.method == "POST" else None, user=request.user
+            request.POST if request.method == "POST" else None,
+            user=request.user,
+            villages=few(villages, PICKER_VILLAGES_MAX),
         )
         if form.is_valid():
             cadre = form.cleaned_data["cadre"]
@@ -245,7 +284,8 @@ class FullHouseholdAdmin(HouseholdAdmin):
             "form": form,
             "media": self.media + form.media,
             "page": page,
-            "page_query": f"ids={','.join(map(str, ids))}",
+            "page_query": with_preserved(self, request, f"ids={','.join(map(str, ids))}"),
+            "changelist_url": changelist,
         }
         return TemplateResponse(request, "admin/units/household_assign.html", context)
 
@@ -325,7 +365,7 @@ class FullVillageAdmin(VillageAdmin):
         ]
 
     def distribute_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Show the plan for the village's uncovered households; apply it on POST."""
+        """Preview which household goes to which cadre; apply that preview on POST."""
         if not may_assign(request):
             raise PermissionDenied
         village = get_object_or_404(self.get_queryset(request), pk=pk)
@@ -335,24 +375,38 @@ class FullVillageAdmin(VillageAdmin):
             data if "max_per_cadre" in data else None, initial={"max_per_cadre": default}
         )
         maximum = form.cleaned_data["max_per_cadre"] if form.is_valid() else default
-        plan = plan_distribution(village=village, max_per_cadre=maximum)
+        page_query = with_preserved(self, request, f"max_per_cadre={maximum}")
 
         if request.method == "POST" and form.is_valid():
-            if form.cleaned_data["plan"] != plan.fingerprint:
+            links = unseal_plan(form.cleaned_data["plan"], village=village, by=request.user)
+            if links is None:
                 self.message_user(
                     request,
-                    gettext("The plan has changed since it was shown; check the new plan."),
+                    gettext("The preview is no longer valid; check the new plan and confirm it."),
                     messages.WARNING,
                 )
             else:
                 try:
-                    self._apply(request, plan, over_maximum=form.cleaned_data["over_maximum"])
+                    result = confirm_distribution(
+                        village=village,
+                        links=links,
+                        on=timezone.localdate(),
+                        by=request.user,
+                        over_maximum=form.cleaned_data["over_maximum"],
+                    )
                 except ValidationError as error:
                     form.add_error("over_maximum", error)
                 else:
+                    self._report(request, result)
+                    # Opened from the village list: back to it as it was; from a dashboard or
+                    # a gap list, this page shows what is left.
+                    if self.get_preserved_filters(request):
+                        return redirect(list_as_left(self, request))
                     url = reverse("admin:villages_village_distribute", args=[village.pk])
-                    return redirect(f"{url}?max_per_cadre={maximum}")
+                    return redirect(f"{url}?{page_query}")
 
+        plan = plan_distribution(village=village, max_per_cadre=maximum)
+        page_number = request.GET.get("p")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -360,29 +414,54 @@ class FullVillageAdmin(VillageAdmin):
             "village": village,
             "form": form,
             "plan": plan,
-            "leftovers": Paginator(plan.leftovers, PAGE_SIZE).get_page(request.GET.get("p")),
-            "page_query": f"max_per_cadre={maximum}",
+            "plan_token": seal_plan(plan, by=request.user),
+            "planned": Paginator(plan.assignments, PAGE_SIZE).get_page(page_number),
+            "leftovers": Paginator(plan.leftovers, PAGE_SIZE).get_page(page_number),
+            "page_query": page_query,
+            "changelist_filters": request.GET.get("_changelist_filters", ""),
+            "cancel_url": list_as_left(self, request),
         }
         return TemplateResponse(request, "admin/units/village_distribute.html", context)
 
-    def _apply(self, request: HttpRequest, plan: Any, *, over_maximum: bool) -> None:
-        result = apply_distribution(
-            plan=plan, on=timezone.localdate(), by=request.user, over_maximum=over_maximum
-        )
+    def _report(self, request: HttpRequest, result: DistributionResult) -> None:
         self.message_user(
             request,
             gettext("%(count)s households now have a responsible cadre.")
             % {"count": result.assigned},
             messages.SUCCESS,
         )
-        if result.skipped:
+        if result.taken_meanwhile:
+            names = "、".join(result.taken_meanwhile[:NAMED_MAX])
+            if len(result.taken_meanwhile) > NAMED_MAX:
+                names = gettext("%(names)s and others") % {"names": names}
+            self.message_user(
+                request,
+                gettext(
+                    "%(count)s households got a cadre after the preview and were skipped: "
+                    "%(names)s."
+                )
+                % {"count": len(result.taken_meanwhile), "names": names},
+                messages.WARNING,
+            )
+        if result.cadre_gone:
+            self.message_user(
+                request,
+                gettext(
+                    "%(count)s households were skipped: their planned cadre has left the "
+                    "village's work groups or service since the preview."
+                )
+                % {"count": result.cadre_gone},
+                messages.WARNING,
+            )
+        others = result.skipped - len(result.taken_meanwhile) - result.cadre_gone
+        if others:
             self.message_user(
                 request,
                 gettext(
                     "%(count)s households were skipped: they found a cadre meanwhile, or their "
                     "cadre left service."
                 )
-                % {"count": result.skipped},
+                % {"count": others},
                 messages.WARNING,
             )
 

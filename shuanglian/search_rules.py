@@ -26,6 +26,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Count, Q, QuerySet
@@ -214,7 +215,11 @@ def _rule(
 
 def _is_autocomplete(request: HttpRequest) -> bool:
     match = getattr(request, "resolver_match", None)
-    return getattr(match, "url_name", None) == "autocomplete"
+    # The admin's own, or a view built on it (the cadre picker).
+    view_class = getattr(getattr(match, "func", None), "view_class", None)
+    return getattr(match, "url_name", None) == "autocomplete" or (
+        isinstance(view_class, type) and issubclass(view_class, AutocompleteJsonView)
+    )
 
 
 def search(

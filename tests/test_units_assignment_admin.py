@@ -414,7 +414,8 @@ def test_applying_the_plan_assigns_the_households(superuser_client: Client) -> N
     plan = page.context["plan"]
 
     response = superuser_client.post(
-        distribute_url(village), {"max_per_cadre": plan.max_per_cadre, "plan": plan.fingerprint}
+        distribute_url(village),
+        {"max_per_cadre": plan.max_per_cadre, "plan": page.context["plan_token"]},
     )
 
     assert response.status_code == 302
@@ -425,17 +426,16 @@ def test_applying_the_plan_assigns_the_households(superuser_client: Client) -> N
     assert "本村（社区）每户都已有联系干部。" in after.text
 
 
-def test_a_plan_that_changed_since_it_was_shown_is_not_applied(superuser_client: Client) -> None:
+def test_a_preview_that_is_not_one_is_not_applied(superuser_client: Client) -> None:
     village, _cadres = village_with_group(2, 4)
     plan = superuser_client.get(distribute_url(village)).context["plan"]
-    make_household(village=village)
 
     response = superuser_client.post(
         distribute_url(village), {"max_per_cadre": plan.max_per_cadre, "plan": plan.fingerprint}
     )
 
     assert response.status_code == 200
-    assert messages_of(response) == ["分配方案在显示后已有变化，请核对新的方案后再确认。"]
+    assert messages_of(response) == ["预览已失效，请核对新的分配方案后再确认。"]
     assert not HouseholdAssignment.objects.filter(household__village=village).exists()
 
 
@@ -443,7 +443,9 @@ def test_a_village_without_cadres_says_so(superuser_client: Client) -> None:
     village = make_village()
     add_households(village, 2)
     response = superuser_client.get(distribute_url(village))
-    assert "本村（社区）的工作组中没有在岗干部，请先建立单位工作组。" in response.text
+    assert f"{village}还没有工作组：尚无单位联系该村（社区），请先为其建立单位工作组。" in (
+        response.text
+    )
     assert 'id="apply-form"' not in response.text
 
 
@@ -480,10 +482,10 @@ def test_the_distribute_page_takes_constant_queries(
         url = distribute_url(village)
         with django_assert_max_num_queries(6):
             counts[n] = count_queries(superuser_client, "get", url, {"max_per_cadre": 100})
-        plan = superuser_client.get(url, {"max_per_cadre": 100}).context["plan"]
+        token = superuser_client.get(url, {"max_per_cadre": 100}).context["plan_token"]
         # …plus the scope check of every household and cadre, and the audit record.
         with django_assert_max_num_queries(17):
-            superuser_client.post(url, {"max_per_cadre": 100, "plan": plan.fingerprint})
+            superuser_client.post(url, {"max_per_cadre": 100, "plan": token})
         assert HouseholdAssignment.objects.filter(household__village=village).count() == n
     assert counts[10] == counts[200]
 

@@ -226,8 +226,8 @@ def test_the_distribute_page_refuses_a_plan_over_the_maximum_unless_ticked(
         make_household(village=village)
     url = reverse("admin:villages_village_distribute", args=[village.pk])
     client = signed_in(scope_world.users["township"])
-    plan = client.get(url, {"max_per_cadre": 20}).context["plan"]
-    data = {"max_per_cadre": 20, "plan": plan.fingerprint}
+    token = client.get(url, {"max_per_cadre": 20}).context["plan_token"]
+    data = {"max_per_cadre": 20, "plan": token}
 
     refused = client.post(url, data)
     assert refused.status_code == 200

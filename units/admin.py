@@ -1,13 +1,16 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import ForeignKey, QuerySet
+from django.db.models import ForeignKey, Q, QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -15,6 +18,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +44,7 @@ from villages.admin import sees_full_personal_data
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
+from villages.models import Household, Village
 from villages.paginators import EstimatedCountAdminMixin
 from villages.validators import mask_personal_numbers
 
@@ -56,7 +61,16 @@ def redirect_to_one(
     if len(chosen) != 1:
         model_admin.message_user(request, refusal, messages.WARNING)
         return None
-    return redirect(url_name, chosen[0])
+    return redirect(with_list_filters(request, reverse(url_name, args=[chosen[0]])))
+
+
+def with_list_filters(request: HttpRequest, url: str) -> str:
+    """``url`` carrying the search and filters of the list an action was chosen on (the
+    action posts to the list's own address), for the page it opens to return to."""
+    filters = request.GET.urlencode()
+    if not filters:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'_changelist_filters': filters})}"
 
 
 class CadreChoicesMixin:
@@ -93,11 +107,91 @@ class HouseholdRecordListMixin(EstimatedCountAdminMixin):
         return queryset.matching(search_term), False
 
 
-def cadre_autocomplete_field(*, label: str) -> forms.ModelChoiceField:
-    """A cadre field that searches as one types, as the assignment admin's cadre field does."""
+def keys_of(value: str, *, limit: int) -> list[int]:
+    """Up to ``limit`` keys from "1,2,3"; whatever is not a key is left out."""
+    parts = [part.strip() for part in value.split(",")]
+    keys = {int(part) for part in parts if part.isascii() and part.isdigit() and len(part) <= 18}
+    return sorted(keys)[:limit]
+
+
+# Villages whose work groups a picker puts first: those of one page of chosen households.
+PICKER_VILLAGES_MAX = 20
+
+
+class CadrePicker(AutocompleteSelect):
+    """The cadre to give households to, found as one types (``CadrePickerView``): each with
+    their households and the maximum, the work groups of ``villages`` (or of ``household``'s
+    village) first."""
+
+    def __init__(
+        self,
+        *,
+        villages: list[int] | tuple[int, ...] = (),
+        household: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(HouseholdAssignment._meta.get_field("cadre"), admin.site, attrs=attrs)
+        self.villages = sorted(villages)[:PICKER_VILLAGES_MAX]
+        self.household = household
+
+    def get_url(self) -> str:
+        url = reverse("admin:units_cadre_pick")
+        query = {}
+        if self.villages:
+            query["villages"] = ",".join(map(str, self.villages))
+        if self.household:
+            query["household"] = self.household
+        return f"{url}?{urlencode(query)}" if query else url
+
+
+def picker_label(cadre: Cadre) -> str:
+    """ "张三 · 市农业农村局 · 本村工作组 · 联系12户/上限15户": what a coordinator weighs."""
+    parts = [cadre.name, cadre.unit.name]
+    if getattr(cadre, "in_group", False):
+        parts.append(gettext("work group of this village"))
+    load = gettext("links %(households)s households / maximum %(max)s") % {
+        "households": cadre.load,
+        "max": settings.ASSIGNMENT_MAX_PER_CADRE,
+    }
+    return " · ".join([*parts, load])
+
+
+def picked_villages(user: Any, query: QueryDict) -> QuerySet:
+    """Keys of the villages, of those the user sees, whose work groups the picker puts first."""
+    villages = Village.objects.visible_to(user)
+    wanted = Q(pk__in=keys_of(query.get("villages", ""), limit=PICKER_VILLAGES_MAX))
+    household = keys_of(query.get("household", ""), limit=1)
+    if household:
+        wanted |= Q(pk__in=Household.objects.filter(pk=household[0]).values("village_id"))
+    return villages.filter(wanted).values("pk")
+
+
+class CadrePickerView(AutocompleteJsonView):
+    """The admin's autocomplete of cadres, labelled with their load and ordered for a village:
+    scoped, searched and paged as the admin's own."""
+
+    def process_request(self, request: HttpRequest) -> tuple:
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if source_field.remote_field.model is not Cadre:
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+    def get_queryset(self) -> QuerySet:
+        cadres = super().get_queryset()
+        return cadres.for_picking(picked_villages(self.request.user, self.request.GET))
+
+    def serialize_result(self, obj: Cadre, to_field_name: str) -> dict[str, str]:
+        return {"id": str(getattr(obj, to_field_name)), "text": picker_label(obj)}
+
+
+def cadre_autocomplete_field(
+    *, label: str, villages: list[int] | tuple[int, ...] = ()
+) -> forms.ModelChoiceField:
+    """A cadre field that searches as one types, with each cadre's load, the work groups of
+    ``villages`` first."""
     return forms.ModelChoiceField(
         queryset=Cadre.objects.select_related("unit"),
-        widget=AutocompleteSelect(HouseholdAssignment._meta.get_field("cadre"), admin.site),
+        widget=CadrePicker(villages=villages),
         label=label,
     )
 
@@ -399,6 +493,11 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/handover/", view(self.handover_view), name="units_cadre_handover"),
+            path(
+                "pick/",
+                view(CadrePickerView.as_view(admin_site=self.admin_site)),
+                name="units_cadre_pick",
+            ),
             path("<int:pk>/login/", view(self.create_login_view), name="units_cadre_create_login"),
             *super().get_urls(),
         ]
@@ -557,7 +656,9 @@ class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
                 message = gettext("%(count)s households handed over from %(from)s to %(to)s.")
                 values = {"count": count, "from": cadre.name, "to": to_cadre.name}
                 self.message_user(request, message % values, messages.SUCCESS)
-                return redirect("admin:units_cadre_change", cadre.pk)
+                change = reverse("admin:units_cadre_change", args=[cadre.pk])
+                preserved = {"preserved_filters": self.get_preserved_filters(request)}
+                return redirect(add_preserved_filters({**preserved, "opts": self.opts}, change))
         # Only the households in the user's area: the rest are for their own coordinators.
         households = (
             HouseholdAssignment.objects.active()
@@ -681,6 +782,15 @@ class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admi
     list_select_related = ["household__village__township", "cadre__unit"]
     list_filter = [AssignmentStateFilter, *area_filters("household__village"), "started_on"]
     autocomplete_fields = ["household", "cadre"]
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        if db_field.name == "cadre":
+            # Opened for one household (``?household=``): its village's work groups first.
+            household = keys_of(request.GET.get("household", ""), limit=1)
+            kwargs["widget"] = CadrePicker(household=household[0] if household else None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         if obj is not None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from villages.aggregates import count_subquery
 from villages.fields import PhoneField
 from villages.models import (
     County,
@@ -111,6 +112,20 @@ class CadreQuerySet(VisibleQuerySet):
             units = Unit.objects.filter(name__startswith=term)
             condition |= Q(unit__in=keys_or_subquery(units))
         return self.filter(condition)
+
+    def for_picking(self, villages: models.QuerySet) -> "CadreQuerySet":
+        """Annotated with ``load`` (households in force) and ``in_group`` (leads or belongs to
+        a work group of ``villages``, a query of village keys); those in a group first."""
+        leads = WorkGroup.objects.filter(village__in=villages).values("leader_id")
+        belongs = WorkGroupMember.objects.filter(work_group__village__in=villages).values("cadre")
+        return self.annotate(
+            load=count_subquery(HouseholdAssignment.objects.active(), "cadre"),
+            in_group=models.Case(
+                models.When(Q(pk__in=leads) | Q(pk__in=belongs), then=True),
+                default=False,
+                output_field=models.BooleanField(),
+            ),
+        ).order_by("-in_group", "unit__name", "name", "pk")
 
 
 class Cadre(models.Model):
