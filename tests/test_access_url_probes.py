@@ -490,6 +490,7 @@ PROBES: dict[str, str] = {
     "admin:villages_household_assign": "assign",
     "admin:villages_village_distribute": "distribute",
     "admin:units_cadre_handover": "handover",
+    "admin:units_cadre_pick": "autocomplete",
     "admin:units_cadre_create_login": "create_login",
     "admin:villages_importbatch_progress": "batch_progress",
     "admin:villages_importbatch_confirm": "batch_confirm",
