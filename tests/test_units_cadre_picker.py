@@ -79,31 +79,31 @@ def test_the_villages_work_group_comes_first_and_each_cadre_shows_their_load(
 ) -> None:
     settings.ASSIGNMENT_MAX_PER_CADRE = 15
     village = make_village()
-    _group, (leader, _member) = group_of(village, "市农业农村局", "张三", "李四")
+    _group, (leader, _member) = group_of(village, "市农业农村局", "张三", "张四")
     loaded(leader, 12)
     elsewhere = loaded(make_cadre(unit=make_unit(name="市财政局"), name="王五"), 3)
     loaded(make_cadre(unit=elsewhere.unit, name="赵六", in_service=False), 1)
 
     assert picked(city, villages=village.pk) == [
         "张三 · 市农业农村局 · 本村工作组 · 联系12户/上限15户",
-        "李四 · 市农业农村局 · 本村工作组 · 联系0户/上限15户",
+        "张四 · 市农业农村局 · 本村工作组 · 联系0户/上限15户",
         "王五 · 市财政局 · 联系3户/上限15户",
     ]
 
 
 def test_a_cadre_in_another_villages_group_is_not_put_first(city: Client) -> None:
     village, other = make_village(), make_village()
-    group_of(other, "甲单位", "甲干部")
-    group_of(village, "乙单位", "乙干部")
+    group_of(other, "A单位", "A干部")
+    group_of(village, "B单位", "B干部")
 
     assert picked(city, villages=village.pk) == [
-        "乙干部 · 乙单位 · 本村工作组 · 联系0户/上限10户",
-        "甲干部 · 甲单位 · 联系0户/上限10户",
+        "B干部 · B单位 · 本村工作组 · 联系0户/上限10户",
+        "A干部 · A单位 · 联系0户/上限10户",
     ]
     # Without a village, by unit and name as everywhere else, each with their load.
     assert picked(city) == [
-        "乙干部 · 乙单位 · 联系0户/上限10户",
-        "甲干部 · 甲单位 · 联系0户/上限10户",
+        "A干部 · A单位 · 联系0户/上限10户",
+        "B干部 · B单位 · 联系0户/上限10户",
     ]
 
 
