@@ -1,6 +1,8 @@
 """Auto-distribution previews which household goes to which cadre; the confirmation applies that
 preview as it was shown, checked again, and says why households are left over."""
 
+import time
+from unittest import mock
 from urllib.parse import unquote
 
 import pytest
@@ -19,6 +21,7 @@ from tests.factories import (
     make_work_group,
     make_work_group_member,
 )
+from units.distribution import PREVIEW_MAX_AGE
 from units.models import Cadre, HouseholdAssignment, WorkGroupMember
 from villages.models import Household, Village
 
@@ -171,6 +174,19 @@ def test_a_preview_made_for_another_user_or_village_is_not_applied(city: Client)
         response = client.post(url, {"max_per_cadre": 10, "plan": token})
         assert response.status_code == 200
         assert messages_of(response) == ["预览已失效，请核对新的分配方案后再确认。"]
+    assert not HouseholdAssignment.objects.exists()
+
+
+def test_a_preview_left_open_too_long_is_planned_again(city: Client) -> None:
+    village, _cadres = village_with_group(2, 2)
+    token = city.get(distribute_url(village)).context["plan_token"]
+    later = time.time() + PREVIEW_MAX_AGE.total_seconds() + 60
+
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        response = city.post(distribute_url(village), {"max_per_cadre": 10, "plan": token})
+
+    assert messages_of(response) == ["预览已失效，请核对新的分配方案后再确认。"]
+    assert "按此方案分配（2户）" in response.text
     assert not HouseholdAssignment.objects.exists()
 
 
