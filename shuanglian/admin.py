@@ -405,7 +405,7 @@ class FullVillageAdmin(VillageAdmin):
                     url = reverse("admin:villages_village_distribute", args=[village.pk])
                     return redirect(f"{url}?{page_query}")
 
-        plan = plan_distribution(village=village, max_per_cadre=maximum)
+        plan = plan_distribution(village=village, max_per_cadre=maximum, by=request.user)
         page_number = request.GET.get("p")
         context = {
             **self.admin_site.each_context(request),

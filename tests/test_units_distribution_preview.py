@@ -267,6 +267,26 @@ def test_a_township_coordinator_previews_and_confirms_at_home(scope_world: Scope
     )
 
 
+def test_a_liaison_distributes_only_to_their_own_units_cadres(scope_world: ScopeWorld) -> None:
+    home = scope_world.home
+    other_unit = make_unit(name="别的局")
+    stranger = make_cadre(unit=other_unit, name="别的干部")
+    make_work_group(unit=other_unit, village=home.village, leader=stranger)
+    for i in range(2):
+        make_household(village=home.village, head_name=f"甲待分{i}")
+    liaison = signed_in(scope_world.users["liaison"])
+
+    preview = liaison.get(distribute_url(home.village))
+
+    assert [load.cadre for load in preview.context["plan"].loads] == [home.cadre]
+    assert "别的干部" not in preview.text
+    response = liaison.post(
+        distribute_url(home.village), {"max_per_cadre": 10, "plan": preview.context["plan_token"]}
+    )
+    assert messages_of(response) == ["已为2户分配联系干部。"]
+    assert not HouseholdAssignment.objects.filter(cadre=stranger).exists()
+
+
 # Back to the village list ------------------------------------------------------------------
 
 

@@ -104,15 +104,17 @@ class DistributionResult:
     cadre_gone: int = 0
 
 
-def village_cadres(village: Village) -> CadreQuerySet:
+def village_cadres(village: Village, *, by: AbstractBaseUser | None = None) -> CadreQuerySet:
     """The village's in-service group leaders and members, with ``load``, least loaded first.
 
-    Each cadre appears once; ``load`` counts their households in force in every village.
+    Each cadre appears once; ``load`` counts their households in force in every village. With
+    ``by``, only the cadres that user may assign (a liaison: their own unit's).
     """
     leads = WorkGroup.objects.filter(village=village, leader=OuterRef("pk"))
     belongs = WorkGroupMember.objects.filter(work_group__village=village, cadre=OuterRef("pk"))
+    cadres = Cadre.objects.all() if by is None else Cadre.objects.visible_to(by)
     return (
-        Cadre.objects.in_service()
+        cadres.in_service()
         .filter(Q(Exists(leads)) | Q(Exists(belongs)))
         .select_related("unit")
         .annotate(load=count_subquery(HouseholdAssignment.objects.active(), "cadre"))
@@ -120,8 +122,11 @@ def village_cadres(village: Village) -> CadreQuerySet:
     )
 
 
-def plan_distribution(*, village: Village, max_per_cadre: int | None = None) -> DistributionPlan:
-    """Plan giving each uncovered household of ``village`` to the least-loaded cadre."""
+def plan_distribution(
+    *, village: Village, max_per_cadre: int | None = None, by: AbstractBaseUser | None = None
+) -> DistributionPlan:
+    """Plan giving each uncovered household of ``village`` to the least-loaded cadre (of those
+    ``by`` may assign, when given)."""
     if max_per_cadre is None:
         max_per_cadre = settings.ASSIGNMENT_MAX_PER_CADRE
     households = list(
@@ -131,7 +136,7 @@ def plan_distribution(*, village: Village, max_per_cadre: int | None = None) -> 
     )
     for household in households:
         household.village = village
-    cadres = list(village_cadres(village))
+    cadres = list(village_cadres(village, by=by))
     has_work_group = bool(cadres) or WorkGroup.objects.filter(village=village).exists()
 
     # Smallest (load, pk) first: even loads, ties to the longest-serving record.
@@ -233,7 +238,7 @@ def confirm_distribution(
     """
     if not Village.objects.visible_to(by).filter(pk=village.pk).exists():
         raise PermissionDenied(gettext("Some of these households or cadres are outside your area."))
-    cadres = {cadre.pk: cadre for cadre in village_cadres(village)}
+    cadres = {cadre.pk: cadre for cadre in village_cadres(village, by=by)}
     household_ids = [household for household, _cadre in links]
     taken = dict(
         HouseholdAssignment.objects.active()
