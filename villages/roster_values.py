@@ -96,21 +96,62 @@ _CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "
 _CHINESE_DIGITS |= {"八": 8, "九": 9}
 _YES = {"是", "y", "yes", "1", "√", "✓", "true"}
 _NO = {"否", "n", "no", "0", "×", "false"}
+# Every way a household category is written in rosters, old and new, in one place. The
+# names changed over the years (贫困户 → 建档立卡户 → 脱贫户; 五保户 → 特困供养户; 边缘户 →
+# 监测户), and clerks drop the trailing 户 or add a 农村/城市; matching ignores that
+# (``category_key``), so each name is listed once.
+CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    Household.Category.GENERAL: ("一般", "一般农", "普通", "普通农", "非贫困", "非建档立卡"),
+    Household.Category.LIFTED: (
+        "脱贫",
+        "已脱贫",
+        "脱贫享受政策",
+        "脱贫不享受政策",
+        "稳定脱贫",
+        "贫困",
+        "建档立卡",
+        "建档立卡贫困",
+        "建档立卡脱贫",
+    ),
+    Household.Category.MONITORED: (
+        "监测",
+        "监测对象",
+        "防返贫监测",
+        "防返贫监测对象",
+        "返贫监测",
+        "返贫监测对象",
+        "防止返贫监测",
+        "防止返贫监测对象",
+        "边缘",
+        "边缘易致贫",
+        "脱贫不稳定",
+        "突发严重困难",
+    ),
+    Household.Category.SUBSISTENCE: ("低保", "低保对象", "最低生活保障"),
+    Household.Category.DESTITUTE: (
+        "特困",
+        "特困供养",
+        "特困供养人员",
+        "特困人员",
+        "分散供养特困",
+        "集中供养特困",
+        "五保",
+        "五保供养",
+        "特困(五保)",
+        "五保(特困)",
+    ),
+}
+
+
+def category_key(value: object) -> str:
+    """A category as written, without what varies: full-width forms, 农村/城市, a final 户."""
+    text = unicodedata.normalize("NFKC", clean_text(value))
+    text = text.replace("（", "(").replace("）", ")").removeprefix("农村").removeprefix("城市")
+    return text.removesuffix("户")
+
+
 _CATEGORY_WORDS: dict[str, str] = {
-    **dict.fromkeys(("一般户", "一般", "普通户", "普通", "非贫困户"), Household.Category.GENERAL),
-    **dict.fromkeys(
-        ("脱贫户", "脱贫", "已脱贫", "已脱贫户", "贫困户", "建档立卡户", "建档立卡贫困户"),
-        Household.Category.LIFTED,
-    ),
-    **dict.fromkeys(
-        ("监测户", "监测对象", "返贫监测户", "防返贫监测户", "边缘户", "脱贫不稳定户"),
-        Household.Category.MONITORED,
-    ),
-    **dict.fromkeys(("低保户", "低保", "低保对象"), Household.Category.SUBSISTENCE),
-    **dict.fromkeys(
-        ("特困户", "特困", "五保户", "五保", "特困供养户", "特困(五保)户", "特困供养"),
-        Household.Category.DESTITUTE,
-    ),
+    category_key(word): category for category, words in CATEGORY_SYNONYMS.items() for word in words
 }
 MAX_MEMBERS = 30
 # Control characters other than tab and line breaks, and lone surrogates: invisible, never
@@ -254,9 +295,10 @@ def category_parser(header: object) -> Callable[[object], str | None]:
 def parse_category(value: object) -> str | None:
     if is_blank(value):
         return None
-    text = unicodedata.normalize("NFKC", clean_text(value)).replace("（", "(").replace("）", ")")
-    if text in _CATEGORY_WORDS:
-        return _CATEGORY_WORDS[text]
+    category = _CATEGORY_WORDS.get(category_key(value))
+    if category is not None:
+        return category
+    text = clean_text(value)
     labels = "、".join(str(label) for label in Household.Category.labels)
     raise RowError(
         _("Unknown household category “%(value)s”; use one of: %(labels)s.")
@@ -272,6 +314,10 @@ def parse_poverty_flag(value: object) -> str | None:
         return Household.Category.LIFTED
     if text in _NO:
         return Household.Category.GENERAL
+    # Clerks write the category itself in such columns as often as yes or no.
+    category = _CATEGORY_WORDS.get(category_key(value))
+    if category is not None:
+        return category
     raise RowError(_("Write 是 or 否 in the column for poor households."))
 
 
