@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.models import Household
-from villages.validators import clean_text, normalize_phone, normalize_resident_id
+from villages.validators import (
+    clean_text,
+    looks_like_formula,
+    normalize_phone,
+    normalize_resident_id,
+)
 
 # Field → header variants, most specific first. Matching ignores spaces, full-width forms,
 # "*" required-markers and a trailing note in brackets, e.g. "身份证号码（18位）".
@@ -196,16 +201,53 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 
+# Besides letters (Chinese characters are letters), the dots between the parts of a
+# minority name, as typed on Chinese and Western keyboards.
+_NAME_DOTS = frozenset("·•‧・.")
+MAX_NAME = 50
+
+
+def is_person_name(text: str) -> bool:
+    """Letters, with dots between parts; no digits, punctuation or symbols."""
+    return any(ch.isalpha() for ch in text) and all(
+        ch.isalpha() or ch in _NAME_DOTS or unicodedata.category(ch).startswith("M") for ch in text
+    )
+
+
 def parse_name(value: object) -> str | None:
     if is_blank(value):
         return None
-    # "王建国（户主）": the note is the clerk's, the name is what is before it.
-    name = _BRACKETED_NOTE.sub("", clean_text(value)) or clean_text(value)
-    if len(name) > 50 or any(ch.isdigit() for ch in name):
+    text = clean_text(value)
+    # Checked before the note is cut off: =WEBSERVICE("…") must not become "=WEBSERVICE".
+    if looks_like_formula(text):
         raise RowError(
-            _("The name of the head of household looks wrong: %(name)s.") % {"name": name}
+            _(
+                "The name of the head of household “%(name)s” is a spreadsheet formula, not a "
+                "name; type the head's name."
+            )
+            % {"name": shortened(text)}
+        )
+    # "王建国（户主）": the note is the clerk's, the name is what is before it.
+    name = _BRACKETED_NOTE.sub("", text) or text
+    if len(name) > MAX_NAME:
+        raise RowError(
+            _("The name of the head of household is longer than %(max)s characters.")
+            % {"max": MAX_NAME}
+        )
+    if not is_person_name(name):
+        raise RowError(
+            _(
+                "The name of the head of household “%(name)s” is not a name: write it in "
+                "Chinese characters or letters, with “·” between the parts of a minority name."
+            )
+            % {"name": name}
         )
     return name
+
+
+def shortened(text: str, length: int = MAX_NAME) -> str:
+    """Text quoted in a rejection, cut to a readable length."""
+    return text if len(text) <= length else f"{text[: length - 1]}…"
 
 
 def parse_resident_id(value: object) -> str | None:
@@ -325,6 +367,11 @@ def parse_address(value: object) -> str | None:
     if is_blank(value):
         return None
     address = " ".join(str(value).split())
+    if looks_like_formula(address):
+        raise RowError(
+            _("The address “%(address)s” is a spreadsheet formula; type the address itself.")
+            % {"address": shortened(address)}
+        )
     if len(address) > 200:
         raise RowError(_("The address is longer than 200 characters."))
     return address
