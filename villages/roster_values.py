@@ -77,6 +77,27 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "村居",
         "社区",
         "村",
+        # One cell for both: "青堌集镇王庄村".
+        "乡镇村",
+        "乡镇/村",
+        "所在乡镇村",
+    ),
+    # County and township rosters: tells apart villages of the same name. "乡镇（街道）",
+    # "镇（街道）" and "乡(镇)" are matched by what is before the bracket.
+    "township": (
+        "所属乡镇",
+        "所在乡镇",
+        "乡镇名称",
+        "乡镇街道",
+        "乡镇/街道",
+        "乡镇办",
+        "乡镇",
+        "镇街",
+        "镇办",
+        "街道办事处",
+        "街道",
+        "乡",
+        "镇",
     ),
     # A register of residents has a row per person; the household is the head's row.
     "relation": ("与户主关系", "与户主的关系", "家庭关系", "关系"),
@@ -91,6 +112,7 @@ COLUMN_LABELS = {
     "category": gettext_lazy("household category"),
     "address": gettext_lazy("address"),
     "village": gettext_lazy("village or community"),
+    "township": gettext_lazy("township or subdistrict"),
     "relation": gettext_lazy("relation to the head"),
 }
 
@@ -387,3 +409,25 @@ def village_key(name: object) -> str:
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)]
     return text
+
+
+TOWNSHIP_SUFFIXES = ("街道办事处", "办事处", "街道", "镇", "乡")
+# What clerks put between a township and a village in one cell: "青堌集镇-王庄村".
+_PLACE_SEPARATORS = " -_/\\|·.、,;:()—–"
+
+
+def township_key(name: object) -> str:
+    """A township name without its 镇/乡/街道 suffix, for matching what clerks write."""
+    text = clean_text(name)
+    for suffix in TOWNSHIP_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def after_place(text: str, place: str) -> str | None:
+    """What follows ``place`` at the start of ``text`` (and a separator), or None."""
+    if not place or not text.startswith(place):
+        return None
+    rest = text[len(place) :].lstrip(_PLACE_SEPARATORS)
+    return rest or None
