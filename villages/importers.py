@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -46,17 +47,32 @@ LOOKUP_CHUNK = 2000
 PROGRESS_EVERY = 2000
 HOUSEHOLD_FIELDS = ("head_name", "phone", "members", "category", "address")
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+# Words of the lines under a table (signatures, who filled it in, the date): such a line is
+# skipped wherever its text sits, the ID column included.
 FOOTER_WORDS = (
     "填表人",
-    "制表人",
-    "审核人",
+    "填报人",
+    "制表",
+    "审核",
+    "审批",
     "负责人",
+    "经办人",
+    "统计人",
+    "核对人",
+    "村支书",
     "签字",
     "签名",
     "盖章",
-    "填报日期",
-    "填表日期",
+    "公章",
+    "日期",
+    "以下空白",
+    "以下无内容",
 )
+# Who signs a roster under its table ("蔡寨村民委员会").
+SIGNING_BODIES = ("政府", "委员会", "村委会", "居委会", "党支部", "党委", "办事处")
+# Notes under a table ("注：…"), after clean_text has made the colon half-width.
+FOOTER_STARTS = ("注:", "备注:", "说明:", "附:")
+_DATE_TEXT = re.compile(r"^\d{4}(?:[年./-]\d{1,2}(?:[月./-]\d{1,2}日?)?)?$")
 INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", "instructions", "readme")
 
 Progress = Callable[[int], None]
@@ -255,20 +271,82 @@ def find_layout(
     return None, 0
 
 
+def _is_footer_text(text: str) -> bool:
+    return any(word in text for word in FOOTER_WORDS) or text.startswith(FOOTER_STARTS)
+
+
 def _is_skippable(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
     """Blank rows, totals and the signature lines under a table."""
     key_index = layout.columns[importer.key_field]
     if key_index < len(row) and not values.is_blank(row[key_index]):
-        # A row with a key is data unless it is a totals line ("合计" up front).
+        # A row with a key is data unless it is a totals line ("合计" up front) or its "key"
+        # is a signature line's text.
         first = next((cell for cell in row if not values.is_blank(cell)), None)
-        return isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS)
+        if isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS):
+            return True
+        key = values.clean_text(row[key_index]) if isinstance(row[key_index], str) else ""
+        if not key or any(ch.isdigit() for ch in key):
+            return _is_footer_text(key)
+        # Text without a digit is no key: the row may be a signature line spread over columns.
     data_columns = [i for f, i in layout.columns.items() if f not in importer.context_fields]
     if all(values.is_blank(row[i]) if i < len(row) else True for i in data_columns):
         return True
     texts = [values.clean_text(cell) for cell in row if isinstance(cell, str)]
     if any(text.startswith(TOTAL_WORDS) for text in texts):
         return True
-    return any(word in text for text in texts for word in FOOTER_WORDS)
+    return any(_is_footer_text(text) for text in texts)
+
+
+def _is_footer_like(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
+    """Text that could be a note under the table rather than a row of it: no key, and only
+    dates and texts that are no plain word (a name or a place would be a row's)."""
+    key_index = layout.columns[importer.key_field]
+    key = row[key_index] if key_index < len(row) else None
+    if isinstance(key, str):
+        text = values.clean_text(key)
+        if any(ch.isdigit() for ch in text) and not _DATE_TEXT.match(text):
+            return False
+    elif not values.is_blank(key) and not isinstance(key, datetime.date | datetime.time):
+        return False
+    cells = [row[i] for i in layout.columns.values() if i < len(row)]
+    for cell in cells:
+        if values.is_blank(cell) or isinstance(cell, datetime.date | datetime.time):
+            continue
+        if not isinstance(cell, str):
+            return False
+        text = values.clean_text(cell)
+        if values.is_person_name(text) and len(text) <= 6 and not text.endswith(SIGNING_BODIES):
+            return False
+    return True
+
+
+def _without_trailing_text(
+    rows: Iterator[tuple[int, list[Any]]],
+    layout: SheetLayout,
+    importer: BatchImporter,
+    parsed: Parsed,
+) -> Iterator[tuple[int, list[Any]]]:
+    """The numbered rows, less the notes and dates after the table's last row of data.
+
+    Such text is held back until a row of data follows it (then it is a row of the table
+    and is checked as one); what is held at the end of the sheet is counted as skipped.
+    """
+    held: list[tuple[int, list[Any]]] = []
+    for number, row in rows:
+        # A row of data has a key, so the first test costs it almost nothing.
+        if _is_footer_like(row, layout, importer) and (
+            held or not (_is_skippable(row, layout, importer) or importer.skip_row(layout, row))
+        ):
+            held.append((number, row))
+            continue
+        if held and (_is_skippable(row, layout, importer) or importer.skip_row(layout, row)):
+            held.append((number, row))
+            continue
+        yield from held
+        held.clear()
+        yield number, row
+    parsed.read += len(held)
+    parsed.skipped += len(held)
 
 
 def parse_sheets(
@@ -294,7 +372,8 @@ def parse_sheets(
         layout.unknown = [values.without_control_characters(text) for text in layout.unknown]
         parsed.layouts.append(layout)
         sheet_context = importer.sheet_context(context, layout)
-        for number, row in enumerate(rows, start=header_row + 1):
+        numbered = enumerate(rows, start=header_row + 1)
+        for number, row in _without_trailing_text(numbered, layout, importer, parsed):
             parsed.read += 1
             if progress and parsed.read % PROGRESS_EVERY == 0:
                 progress(parsed.read)
@@ -493,7 +572,7 @@ class VillageResolver:
         except TypeError:  # an unhashable cell value
             found = self._resolve(name, township)
         if isinstance(found, values.RowError):
-            raise type(found)(str(found))
+            raise type(found)(found.args[0])
         return found
 
     def _township(self, cell: object) -> list[Township] | None:
