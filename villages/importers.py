@@ -359,14 +359,19 @@ def parse_sheets(
     """Check every row of every visible sheet that has the importer's header."""
     parsed = Parsed()
     labels = importer.labels
+    readable, blank = [], []
     for sheet in sheets:
-        if sheet.hidden or values.header_key(sheet.name).lower() in INSTRUCTION_SHEETS:
+        if not _is_readable(sheet):
             parsed.skipped_sheets.append(sheet.name)
             continue
-        rows = iter(sheet.rows)
-        layout, header_row = find_layout(sheet.name, rows, importer)
+        readable.append(sheet.name)
+        watched = _Watched(sheet.rows)
+        layout, header_row = find_layout(sheet.name, watched, importer)
+        rows = watched.rows
         if layout is None:
             parsed.skipped_sheets.append(sheet.name)
+            if not watched.filled():
+                blank.append(sheet.name)
             continue
         # Header texts are shown on the batch page and stored with it.
         layout.unknown = [values.without_control_characters(text) for text in layout.unknown]
@@ -403,8 +408,106 @@ def parse_sheets(
                 parsed.rejected.append(
                     Rejected(layout.name, number, str(labels[error.column]), str(error), row)
                 )
+    if not parsed.layouts:
+        raise _no_roster_error(importer, readable, blank)
+    if not parsed.rows and not parsed.rejected:
+        raise SpreadsheetError(
+            "no_rows",
+            _(
+                "Sheet %(sheets)s has a header but no data below it. Check that you chose the "
+                "filled-in file, and upload it again."
+            )
+            % {"sheets": _quoted([layout.name for layout in parsed.layouts])},
+        )
     _reject_duplicates(parsed, importer)
     return parsed
+
+
+def _is_readable(sheet: Sheet) -> bool:
+    """Hidden sheets and instructions are not the roster."""
+    return not sheet.hidden and values.header_key(sheet.name).lower() not in INSTRUCTION_SHEETS
+
+
+class _Watched:
+    """A sheet's rows, noting whether those read so far hold anything."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self.rows = iter(rows)
+        self.seen = False
+
+    def __iter__(self) -> "_Watched":
+        return self
+
+    def __next__(self) -> list[Any]:
+        row = next(self.rows)
+        self.seen = self.seen or not all(values.is_blank(cell) for cell in row)
+        return row
+
+    def filled(self) -> bool:
+        """Whether the sheet holds anything, reading what is left of it."""
+        return self.seen or any(not values.is_blank(cell) for row in self.rows for cell in row)
+
+
+def _quoted(names: list[str]) -> str:
+    return "、".join(f"“{name}”" for name in names)
+
+
+def _no_roster_error(
+    importer: BatchImporter, readable: list[str], blank: list[str]
+) -> SpreadsheetError:
+    """Why a workbook holds nothing to import: no sheet to read, empty sheets, no header."""
+    if not readable:
+        return SpreadsheetError(
+            "no_sheet",
+            _(
+                "The workbook has no sheet to read: hidden sheets and instruction sheets are "
+                "left out. Put the data in a visible sheet and upload the file again."
+            ),
+        )
+    if len(blank) == len(readable):
+        return SpreadsheetError(
+            "empty_sheets",
+            _(
+                "The file holds no data: sheet %(sheets)s is empty. Check that you chose the "
+                "filled-in file, and upload it again."
+            )
+            % {"sheets": _quoted(blank)},
+        )
+    columns = [str(importer.labels[name]) for name in importer.required]
+    return SpreadsheetError(
+        "no_header",
+        _(
+            "No header was found in sheet %(sheets)s: none of its first %(rows)s rows names "
+            "the columns %(columns)s. Put the column names in one row above the data, and "
+            "upload the file again."
+        )
+        % {
+            "sheets": _quoted([name for name in readable if name not in blank]),
+            "rows": HEADER_SCAN_ROWS,
+            "columns": _quoted(columns),
+        },
+    )
+
+
+def header_problem(data: bytes, *, file_name: str, importer: BatchImporter) -> str | None:
+    """Why a file holds nothing the importer can read (empty, no header), before any batch.
+
+    A file that cannot be read at all is left to the batch, which records why.
+    """
+    try:
+        readable, blank = [], []
+        for sheet in read_sheets(data, filename=file_name, max_bytes=settings.ROSTER_MAX_MB << 20):
+            if not _is_readable(sheet):
+                continue
+            readable.append(sheet.name)
+            watched = _Watched(sheet.rows)
+            if find_layout(sheet.name, watched, importer)[0] is not None:
+                return None
+            if not watched.filled():
+                blank.append(sheet.name)
+    except SpreadsheetError:
+        return None
+    return str(_no_roster_error(importer, readable, blank))
 
 
 def _column_name(layout: SheetLayout, labels: Mapping[str, Any], index: int) -> str:
