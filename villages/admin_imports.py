@@ -231,6 +231,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "back_url": reverse(importer.back_url_name),
             "previous": importers.previous_import(batch),
             "nothing_to_write": batch.created + batch.updated == 0,
+            "nothing_message": importers.nothing_to_import(batch),
             "progress_url": reverse("admin:villages_importbatch_progress", args=[batch.pk]),
             "confirm_url": reverse("admin:villages_importbatch_confirm", args=[batch.pk]),
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),

@@ -41,6 +41,8 @@ from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
 from villages.validators import mask_personal_numbers, mask_phone, mask_resident_id
 
 HEADER_SCAN_ROWS = 20
+# Texts above the header kept with a sheet's layout, and their length.
+TITLE_TEXTS, TITLE_CHARS = 5, 100
 PREVIEW_LIMIT = 200
 WRITE_CHUNK = 2000
 LOOKUP_CHUNK = 2000
@@ -95,6 +97,8 @@ class SheetLayout:
     header: list[Any]
     columns: dict[str, int]
     unknown: list[str]
+    # The texts above the header: the title, who filled the sheet in.
+    title: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -191,6 +195,10 @@ class BatchImporter:
         """What parsing needs from the database, loaded once per batch."""
         return None
 
+    def sheet_warnings(self, context: Any, layout: SheetLayout) -> list[str]:
+        """What to point out about a sheet as a whole (its title, its name)."""
+        return []
+
     def sheet_context(self, context: Any, layout: SheetLayout) -> Any:
         """The parsing context for one sheet (a sheet may stand for a village)."""
         return context
@@ -250,6 +258,7 @@ def find_layout(
     sheet_name: str, rows: Iterator[list[Any]], importer: BatchImporter
 ) -> tuple[SheetLayout | None, int]:
     """Scan the first rows for the header; returns the layout and the rows consumed."""
+    title: list[str] = []
     for number, row in enumerate(rows, start=1):
         columns: dict[str, int] = {}
         ranks: dict[str, int] = {}
@@ -265,7 +274,13 @@ def find_layout(
             if index not in used and not values.is_blank(cell)
         ]
         if all(name in columns for name in importer.required):
-            return SheetLayout(sheet_name, number, list(row), columns, unknown), number
+            return SheetLayout(sheet_name, number, list(row), columns, unknown, title), number
+        if len(title) < TITLE_TEXTS:
+            title += [
+                values.without_control_characters(values.clean_text(cell))[:TITLE_CHARS]
+                for cell in row
+                if isinstance(cell, str) and not values.is_blank(cell)
+            ][: TITLE_TEXTS - len(title)]
         if number >= HEADER_SCAN_ROWS:
             break
     return None, 0
@@ -376,6 +391,7 @@ def parse_sheets(
         # Header texts are shown on the batch page and stored with it.
         layout.unknown = [values.without_control_characters(text) for text in layout.unknown]
         parsed.layouts.append(layout)
+        parsed.warnings += importer.sheet_warnings(context, layout)
         sheet_context = importer.sheet_context(context, layout)
         numbered = enumerate(rows, start=header_row + 1)
         for number, row in _without_trailing_text(numbered, layout, importer, parsed):
@@ -1021,6 +1037,35 @@ class RosterImporter(BatchImporter):
             return False
         return values.clean_text(row[index]) not in values.HEAD_RELATIONS
 
+    def sheet_warnings(self, context: VillageResolver, layout: SheetLayout) -> list[str]:
+        # A file for one village whose sheet or title names another was likely sent for it.
+        target = context.fixed
+        if target is None:
+            return []
+        warnings = []
+        named = values.village_named_in(layout.name)
+        if named and not values.names_village(layout.name, target.name):
+            warnings.append(
+                _(
+                    "The sheet %(sheet)s is named after %(named)s, but the file is being "
+                    "imported into %(village)s. Check that this is the right file."
+                )
+                % {"sheet": layout.name, "named": named, "village": target.name}
+            )
+        for text in layout.title:
+            named = values.village_named_in(text)
+            if named and not values.names_village(text, target.name):
+                warnings.append(
+                    _(
+                        "The title of sheet %(sheet)s, “%(title)s”, names %(named)s, but the "
+                        "file is being imported into %(village)s. Check that this is the right "
+                        "file."
+                    )
+                    % {"sheet": layout.name, "title": text, "named": named, "village": target.name}
+                )
+                break
+        return warnings
+
     def sheet_context(
         self, context: VillageResolver, layout: SheetLayout
     ) -> tuple[VillageResolver, Village | None]:
@@ -1313,6 +1358,22 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     batch.report = _report(importer, parsed, classified, rejected)
     _save_error_workbook(batch, parsed.layouts, rejected)
     return _finish(batch, ImportBatch.Status.DONE)
+
+
+def nothing_to_import(batch: ImportBatch) -> str:
+    """What the preview and the command say of a checked batch that writes nothing."""
+    if batch.rejected and not batch.unchanged:
+        return _(
+            "Nothing to import: all %(rejected)s rows were rejected. Correct them as the "
+            "reasons say, and upload them again."
+        ) % {"rejected": batch.rejected}
+    if batch.rejected:
+        return _(
+            "Nothing to import: %(unchanged)s rows are already in the system as they are, and "
+            "the other %(rejected)s were rejected. Correct the rejected rows, and upload them "
+            "again."
+        ) % {"unchanged": batch.unchanged, "rejected": batch.rejected}
+    return str(importer_for(batch.kind).nothing_message)
 
 
 def previous_import(batch: ImportBatch) -> ImportBatch | None:

@@ -431,3 +431,31 @@ def after_place(text: str, place: str) -> str | None:
         return None
     rest = text[len(place) :].lstrip(_PLACE_SEPARATORS)
     return rest or None
+
+
+# A roster's title: "2026年东明县沙沃镇蔡寨村农户花名册". The year and the areas above the
+# village come first; a word ending in 村 or 社区 is the village.
+_TITLE_YEAR = re.compile(r"^\d{2,4}年度?")
+_TITLE_AREA = re.compile(r"^[\u3400-\u9fff]{1,8}?(?:省|市|县|区|旗|镇|乡|街道办事处|街道|办事处)")
+_TITLE_VILLAGE = re.compile(
+    r"^[\u3400-\u9fff]{1,10}?(?:村民委员会|居民委员会|村委会|居委会|社区|村)"
+)
+# Words ending in 村 that name no village: 农村低保户, 全村, 本村, 行政村.
+_NOT_VILLAGES = frozenset(("农", "乡", "全", "各", "本", "该", "行政", "自然", "新农", "美丽乡"))
+
+
+def village_named_in(text: object) -> str | None:
+    """The village a title or a sheet name starts with after its year and areas, if any."""
+    rest = _TITLE_YEAR.sub("", clean_text(text))
+    while (area := _TITLE_AREA.match(rest)) and _TITLE_VILLAGE.match(rest[area.end() :]):
+        rest = rest[area.end() :]
+    found = _TITLE_VILLAGE.match(rest)
+    if found is None or village_key(found.group()) in _NOT_VILLAGES:
+        return None
+    return found.group()
+
+
+def names_village(text: object, name: str) -> bool:
+    """Whether ``text`` mentions the village ``name``, with or without its suffix."""
+    key = village_key(name)
+    return (key if len(key) > 1 else clean_text(name)) in clean_text(text)
