@@ -174,3 +174,16 @@ def test_one_sheet_per_village_named_with_its_township(area: dict) -> None:
     assert (batch.created, batch.rejected) == (2, 0), batch.report["rejected"]
     importers.confirm_batch(batch)
     assert stored() == {("王甲", "青堌集镇", "王庄村"), ("王乙", "普连集镇", "王庄村")}
+
+
+def test_a_village_or_township_named_like_the_county_is_still_found(area: dict) -> None:
+    caoxian = make_township(county=area["county"], code="371721106000", name="曹县镇")
+    make_village(township=caoxian, code="371721106201", name="曹县村")
+    rows = [
+        ["乡镇", "村名", "户主姓名", "身份证号码"],
+        [None, "曹县村", "曹甲", resident_id(1)],
+        ["曹县镇", "曹县村", "曹乙", resident_id(2)],
+        ["曹县曹县镇", "曹县村", "曹丙", resident_id(3)],
+    ]
+    batch = check(rows, area["county"])
+    assert (batch.created, batch.rejected) == (3, 0), batch.report["rejected"]

@@ -699,9 +699,11 @@ class VillageResolver:
         if values.is_blank(cell):
             return None
         text = values.clean_text(cell)
-        for county in self.county_names:
-            text = values.after_place(text, county) or text
         found = self.townships.get(values.township_key(text))
+        for county in self.county_names:
+            found = found or self.townships.get(
+                values.township_key(values.after_place(text, county) or text)
+            )
         if found:
             return found
         if isinstance(self.scope, County):
@@ -715,7 +717,11 @@ class VillageResolver:
         )
 
     def _candidates(self, text: str) -> list[Village]:
-        """The villages a village cell can mean: its whole text, or a township and a village."""
+        """The villages a village cell can mean: its whole text, or a township and a village
+        (after the county's name, if it starts with it)."""
+        found = list(self.by_key.get(values.village_key(text), []))
+        if found:
+            return found
         for county in self.county_names:
             text = values.after_place(text, county) or text
         found = list(self.by_key.get(values.village_key(text), []))
