@@ -145,3 +145,16 @@ def test_a_large_file_without_a_roster_is_refused_by_the_worker(
         )
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.message) == (ImportBatch.Status.REFUSED, reason)
+
+
+def test_an_assignment_list_without_its_header_names_its_own_columns() -> None:
+    data = roster_files.xlsx({"Sheet1": [["王建国", resident_id(1)]]})
+    batch = importers.create_batch(
+        data=data, file_name="联系户.xlsx", scope=None, kind=ImportBatch.Kind.ASSIGNMENTS
+    )
+    batch = importers.check_batch(batch)
+    assert (batch.status, batch.message) == (
+        ImportBatch.Status.REFUSED,
+        "在工作表“Sheet1”中找不到表头：前20行中没有一行同时写有“单位”、“干部姓名”、“户主身份证号”"
+        "这几列的列名。请在数据上方加一行列名，再重新上传。",
+    )
