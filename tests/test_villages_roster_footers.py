@@ -107,10 +107,27 @@ def test_a_note_with_households_after_it_is_a_row_of_the_table_and_rejected(
     ]
 
 
-def test_a_last_household_without_its_id_is_still_rejected(village: Village) -> None:
-    batch = check(village, [*HOUSEHOLDS, [3, "蔡三", None, "13900139000", 2, None, None]])
+@pytest.mark.parametrize(
+    ("cells", "column", "reason"),
+    [
+        ([3, "蔡三", None, "13900139000", 2, None, None], "身份证号", "缺少身份证号。"),
+        ([3, "蔡三", None, None, None, None, None], "身份证号", "缺少身份证号。"),
+        ([3, None, None, "13900139000", None, None, None], "户主姓名", "缺少户主姓名。"),
+        ([3, None, None, None, "3人", "低保户", None], "户主姓名", "缺少户主姓名。"),
+        (
+            [3, "蔡三", "无", None, None, None, None],
+            "身份证号",
+            "身份证号应为18位：前17位为数字，末位为数字或X，请核对。",
+        ),
+    ],
+    ids=["name-and-phone", "name", "phone", "members-and-category", "no-id-written"],
+)
+def test_a_last_household_with_cells_missing_is_still_rejected(
+    village: Village, cells: list[object], column: str, reason: str
+) -> None:
+    batch = check(village, [*HOUSEHOLDS, cells])
     assert counts(batch) == (2, 0, 0, 1, 0)
-    assert rejections(batch) == [(4, "身份证号", "缺少身份证号。")]
+    assert rejections(batch) == [(4, column, reason)]
 
 
 def test_a_clerks_roster_with_its_footer_in_the_id_column_imports_cleanly(

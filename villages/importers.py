@@ -74,6 +74,9 @@ FOOTER_WORDS = (
 SIGNING_BODIES = ("政府", "委员会", "村委会", "居委会", "党支部", "党委", "办事处")
 # Notes under a table ("注：…"), after clean_text has made the colon half-width.
 FOOTER_STARTS = ("注:", "备注:", "说明:", "附:")
+# Text longer than this is a sentence, not a name, a place or a number; half as long with
+# punctuation in it too.
+NOTE_CHARS = 20
 _DATE_TEXT = re.compile(r"^\d{4}(?:[年./-]\d{1,2}(?:[月./-]\d{1,2}日?)?)?$")
 INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", "instructions", "readme")
 
@@ -312,27 +315,28 @@ def _is_skippable(row: list[Any], layout: SheetLayout, importer: BatchImporter) 
     return any(_is_footer_text(text) for text in texts)
 
 
-def _is_footer_like(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
-    """Text that could be a note under the table rather than a row of it: no key, and only
-    dates and texts that are no plain word (a name or a place would be a row's)."""
-    key_index = layout.columns[importer.key_field]
-    key = row[key_index] if key_index < len(row) else None
-    if isinstance(key, str):
-        text = values.clean_text(key)
-        if any(ch.isdigit() for ch in text) and not _DATE_TEXT.match(text):
-            return False
-    elif not values.is_blank(key) and not isinstance(key, datetime.date | datetime.time):
+def _is_note(cell: object) -> bool:
+    """A cell as the lines under a table hold them: a date, who signs, a sentence."""
+    if values.is_blank(cell) or isinstance(cell, datetime.date | datetime.time):
+        return True
+    if not isinstance(cell, str):
         return False
-    cells = [row[i] for i in layout.columns.values() if i < len(row)]
-    for cell in cells:
-        if values.is_blank(cell) or isinstance(cell, datetime.date | datetime.time):
-            continue
-        if not isinstance(cell, str):
-            return False
-        text = values.clean_text(cell)
-        if values.is_person_name(text) and len(text) <= 6 and not text.endswith(SIGNING_BODIES):
-            return False
-    return True
+    text = values.clean_text(cell)
+    return bool(
+        _DATE_TEXT.match(text)
+        or values.header_key(text).endswith(SIGNING_BODIES)
+        or len(text) > NOTE_CHARS
+        or (len(text) > NOTE_CHARS // 2 and any(mark in text for mark in ",。;!?"))
+    )
+
+
+def _is_footer_like(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
+    """A row that could be a note under the table rather than a row of it: no key, and in
+    the table's columns only dates, who signs and sentences."""
+    key_index = layout.columns[importer.key_field]
+    if key_index < len(row) and not _is_note(row[key_index]):
+        return False
+    return all(_is_note(row[i]) for i in layout.columns.values() if i < len(row))
 
 
 def _without_trailing_text(
