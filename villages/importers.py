@@ -77,6 +77,7 @@ FOOTER_STARTS = ("注:", "备注:", "说明:", "附:")
 # Text longer than this is a sentence, not a name, a place or a number; half as long with
 # punctuation in it too.
 NOTE_CHARS = 20
+_LONGEST_DATE = len("2026年12月31日")
 _DATE_TEXT = re.compile(r"^\d{4}(?:[年./-]\d{1,2}(?:[月./-]\d{1,2}日?)?)?$")
 INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", "instructions", "readme")
 
@@ -302,8 +303,12 @@ def _is_skippable(row: list[Any], layout: SheetLayout, importer: BatchImporter) 
         first = next((cell for cell in row if not values.is_blank(cell)), None)
         if isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS):
             return True
-        key = values.clean_text(row[key_index]) if isinstance(row[key_index], str) else ""
-        if not key or any(ch.isdigit() for ch in key):
+        key = row[key_index]
+        # An ID (ASCII) is the usual key, and no signature line's text.
+        if not isinstance(key, str) or key.isascii():
+            return False
+        key = values.clean_text(key)
+        if any(ch.isdigit() for ch in key):
             return _is_footer_text(key)
         # Text without a digit is no key: the row may be a signature line spread over columns.
     data_columns = [i for f, i in layout.columns.items() if f not in importer.context_fields]
@@ -334,7 +339,11 @@ def _is_footer_like(row: list[Any], layout: SheetLayout, importer: BatchImporter
     """A row that could be a note under the table rather than a row of it: no key, and in
     the table's columns only dates, who signs and sentences."""
     key_index = layout.columns[importer.key_field]
-    if key_index < len(row) and not _is_note(row[key_index]):
+    key = row[key_index] if key_index < len(row) else None
+    # The usual row of data, told cheaply: its key is a number, or text too long for a date.
+    if isinstance(key, int | float) or (isinstance(key, str) and len(key) > _LONGEST_DATE):
+        return False
+    if not _is_note(key):
         return False
     return all(_is_note(row[i]) for i in layout.columns.values() if i < len(row))
 
