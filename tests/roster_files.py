@@ -14,15 +14,26 @@ HEADER = ["序号", "户主姓名", "身份证号码", "联系电话", "家庭�
 
 
 def xlsx(
-    sheets: dict[str, Rows], *, hidden: Sequence[str] = (), merges: Sequence[str] = ()
+    sheets: dict[str, Rows],
+    *,
+    hidden: Sequence[str] = (),
+    merges: Sequence[str] = (),
+    formula_text: bool = False,
 ) -> bytes:
-    """An .xlsx with one sheet per entry; ``merges`` apply to the first sheet."""
+    """An .xlsx with one sheet per entry; ``merges`` apply to the first sheet.
+
+    With ``formula_text``, texts starting with "=" are text cells (typed into a column
+    formatted as text), not formulas.
+    """
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(list(row))
+            for cell in sheet[sheet.max_row] if formula_text else ():
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
         if name in hidden:
             sheet.sheet_state = "hidden"
     first = book.worksheets[0]

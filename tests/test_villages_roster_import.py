@@ -312,7 +312,12 @@ def test_a_county_file_refuses_a_village_name_two_townships_share(area: dict) ->
     rows = [["村名", "户主姓名", "身份证号码"], ["王寨村", "王乙", ID_B]]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["county"])
     assert rejections(batch) == [
-        (2, "村（社区）", "东明县有多个名为“王寨村”的村，请按乡镇分别导入。")
+        (
+            2,
+            "村（社区）",
+            "东明县有2个名为“王寨村”的村（社区），分别在沙沃镇、菜园集镇；请增加“乡镇”列并填写"
+            "乡镇，或在村名前写上乡镇（如“沙沃镇王寨村”）。",
+        )
     ]
 
 

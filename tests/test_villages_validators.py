@@ -7,6 +7,7 @@ from django.utils import translation
 from villages.validators import (
     check_character,
     clean_text,
+    looks_like_formula,
     mask_phone,
     mask_resident_id,
     normalize_phone,
@@ -392,3 +393,24 @@ def test_a_missing_id_is_reported_as_empty() -> None:
     with pytest.raises(ValidationError) as caught:
         normalize_resident_id(None)
     assert caught.value.code == "empty"
+
+
+@pytest.mark.parametrize(
+    ("text", "formula"),
+    [
+        ("=1+1", True),
+        ("@SUM(A1)", True),
+        ("+cmd", True),
+        ("-1", True),
+        ("--1", True),
+        ('-"a"', True),
+        ("-", False),
+        ("--", False),
+        ("+", False),
+        ("王五", False),
+        ("1+1", False),
+        ("", False),
+    ],
+)
+def test_formula_text_is_told_from_values(text: str, formula: bool) -> None:
+    assert looks_like_formula(text) is formula

@@ -68,6 +68,15 @@ class ImportUploadForm(forms.ModelForm):
                 _("The file is larger than %(limit)s MB; split it by township or village.")
                 % {"limit": settings.ROSTER_MAX_MB}
             )
+        # An empty file or one without a header is refused here, leaving no batch; a large
+        # file is read by the worker, whose batch is refused for the same reasons.
+        if upload.size <= settings.ROSTER_BACKGROUND_BYTES:
+            problem = importers.header_problem(
+                upload.read(), file_name=upload.name, importer=self.importer
+            )
+            upload.seek(0)
+            if problem:
+                raise forms.ValidationError(problem)
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -222,6 +231,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "back_url": reverse(importer.back_url_name),
             "previous": importers.previous_import(batch),
             "nothing_to_write": batch.created + batch.updated == 0,
+            "nothing_message": importers.nothing_to_import(batch),
             "progress_url": reverse("admin:villages_importbatch_progress", args=[batch.pk]),
             "confirm_url": reverse("admin:villages_importbatch_confirm", args=[batch.pk]),
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),

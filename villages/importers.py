@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -40,23 +41,44 @@ from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
 from villages.validators import mask_personal_numbers, mask_phone, mask_resident_id
 
 HEADER_SCAN_ROWS = 20
+# Texts above the header kept with a sheet's layout, and their length.
+TITLE_TEXTS, TITLE_CHARS = 5, 100
 PREVIEW_LIMIT = 200
 WRITE_CHUNK = 2000
 LOOKUP_CHUNK = 2000
 PROGRESS_EVERY = 2000
 HOUSEHOLD_FIELDS = ("head_name", "phone", "members", "category", "address")
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+# Words of the lines under a table (signatures, who filled it in, the date): such a line is
+# skipped wherever its text sits, the ID column included.
 FOOTER_WORDS = (
     "填表人",
-    "制表人",
-    "审核人",
+    "填报人",
+    "制表",
+    "审核",
+    "审批",
     "负责人",
+    "经办人",
+    "统计人",
+    "核对人",
+    "村支书",
     "签字",
     "签名",
     "盖章",
-    "填报日期",
-    "填表日期",
+    "公章",
+    "日期",
+    "以下空白",
+    "以下无内容",
 )
+# Who signs a roster under its table ("蔡寨村民委员会").
+SIGNING_BODIES = ("政府", "委员会", "村委会", "居委会", "党支部", "党委", "办事处")
+# Notes under a table ("注：…"), after clean_text has made the colon half-width.
+FOOTER_STARTS = ("注:", "备注:", "说明:", "附:")
+# Text longer than this is a sentence, not a name, a place or a number; half as long with
+# punctuation in it too.
+NOTE_CHARS = 20
+_LONGEST_DATE = len("2026年12月31日")
+_DATE_TEXT = re.compile(r"^\d{4}(?:[年./-]\d{1,2}(?:[月./-]\d{1,2}日?)?)?$")
 INSTRUCTION_SHEETS = ("说明", "填表说明", "填写说明", "使用说明", "instructions", "readme")
 
 Progress = Callable[[int], None]
@@ -79,6 +101,8 @@ class SheetLayout:
     header: list[Any]
     columns: dict[str, int]
     unknown: list[str]
+    # The texts above the header: the title, who filled the sheet in.
+    title: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -175,6 +199,10 @@ class BatchImporter:
         """What parsing needs from the database, loaded once per batch."""
         return None
 
+    def sheet_warnings(self, context: Any, layout: SheetLayout) -> list[str]:
+        """What to point out about a sheet as a whole (its title, its name)."""
+        return []
+
     def sheet_context(self, context: Any, layout: SheetLayout) -> Any:
         """The parsing context for one sheet (a sheet may stand for a village)."""
         return context
@@ -234,6 +262,7 @@ def find_layout(
     sheet_name: str, rows: Iterator[list[Any]], importer: BatchImporter
 ) -> tuple[SheetLayout | None, int]:
     """Scan the first rows for the header; returns the layout and the rows consumed."""
+    title: list[str] = []
     for number, row in enumerate(rows, start=1):
         columns: dict[str, int] = {}
         ranks: dict[str, int] = {}
@@ -249,26 +278,103 @@ def find_layout(
             if index not in used and not values.is_blank(cell)
         ]
         if all(name in columns for name in importer.required):
-            return SheetLayout(sheet_name, number, list(row), columns, unknown), number
+            return SheetLayout(sheet_name, number, list(row), columns, unknown, title), number
+        if len(title) < TITLE_TEXTS:
+            title += [
+                values.without_control_characters(values.clean_text(cell))[:TITLE_CHARS]
+                for cell in row
+                if isinstance(cell, str) and not values.is_blank(cell)
+            ][: TITLE_TEXTS - len(title)]
         if number >= HEADER_SCAN_ROWS:
             break
     return None, 0
+
+
+def _is_footer_text(text: str) -> bool:
+    return any(word in text for word in FOOTER_WORDS) or text.startswith(FOOTER_STARTS)
 
 
 def _is_skippable(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
     """Blank rows, totals and the signature lines under a table."""
     key_index = layout.columns[importer.key_field]
     if key_index < len(row) and not values.is_blank(row[key_index]):
-        # A row with a key is data unless it is a totals line ("合计" up front).
+        # A row with a key is data unless it is a totals line ("合计" up front) or its "key"
+        # is a signature line's text.
         first = next((cell for cell in row if not values.is_blank(cell)), None)
-        return isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS)
+        if isinstance(first, str) and values.clean_text(first).startswith(TOTAL_WORDS):
+            return True
+        key = row[key_index]
+        # An ID (ASCII) is the usual key, and no signature line's text.
+        if not isinstance(key, str) or key.isascii():
+            return False
+        key = values.clean_text(key)
+        if any(ch.isdigit() for ch in key):
+            return _is_footer_text(key)
+        # Text without a digit is no key: the row may be a signature line spread over columns.
     data_columns = [i for f, i in layout.columns.items() if f not in importer.context_fields]
     if all(values.is_blank(row[i]) if i < len(row) else True for i in data_columns):
         return True
     texts = [values.clean_text(cell) for cell in row if isinstance(cell, str)]
     if any(text.startswith(TOTAL_WORDS) for text in texts):
         return True
-    return any(word in text for text in texts for word in FOOTER_WORDS)
+    return any(_is_footer_text(text) for text in texts)
+
+
+def _is_note(cell: object) -> bool:
+    """A cell as the lines under a table hold them: a date, who signs, a sentence."""
+    if values.is_blank(cell) or isinstance(cell, datetime.date | datetime.time):
+        return True
+    if not isinstance(cell, str):
+        return False
+    text = values.clean_text(cell)
+    return bool(
+        _DATE_TEXT.match(text)
+        or values.header_key(text).endswith(SIGNING_BODIES)
+        or len(text) > NOTE_CHARS
+        or (len(text) > NOTE_CHARS // 2 and any(mark in text for mark in ",。;!?"))
+    )
+
+
+def _is_footer_like(row: list[Any], layout: SheetLayout, importer: BatchImporter) -> bool:
+    """A row that could be a note under the table rather than a row of it: no key, and in
+    the table's columns only dates, who signs and sentences."""
+    key_index = layout.columns[importer.key_field]
+    key = row[key_index] if key_index < len(row) else None
+    # The usual row of data, told cheaply: its key is a number, or text too long for a date.
+    if isinstance(key, int | float) or (isinstance(key, str) and len(key) > _LONGEST_DATE):
+        return False
+    if not _is_note(key):
+        return False
+    return all(_is_note(row[i]) for i in layout.columns.values() if i < len(row))
+
+
+def _without_trailing_text(
+    rows: Iterator[tuple[int, list[Any]]],
+    layout: SheetLayout,
+    importer: BatchImporter,
+    parsed: Parsed,
+) -> Iterator[tuple[int, list[Any]]]:
+    """The numbered rows, less the notes and dates after the table's last row of data.
+
+    Such text is held back until a row of data follows it (then it is a row of the table
+    and is checked as one); what is held at the end of the sheet is counted as skipped.
+    """
+    held: list[tuple[int, list[Any]]] = []
+    for number, row in rows:
+        # A row of data has a key, so the first test costs it almost nothing.
+        if _is_footer_like(row, layout, importer) and (
+            held or not (_is_skippable(row, layout, importer) or importer.skip_row(layout, row))
+        ):
+            held.append((number, row))
+            continue
+        if held and (_is_skippable(row, layout, importer) or importer.skip_row(layout, row)):
+            held.append((number, row))
+            continue
+        yield from held
+        held.clear()
+        yield number, row
+    parsed.read += len(held)
+    parsed.skipped += len(held)
 
 
 def parse_sheets(
@@ -281,20 +387,27 @@ def parse_sheets(
     """Check every row of every visible sheet that has the importer's header."""
     parsed = Parsed()
     labels = importer.labels
+    readable, blank = [], []
     for sheet in sheets:
-        if sheet.hidden or values.header_key(sheet.name).lower() in INSTRUCTION_SHEETS:
+        if not _is_readable(sheet):
             parsed.skipped_sheets.append(sheet.name)
             continue
-        rows = iter(sheet.rows)
-        layout, header_row = find_layout(sheet.name, rows, importer)
+        readable.append(sheet.name)
+        watched = _Watched(sheet.rows)
+        layout, header_row = find_layout(sheet.name, watched, importer)
+        rows = watched.rows
         if layout is None:
             parsed.skipped_sheets.append(sheet.name)
+            if not watched.filled():
+                blank.append(sheet.name)
             continue
         # Header texts are shown on the batch page and stored with it.
         layout.unknown = [values.without_control_characters(text) for text in layout.unknown]
         parsed.layouts.append(layout)
+        parsed.warnings += importer.sheet_warnings(context, layout)
         sheet_context = importer.sheet_context(context, layout)
-        for number, row in enumerate(rows, start=header_row + 1):
+        numbered = enumerate(rows, start=header_row + 1)
+        for number, row in _without_trailing_text(numbered, layout, importer, parsed):
             parsed.read += 1
             if progress and parsed.read % PROGRESS_EVERY == 0:
                 progress(parsed.read)
@@ -324,8 +437,106 @@ def parse_sheets(
                 parsed.rejected.append(
                     Rejected(layout.name, number, str(labels[error.column]), str(error), row)
                 )
+    if not parsed.layouts:
+        raise _no_roster_error(importer, readable, blank)
+    if not parsed.rows and not parsed.rejected:
+        raise SpreadsheetError(
+            "no_rows",
+            _(
+                "Sheet %(sheets)s has a header but no data below it. Check that you chose the "
+                "filled-in file, and upload it again."
+            )
+            % {"sheets": _quoted([layout.name for layout in parsed.layouts])},
+        )
     _reject_duplicates(parsed, importer)
     return parsed
+
+
+def _is_readable(sheet: Sheet) -> bool:
+    """Hidden sheets and instructions are not the roster."""
+    return not sheet.hidden and values.header_key(sheet.name).lower() not in INSTRUCTION_SHEETS
+
+
+class _Watched:
+    """A sheet's rows, noting whether those read so far hold anything."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self.rows = iter(rows)
+        self.seen = False
+
+    def __iter__(self) -> "_Watched":
+        return self
+
+    def __next__(self) -> list[Any]:
+        row = next(self.rows)
+        self.seen = self.seen or not all(values.is_blank(cell) for cell in row)
+        return row
+
+    def filled(self) -> bool:
+        """Whether the sheet holds anything, reading what is left of it."""
+        return self.seen or any(not values.is_blank(cell) for row in self.rows for cell in row)
+
+
+def _quoted(names: list[str]) -> str:
+    return "、".join(f"“{name}”" for name in names)
+
+
+def _no_roster_error(
+    importer: BatchImporter, readable: list[str], blank: list[str]
+) -> SpreadsheetError:
+    """Why a workbook holds nothing to import: no sheet to read, empty sheets, no header."""
+    if not readable:
+        return SpreadsheetError(
+            "no_sheet",
+            _(
+                "The workbook has no sheet to read: hidden sheets and instruction sheets are "
+                "left out. Put the data in a visible sheet and upload the file again."
+            ),
+        )
+    if len(blank) == len(readable):
+        return SpreadsheetError(
+            "empty_sheets",
+            _(
+                "The file holds no data: sheet %(sheets)s is empty. Check that you chose the "
+                "filled-in file, and upload it again."
+            )
+            % {"sheets": _quoted(blank)},
+        )
+    columns = [str(importer.labels[name]) for name in importer.required]
+    return SpreadsheetError(
+        "no_header",
+        _(
+            "No header was found in sheet %(sheets)s: none of its first %(rows)s rows names "
+            "the columns %(columns)s. Put the column names in one row above the data, and "
+            "upload the file again."
+        )
+        % {
+            "sheets": _quoted([name for name in readable if name not in blank]),
+            "rows": HEADER_SCAN_ROWS,
+            "columns": _quoted(columns),
+        },
+    )
+
+
+def header_problem(data: bytes, *, file_name: str, importer: BatchImporter) -> str | None:
+    """Why a file holds nothing the importer can read (empty, no header), before any batch.
+
+    A file that cannot be read at all is left to the batch, which records why.
+    """
+    try:
+        readable, blank = [], []
+        for sheet in read_sheets(data, filename=file_name, max_bytes=settings.ROSTER_MAX_MB << 20):
+            if not _is_readable(sheet):
+                continue
+            readable.append(sheet.name)
+            watched = _Watched(sheet.rows)
+            if find_layout(sheet.name, watched, importer)[0] is not None:
+                return None
+            if not watched.filled():
+                blank.append(sheet.name)
+    except SpreadsheetError:
+        return None
+    return str(_no_roster_error(importer, readable, blank))
 
 
 def _column_name(layout: SheetLayout, labels: Mapping[str, Any], index: int) -> str:
@@ -447,12 +658,20 @@ class Row:
     address: str | None = None
 
 
+class TownshipError(values.RowError):
+    """A row refused because of its township cell."""
+
+
 class VillageResolver:
-    """Finds the village a row belongs to, within the scope the coordinator chose."""
+    """Finds the village a row belongs to, within the scope the coordinator chose.
+
+    Villages of the same name in one county are told apart by the row's township: from a
+    township column, or written before the village in its cell ("青堌集镇王庄村").
+    """
 
     def __init__(self, scope: Village | Township | County) -> None:
         self.fixed = scope if isinstance(scope, Village) else None
-        villages = Village.objects.select_related("township")
+        villages = Village.objects.select_related("township__county")
         if isinstance(scope, Village):
             villages = villages.filter(pk=scope.pk)
         elif isinstance(scope, Township):
@@ -460,40 +679,90 @@ class VillageResolver:
         else:
             villages = villages.filter(township__county=scope)
         self.by_key: dict[str, list[Village]] = defaultdict(list)
-        self.township_names = set()
+        self.townships: dict[str, list[Township]] = defaultdict(list)
+        self.county_names: set[str] = set()
         for village in villages:
             self.by_key[values.village_key(village.name)].append(village)
-            self.township_names.add(village.township.name)
+            township = village.township
+            if township not in self.townships[values.township_key(township.name)]:
+                self.townships[values.township_key(township.name)].append(township)
+            self.county_names.add(township.county.name)
         self.scope = scope
-        self._resolved: dict[object, Village | str] = {}  # a village, or why there is none
+        # A village, or the error saying why there is none.
+        self._resolved: dict[object, Village | values.RowError] = {}
 
-    def resolve(self, name: object) -> Village:
+    def resolve(self, name: object, township: object = None) -> Village:
         """The village a row names; a county file repeats the same few names many times."""
         try:
-            found = self._resolved[name]
+            found = self._resolved[(name, township)]
         except KeyError:
             try:
-                found = self._resolve(name)
+                found = self._resolve(name, township)
             except values.RowError as error:
-                found = str(error)
-            self._resolved[name] = found
+                found = error
+            self._resolved[(name, township)] = found
         except TypeError:  # an unhashable cell value
-            found = self._resolve(name)
-        if isinstance(found, str):
-            raise values.RowError(found)
+            found = self._resolve(name, township)
+        if isinstance(found, values.RowError):
+            raise type(found)(found.args[0])
         return found
 
-    def _resolve(self, name: object) -> Village:
+    def _township(self, cell: object) -> list[Township] | None:
+        """The township a township cell names (None when blank), or TownshipError."""
+        if values.is_blank(cell):
+            return None
+        text = values.clean_text(cell)
+        found = self.townships.get(values.township_key(text))
+        for county in self.county_names:
+            found = found or self.townships.get(
+                values.township_key(values.after_place(text, county) or text)
+            )
+        if found:
+            return found
+        if isinstance(self.scope, County):
+            raise TownshipError(
+                _("There is no township called %(name)s in %(scope)s.")
+                % {"name": text, "scope": self.scope.name}
+            )
+        raise TownshipError(
+            _("This row is for %(name)s, but the file is being imported into %(scope)s.")
+            % {"name": text, "scope": self.scope.name}
+        )
+
+    def _candidates(self, text: str) -> list[Village]:
+        """The villages a village cell can mean: its whole text, or a township and a village
+        (after the county's name, if it starts with it)."""
+        found = list(self.by_key.get(values.village_key(text), []))
+        if found:
+            return found
+        for county in self.county_names:
+            text = values.after_place(text, county) or text
+        found = list(self.by_key.get(values.village_key(text), []))
+        if found:
+            return found
+        for key, townships in self.townships.items():
+            for township in townships:
+                rest = values.after_place(text, township.name)
+                if rest is None and len(key) > 1:
+                    rest = values.after_place(text, key)
+                if rest is not None:
+                    found += [
+                        village
+                        for village in self.by_key.get(values.village_key(rest), [])
+                        if village.township == township and village not in found
+                    ]
+        return found
+
+    def _resolve(self, name: object, township_cell: object = None) -> Village:
+        townships = self._township(township_cell)
         if values.is_blank(name):
             if self.fixed:
                 return self.fixed
             raise values.RowError(_("The village is missing; fill in the village column."))
         text = values.clean_text(name)
-        for township in self.township_names:
-            if text.startswith(township) and len(text) > len(township):
-                text = text[len(township) :]
-                break
-        matches = self.by_key.get(values.village_key(text), [])
+        matches = self._candidates(text)
+        if townships is not None:
+            matches = [village for village in matches if village.township in townships]
         if self.fixed and (not matches or matches[0] != self.fixed):
             raise values.RowError(
                 _("This row is for %(name)s, but the file is being imported into %(village)s.")
@@ -502,21 +771,34 @@ class VillageResolver:
         if not matches:
             raise values.RowError(
                 _("There is no village called %(name)s in %(scope)s.")
-                % {"name": text, "scope": self.scope.name}
+                % {"name": text, "scope": townships[0].name if townships else self.scope.name}
             )
         if len(matches) > 1:
+            matches.sort(key=lambda village: village.code)
+            shown = values.village_key(text)
+            same = [village for village in matches if values.village_key(village.name) == shown]
+            example = same[0] if same else matches[0]
             raise values.RowError(
                 _(
-                    "%(scope)s has several villages called %(name)s; "
-                    "import them township by township."
+                    "%(scope)s has %(count)s villages called %(name)s, in %(townships)s; fill "
+                    "in a township column, or write the township before the village (such as "
+                    "“%(example)s”)."
                 )
-                % {"name": text, "scope": self.scope.name}
+                % {
+                    "scope": self.scope.name,
+                    "count": len(matches),
+                    "name": text,
+                    "townships": "、".join(village.township.name for village in matches),
+                    "example": f"{example.township.name}{example.name}",
+                }
             )
         return matches[0]
 
     def village_for_sheet(self, sheet_name: str) -> Village | None:
-        matches = self.by_key.get(values.village_key(sheet_name), [])
-        return matches[0] if len(matches) == 1 else None
+        try:
+            return self._resolve(sheet_name) if not self.fixed else None
+        except values.RowError:
+            return None
 
 
 def classify(
@@ -723,7 +1005,7 @@ class RosterImporter(BatchImporter):
     aliases = values.HEADER_ALIASES
     labels = values.COLUMN_LABELS
     required = values.REQUIRED_FIELDS
-    context_fields = ("village",)
+    context_fields = ("village", "township")
     row_type = Row
     option_fields = ("move_households",)
     personal_fields = {"id_number": "id_number", "phone": "phone"}
@@ -774,6 +1056,35 @@ class RosterImporter(BatchImporter):
             return False
         return values.clean_text(row[index]) not in values.HEAD_RELATIONS
 
+    def sheet_warnings(self, context: VillageResolver, layout: SheetLayout) -> list[str]:
+        # A file for one village whose sheet or title names another was likely sent for it.
+        target = context.fixed
+        if target is None:
+            return []
+        warnings = []
+        named = values.village_named_in(layout.name)
+        if named and not values.names_village(layout.name, target.name):
+            warnings.append(
+                _(
+                    "The sheet %(sheet)s is named after %(named)s, but the file is being "
+                    "imported into %(village)s. Check that this is the right file."
+                )
+                % {"sheet": layout.name, "named": named, "village": target.name}
+            )
+        for text in layout.title:
+            named = values.village_named_in(text)
+            if named and not values.names_village(text, target.name):
+                warnings.append(
+                    _(
+                        "The title of sheet %(sheet)s, “%(title)s”, names %(named)s, but the "
+                        "file is being imported into %(village)s. Check that this is the right "
+                        "file."
+                    )
+                    % {"sheet": layout.name, "title": text, "named": named, "village": target.name}
+                )
+                break
+        return warnings
+
     def sheet_context(
         self, context: VillageResolver, layout: SheetLayout
     ) -> tuple[VillageResolver, Village | None]:
@@ -809,7 +1120,11 @@ class RosterImporter(BatchImporter):
                     else _("The name of the head of household is missing.")
                 )
             column = "village"
-            village = sheet_village or resolver.resolve(cell("village"))
+            try:
+                village = sheet_village or resolver.resolve(cell("village"), cell("township"))
+            except TownshipError:
+                column = "township"
+                raise
             column = "phone"
             phone = values.parse_phone(cell("phone"))
             column = "members"
@@ -1062,6 +1377,22 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     batch.report = _report(importer, parsed, classified, rejected)
     _save_error_workbook(batch, parsed.layouts, rejected)
     return _finish(batch, ImportBatch.Status.DONE)
+
+
+def nothing_to_import(batch: ImportBatch) -> str:
+    """What the preview and the command say of a checked batch that writes nothing."""
+    if batch.rejected and not batch.unchanged:
+        return _(
+            "Nothing to import: all %(rejected)s rows were rejected. Correct them as the "
+            "reasons say, and upload them again."
+        ) % {"rejected": batch.rejected}
+    if batch.rejected:
+        return _(
+            "Nothing to import: %(unchanged)s rows are already in the system as they are, and "
+            "the other %(rejected)s were rejected. Correct the rejected rows, and upload them "
+            "again."
+        ) % {"unchanged": batch.unchanged, "rejected": batch.rejected}
+    return str(importer_for(batch.kind).nothing_message)
 
 
 def previous_import(batch: ImportBatch) -> ImportBatch | None:

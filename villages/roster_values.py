@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.models import Household
-from villages.validators import clean_text, normalize_phone, normalize_resident_id
+from villages.validators import (
+    clean_text,
+    looks_like_formula,
+    normalize_phone,
+    normalize_resident_id,
+)
 
 # Field → header variants, most specific first. Matching ignores spaces, full-width forms,
 # "*" required-markers and a trailing note in brackets, e.g. "身份证号码（18位）".
@@ -72,6 +77,27 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "村居",
         "社区",
         "村",
+        # One cell for both: "青堌集镇王庄村".
+        "乡镇村",
+        "乡镇/村",
+        "所在乡镇村",
+    ),
+    # County and township rosters: tells apart villages of the same name. "乡镇（街道）",
+    # "镇（街道）" and "乡(镇)" are matched by what is before the bracket.
+    "township": (
+        "所属乡镇",
+        "所在乡镇",
+        "乡镇名称",
+        "乡镇街道",
+        "乡镇/街道",
+        "乡镇办",
+        "乡镇",
+        "镇街",
+        "镇办",
+        "街道办事处",
+        "街道",
+        "乡",
+        "镇",
     ),
     # A register of residents has a row per person; the household is the head's row.
     "relation": ("与户主关系", "与户主的关系", "家庭关系", "关系"),
@@ -86,6 +112,7 @@ COLUMN_LABELS = {
     "category": gettext_lazy("household category"),
     "address": gettext_lazy("address"),
     "village": gettext_lazy("village or community"),
+    "township": gettext_lazy("township or subdistrict"),
     "relation": gettext_lazy("relation to the head"),
 }
 
@@ -96,21 +123,62 @@ _CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "
 _CHINESE_DIGITS |= {"八": 8, "九": 9}
 _YES = {"是", "y", "yes", "1", "√", "✓", "true"}
 _NO = {"否", "n", "no", "0", "×", "false"}
+# Every way a household category is written in rosters, old and new, in one place. The
+# names changed over the years (贫困户 → 建档立卡户 → 脱贫户; 五保户 → 特困供养户; 边缘户 →
+# 监测户), and clerks drop the trailing 户 or add a 农村/城市; matching ignores that
+# (``category_key``), so each name is listed once.
+CATEGORY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    Household.Category.GENERAL: ("一般", "一般农", "普通", "普通农", "非贫困", "非建档立卡"),
+    Household.Category.LIFTED: (
+        "脱贫",
+        "已脱贫",
+        "脱贫享受政策",
+        "脱贫不享受政策",
+        "稳定脱贫",
+        "贫困",
+        "建档立卡",
+        "建档立卡贫困",
+        "建档立卡脱贫",
+    ),
+    Household.Category.MONITORED: (
+        "监测",
+        "监测对象",
+        "防返贫监测",
+        "防返贫监测对象",
+        "返贫监测",
+        "返贫监测对象",
+        "防止返贫监测",
+        "防止返贫监测对象",
+        "边缘",
+        "边缘易致贫",
+        "脱贫不稳定",
+        "突发严重困难",
+    ),
+    Household.Category.SUBSISTENCE: ("低保", "低保对象", "最低生活保障"),
+    Household.Category.DESTITUTE: (
+        "特困",
+        "特困供养",
+        "特困供养人员",
+        "特困人员",
+        "分散供养特困",
+        "集中供养特困",
+        "五保",
+        "五保供养",
+        "特困(五保)",
+        "五保(特困)",
+    ),
+}
+
+
+def category_key(value: object) -> str:
+    """A category as written, without what varies: full-width forms, 农村/城市, a final 户."""
+    text = unicodedata.normalize("NFKC", clean_text(value))
+    text = text.replace("（", "(").replace("）", ")").removeprefix("农村").removeprefix("城市")
+    return text.removesuffix("户")
+
+
 _CATEGORY_WORDS: dict[str, str] = {
-    **dict.fromkeys(("一般户", "一般", "普通户", "普通", "非贫困户"), Household.Category.GENERAL),
-    **dict.fromkeys(
-        ("脱贫户", "脱贫", "已脱贫", "已脱贫户", "贫困户", "建档立卡户", "建档立卡贫困户"),
-        Household.Category.LIFTED,
-    ),
-    **dict.fromkeys(
-        ("监测户", "监测对象", "返贫监测户", "防返贫监测户", "边缘户", "脱贫不稳定户"),
-        Household.Category.MONITORED,
-    ),
-    **dict.fromkeys(("低保户", "低保", "低保对象"), Household.Category.SUBSISTENCE),
-    **dict.fromkeys(
-        ("特困户", "特困", "五保户", "五保", "特困供养户", "特困(五保)户", "特困供养"),
-        Household.Category.DESTITUTE,
-    ),
+    category_key(word): category for category, words in CATEGORY_SYNONYMS.items() for word in words
 }
 MAX_MEMBERS = 30
 # Control characters other than tab and line breaks, and lone surrogates: invisible, never
@@ -155,16 +223,53 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 
+# Besides letters (Chinese characters are letters), the dots between the parts of a
+# minority name, as typed on Chinese and Western keyboards.
+_NAME_DOTS = frozenset("·•‧・.")
+MAX_NAME = 50
+
+
+def is_person_name(text: str) -> bool:
+    """Letters, with dots between parts; no digits, punctuation or symbols."""
+    return any(ch.isalpha() for ch in text) and all(
+        ch.isalpha() or ch in _NAME_DOTS or unicodedata.category(ch).startswith("M") for ch in text
+    )
+
+
 def parse_name(value: object) -> str | None:
     if is_blank(value):
         return None
-    # "王建国（户主）": the note is the clerk's, the name is what is before it.
-    name = _BRACKETED_NOTE.sub("", clean_text(value)) or clean_text(value)
-    if len(name) > 50 or any(ch.isdigit() for ch in name):
+    text = clean_text(value)
+    # Checked before the note is cut off: =WEBSERVICE("…") must not become "=WEBSERVICE".
+    if looks_like_formula(text):
         raise RowError(
-            _("The name of the head of household looks wrong: %(name)s.") % {"name": name}
+            _(
+                "The name of the head of household “%(name)s” is a spreadsheet formula, not a "
+                "name; type the head's name."
+            )
+            % {"name": shortened(text)}
+        )
+    # "王建国（户主）": the note is the clerk's, the name is what is before it.
+    name = _BRACKETED_NOTE.sub("", text) or text
+    if len(name) > MAX_NAME:
+        raise RowError(
+            _("The name of the head of household is longer than %(max)s characters.")
+            % {"max": MAX_NAME}
+        )
+    if not is_person_name(name):
+        raise RowError(
+            _(
+                "The name of the head of household “%(name)s” is not a name: write it in "
+                "Chinese characters or letters, with “·” between the parts of a minority name."
+            )
+            % {"name": name}
         )
     return name
+
+
+def shortened(text: str, length: int = MAX_NAME) -> str:
+    """Text quoted in a rejection, cut to a readable length."""
+    return text if len(text) <= length else f"{text[: length - 1]}…"
 
 
 def parse_resident_id(value: object) -> str | None:
@@ -254,9 +359,10 @@ def category_parser(header: object) -> Callable[[object], str | None]:
 def parse_category(value: object) -> str | None:
     if is_blank(value):
         return None
-    text = unicodedata.normalize("NFKC", clean_text(value)).replace("（", "(").replace("）", ")")
-    if text in _CATEGORY_WORDS:
-        return _CATEGORY_WORDS[text]
+    category = _CATEGORY_WORDS.get(category_key(value))
+    if category is not None:
+        return category
+    text = clean_text(value)
     labels = "、".join(str(label) for label in Household.Category.labels)
     raise RowError(
         _("Unknown household category “%(value)s”; use one of: %(labels)s.")
@@ -272,6 +378,10 @@ def parse_poverty_flag(value: object) -> str | None:
         return Household.Category.LIFTED
     if text in _NO:
         return Household.Category.GENERAL
+    # Clerks write the category itself in such columns as often as yes or no.
+    category = _CATEGORY_WORDS.get(category_key(value))
+    if category is not None:
+        return category
     raise RowError(_("Write 是 or 否 in the column for poor households."))
 
 
@@ -279,6 +389,11 @@ def parse_address(value: object) -> str | None:
     if is_blank(value):
         return None
     address = " ".join(str(value).split())
+    if looks_like_formula(address):
+        raise RowError(
+            _("The address “%(address)s” is a spreadsheet formula; type the address itself.")
+            % {"address": shortened(address)}
+        )
     if len(address) > 200:
         raise RowError(_("The address is longer than 200 characters."))
     return address
@@ -294,3 +409,53 @@ def village_key(name: object) -> str:
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)]
     return text
+
+
+TOWNSHIP_SUFFIXES = ("街道办事处", "办事处", "街道", "镇", "乡")
+# What clerks put between a township and a village in one cell: "青堌集镇-王庄村".
+_PLACE_SEPARATORS = " -_/\\|·.、,;:()—–"
+
+
+def township_key(name: object) -> str:
+    """A township name without its 镇/乡/街道 suffix, for matching what clerks write."""
+    text = clean_text(name)
+    for suffix in TOWNSHIP_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def after_place(text: str, place: str) -> str | None:
+    """What follows ``place`` at the start of ``text`` (and a separator), or None."""
+    if not place or not text.startswith(place):
+        return None
+    rest = text[len(place) :].lstrip(_PLACE_SEPARATORS)
+    return rest or None
+
+
+# A roster's title: "2026年东明县沙沃镇蔡寨村农户花名册". The year and the areas above the
+# village come first; a word ending in 村 or 社区 is the village.
+_TITLE_YEAR = re.compile(r"^\d{2,4}年度?")
+_TITLE_AREA = re.compile(r"^[\u3400-\u9fff]{1,8}?(?:省|市|县|区|旗|镇|乡|街道办事处|街道|办事处)")
+_TITLE_VILLAGE = re.compile(
+    r"^[\u3400-\u9fff]{1,10}?(?:村民委员会|居民委员会|村委会|居委会|社区|村)"
+)
+# Words ending in 村 that name no village: 农村低保户, 全村, 本村, 行政村.
+_NOT_VILLAGES = frozenset(("农", "乡", "全", "各", "本", "该", "行政", "自然", "新农", "美丽乡"))
+
+
+def village_named_in(text: object) -> str | None:
+    """The village a title or a sheet name starts with after its year and areas, if any."""
+    rest = _TITLE_YEAR.sub("", clean_text(text))
+    while (area := _TITLE_AREA.match(rest)) and _TITLE_VILLAGE.match(rest[area.end() :]):
+        rest = rest[area.end() :]
+    found = _TITLE_VILLAGE.match(rest)
+    if found is None or village_key(found.group()) in _NOT_VILLAGES:
+        return None
+    return found.group()
+
+
+def names_village(text: object, name: str) -> bool:
+    """Whether ``text`` mentions the village ``name``, with or without its suffix."""
+    key = village_key(name)
+    return (key if len(key) > 1 else clean_text(name)) in clean_text(text)

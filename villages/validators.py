@@ -34,6 +34,16 @@ def clean_text(value: object) -> str:
     return "".join(text.split())
 
 
+# What a spreadsheet evaluates when typed into a cell: "=…", "@…", and "+…" or "-…" before
+# a letter, digit or bracket ("-" or "--" alone is a clerk's "nothing here").
+_FORMULA = re.compile(r"^(?:[=@]|[+-]+[A-Za-z0-9(=@\"'.])")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether ``text`` (already cleaned) is formula text rather than a value."""
+    return bool(_FORMULA.match(text))
+
+
 _today_cache: tuple[float, datetime.date] = (0.0, datetime.date.min)
 
 

@@ -93,7 +93,6 @@ class BatchImportCommand(BaseCommand):
             self.stdout.write(_("Dry run: nothing was written."))
             return
         if batch.created + batch.updated == 0:
-            self.stdout.write(str(importer.nothing_message))
             return
         try:
             batch = importers.confirm_batch(batch)
@@ -151,6 +150,10 @@ class BatchImportCommand(BaseCommand):
             self.stdout.write(
                 _("Rejected rows written to %(path)s") % {"path": batch.error_file.path}
             )
+        for warning in batch.report.get("warnings", [])[:20]:
+            self.stdout.write(self.style.WARNING(warning))
+        if batch.created + batch.updated == 0:
+            self.stdout.write(importers.nothing_to_import(batch))
 
 
 class Command(BatchImportCommand):
