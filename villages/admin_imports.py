@@ -3,6 +3,7 @@
 One set of pages serves every import kind; ``?kind=`` on the upload page chooses it.
 """
 
+import datetime
 import io
 import logging
 from pathlib import Path
@@ -27,6 +28,13 @@ from villages.models import County, ImportBatch, Township, Village
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
 SCOPE_FIELDS = ("village", "township", "county")
 logger = logging.getLogger(__name__)
+
+
+def expired_message() -> str:
+    return _(
+        "This preview has expired: it was checked more than %(hours)s hours ago and nothing "
+        "was imported. Upload the file again to import it."
+    ) % {"hours": settings.IMPORT_PREVIEW_HOURS}
 
 
 def announce(request: HttpRequest, batch: ImportBatch, *, action: str, **details: Any) -> None:
@@ -195,8 +203,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return redirect("admin:villages_importbatch_change", obj.pk)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        # The list must not show a batch as still running after its process died.
+        # The list must not show a batch as still running after its process died, nor one
+        # as waiting for confirmation after its preview ran out.
         batch_leases.fail_dead_batches()
+        importers.expire_previews()
         return super().changelist_view(request, extra_context)
 
     def change_view(
@@ -205,7 +215,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, object_id)
         if batch is None:
             raise Http404
-        batch = batch_leases.fail_if_dead(batch)
+        batch = importers.expire_if_stale(batch_leases.fail_if_dead(batch))
         importer = self.importer(request, batch)
         report = importers.report_for(
             batch, request.user, full_personal_data=sees_full_personal_data(request)
@@ -226,6 +236,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "confirm_url": reverse("admin:villages_importbatch_confirm", args=[batch.pk]),
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),
             "title": importer.batch_title % {"name": batch.file_name},
+            "expired_message": expired_message(),
+            "expires_at": batch.created_at
+            + datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -243,7 +256,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def _batch(self, request: HttpRequest, pk: int) -> ImportBatch:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return batch_leases.fail_if_dead(get_object_or_404(self.get_queryset(request), pk=pk))
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
+        return importers.expire_if_stale(batch_leases.fail_if_dead(batch))
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         batch = self._batch(request, pk)
@@ -278,6 +292,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self._batch(request, pk)
         if not self.importer(request, batch).allows(request.user):
             raise PermissionDenied
+        if batch.status == ImportBatch.Status.EXPIRED:
+            messages.error(request, expired_message())
+            return redirect("admin:villages_importbatch_change", batch.pk)
         # A double click or a re-sent form must not import the file twice.
         if not importers.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))

@@ -986,19 +986,52 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+def preview_cutoff() -> datetime.datetime:
+    """Batches uploaded before this may no longer be confirmed (IMPORT_PREVIEW_HOURS)."""
+    return timezone.now() - datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+
+
+def _confirmable() -> Q:
+    return Q(status=ImportBatch.Status.PREVIEWED) | Q(
+        status=ImportBatch.Status.FAILED, interrupted=True
+    )
+
+
+def expire_previews() -> int:
+    """Mark every confirmable batch older than the preview time expired; nothing was written."""
+    return ImportBatch.objects.filter(_confirmable(), created_at__lt=preview_cutoff()).update(
+        status=ImportBatch.Status.EXPIRED, interrupted=False, lease_expires_at=None
+    )
+
+
+def expire_if_stale(batch: ImportBatch) -> ImportBatch:
+    """The batch, marked expired first when its preview time has run out."""
+    if batch.created_at >= preview_cutoff():
+        return batch
+    if ImportBatch.objects.filter(_confirmable(), pk=batch.pk).update(
+        status=ImportBatch.Status.EXPIRED, interrupted=False, lease_expires_at=None
+    ):
+        batch.refresh_from_db()
+    return batch
+
+
+def end_dry_run(batch: ImportBatch) -> None:
+    """A batch checked only to see the preview: it stays on record and is never confirmed."""
+    if batch.status == ImportBatch.Status.PREVIEWED:
+        _finish(batch, ImportBatch.Status.DRY_RUN)
+
+
 def claim_for_import(batch: ImportBatch) -> bool:
     """Move a previewed batch to importing; only one of two simultaneous confirms wins.
 
     A batch whose process died while importing it (nothing was written) may be claimed again.
+    A batch uploaded longer ago than the preview time is not claimed (``expire_previews``).
     """
     lease = batch_leases.lease_from_now()
     # One UPDATE: of two confirms, the second finds the batch importing and claims nothing.
     claimed = (
         ImportBatch.objects.filter(pk=batch.pk)
-        .filter(
-            Q(status=ImportBatch.Status.PREVIEWED)
-            | Q(status=ImportBatch.Status.FAILED, interrupted=True)
-        )
+        .filter(_confirmable(), created_at__gte=preview_cutoff())
         .update(
             # No row counts while writing: the rows go in one transaction, which no other
             # connection sees until it commits.
