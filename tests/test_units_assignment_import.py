@@ -581,10 +581,13 @@ def test_upload_previews_then_confirm_writes_once(
     assert "<strong>全市</strong>" in page.text
     assert "<th>调整</th>" in page.text
     assert "确认后将为1户新建联系干部，调整1户的联系干部。被拒绝的行不会导入。" in page.text
-    assert "调整联系干部的农户" in page.text
     assert "户主姓名不符：系统登记为“周家丙”，表中为“别人”。" in page.text
     assert "确认导入" in page.text
     assert "继续导入联系户" in page.text
+    changes = superuser_client.get(
+        reverse("admin:villages_importbatch_change", args=[batch.pk]), {"tab": "updated"}
+    )
+    assert "调整联系干部的农户" in changes.text
 
     confirm = reverse("admin:villages_importbatch_confirm", args=[batch.pk])
     assert superuser_client.post(confirm).status_code == 302

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from villages import batch_leases, importers, tasks
+from villages import batch_leases, importers, tasks, translatable
 from villages.admin import sees_full_personal_data
 from villages.models import County, ImportBatch, Township, Village
 
@@ -217,13 +217,26 @@ class ImportBatchAdmin(admin.ModelAdmin):
             raise Http404
         batch = importers.expire_if_stale(batch_leases.fail_if_dead(batch))
         importer = self.importer(request, batch)
-        report = importers.report_for(
-            batch, request.user, full_personal_data=sees_full_personal_data(request)
+        full = sees_full_personal_data(request)
+        report = importers.report_for(batch, request.user, full_personal_data=full)
+        preview = importers.preview_page(
+            batch,
+            request.user,
+            full_personal_data=full,
+            tab=request.GET.get("tab"),
+            page=request.GET.get("page", 1),
         )
+        if preview is not None:
+            labels = dict(zip(importers.OUTCOMES, importer.count_labels, strict=False))
+            preview["tabs"] = [
+                {"name": name, "label": labels[name], "count": preview["counts"][name]}
+                for name in importers.OUTCOMES
+            ]
         context = {
             **(extra_context or {}),
             "batch": batch,
             "report": report,
+            "preview": preview,
             "importer": importer,
             "count_labels": importer.count_labels,
             "confirm_message": importer.confirm_message
@@ -237,6 +250,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),
             "title": importer.batch_title % {"name": batch.file_name},
             "expired_message": expired_message(),
+            "failure_message": translatable.render(batch.report.get("message", batch.message)),
             "expires_at": batch.created_at
             + datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS),
         }
@@ -312,11 +326,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not batch.error_file or not importers.sees_whole_batch(batch, request.user):
             raise Http404
         full = batch.created_by_id == request.user.pk or sees_full_personal_data(request)
-        content = batch.error_file.open("rb") if full else importers.masked_error_workbook(batch)
+        # Written afresh for each download: its reasons in the reader's language.
+        content = importers.error_workbook(batch, masked=not full)
         announce(request, batch, action="import_errors", masked=not full)
         stem = Path(batch.file_name).stem
         return FileResponse(
-            content if full else io.BytesIO(content),
+            io.BytesIO(content),
             as_attachment=True,
             filename=_("%(name)s-rejected-rows.xlsx") % {"name": stem},
         )

@@ -379,6 +379,8 @@ class ImportBatch(models.Model):
     error_file = models.FileField(
         _("error workbook"), upload_to="rosters/%Y/%m/", blank=True, editable=False
     )
+    # Every row by outcome (villages.importers.preview_page), messages kept translatable.
+    preview_file = models.FileField(upload_to="rosters/%Y/%m/", blank=True, editable=False)
 
     objects = VisibleQuerySet.as_manager()
 

@@ -9,10 +9,10 @@ import unicodedata
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.models import Household
+from villages.translatable import gettext as _
 from villages.validators import clean_text, normalize_phone, normalize_resident_id
 
 # Field → header variants, most specific first. Matching ignores spaces, full-width forms,
@@ -205,7 +205,9 @@ def parse_phone(value: object) -> str | None:
             return normalize_phone(part)
         except ValidationError as error:
             errors.append(error)
-    raise RowError(f"{errors[0].messages[0]}（{clean_text(value)}）")
+    raise RowError(
+        _("%(reason)s (%(value)s)") % {"reason": errors[0].messages[0], "value": clean_text(value)}
+    )
 
 
 def parse_members(value: object) -> int | None:
@@ -257,10 +259,9 @@ def parse_category(value: object) -> str | None:
     text = unicodedata.normalize("NFKC", clean_text(value)).replace("（", "(").replace("）", ")")
     if text in _CATEGORY_WORDS:
         return _CATEGORY_WORDS[text]
-    labels = "、".join(str(label) for label in Household.Category.labels)
     raise RowError(
         _("Unknown household category “%(value)s”; use one of: %(labels)s.")
-        % {"value": text, "labels": labels}
+        % {"value": text, "labels": list(Household.Category.labels)}
     )
 
 
