@@ -4,6 +4,7 @@ Every parser returns the clean value, or ``None`` for an empty cell, and raises
 ``RowError`` with a message the village clerk can act on.
 """
 
+import decimal
 import re
 import unicodedata
 from collections.abc import Callable
@@ -172,6 +173,8 @@ def parse_resident_id(value: object) -> str | None:
         return None
     # Excel stores numbers in 15 significant digits: an 18-digit ID typed as a number is
     # already damaged (3.71721E+17, or trailing zeros) and must be retyped as text.
+    if isinstance(value, float) and value.is_integer() and value >= 1e17:
+        raise RowError(digits_lost_message(value))
     if isinstance(value, float) or (isinstance(value, int) and len(str(value)) > 15):
         raise RowError(excel_number_message())
     # A leading apostrophe is how clerks force Excel to keep digits as text.
@@ -191,6 +194,14 @@ def excel_number_message() -> str:
         "The resident ID was turned into a number by Excel; "
         "format the column as text and retype it."
     )
+
+
+def digits_lost_message(value: float) -> str:
+    # A float holds 15–17 significant digits of the 18: the rest are gone for good.
+    return _(
+        "The resident ID was turned into a number by Excel and its last digits were lost "
+        "(%(digits)s); format the column as text and type the ID again."
+    ) % {"digits": str(int(decimal.Decimal(repr(value))))}
 
 
 def parse_phone(value: object) -> str | None:
