@@ -127,3 +127,21 @@ def test_a_batch_checked_before_reasons_were_kept_translatable_still_shows_them(
     text = page(scope_world.users["township"], batch, "en")
     # As it was stored: in the language it was checked in.
     assert "甲镇没有名为“无此村”的村（社区）。" in text
+
+
+def test_a_refused_file_gives_its_reason_in_the_readers_language(
+    scope_world: ScopeWorld,
+) -> None:
+    user = scope_world.users["township"]
+    response = client_for(user, "zh-hans").post(
+        reverse("admin:villages_importbatch_add"),
+        {
+            "file": SimpleUploadedFile("花名册.xls", b"<html><body><table></table></body></html>"),
+            "village": scope_world.home.village.pk,
+        },
+    )
+    assert response.status_code == 302, response.text
+    batch = ImportBatch.objects.get(created_by=user)
+    assert batch.status == ImportBatch.Status.REFUSED
+    assert "This file is a web page saved with an .xls name" in page(user, batch, "en")
+    assert "此文件是以.xls为扩展名保存的网页" in page(user, batch, "zh-hans")
