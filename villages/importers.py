@@ -220,6 +220,22 @@ class BatchImporter:
         """
         return []
 
+    def preview_items(self, outcome: str, items: list[Any]) -> list[tuple[int | None, Any]]:
+        """What the preview file keeps of each item of an outcome (created, updated,
+        unchanged): its village and a JSON payload that ``describe_preview`` describes.
+
+        By default the description itself; a kind with large files keeps its rows compact
+        and describes only the page shown.
+        """
+        described = (
+            self.describe_changes(items) if outcome == "updated" else self.describe_rows(items)
+        )
+        return [(entry.get("village"), _storable(entry)) for entry in described]
+
+    def describe_preview(self, outcome: str, payloads: list[Any]) -> list[dict[str, Any]]:
+        """The preview of the payloads ``preview_items`` kept (one page of them)."""
+        return payloads
+
     def touched_villages(self, classified: Classified) -> set[int]:
         """The villages whose records ``write`` changes for what ``classify`` found."""
         raise NotImplementedError
@@ -914,6 +930,26 @@ class RosterImporter(BatchImporter):
             for _pk, row, changes in updates
         ]
 
+    def preview_items(self, outcome: str, items: list[Any]) -> list[tuple[int | None, Any]]:
+        # A county's file has 100,000 rows: kept as plain lists, described a page at a time.
+        names = Row.__slots__
+        if outcome == "updated":
+            return [
+                (row.village_id, [pk, [getattr(row, name) for name in names], changes])
+                for pk, row, changes in items
+            ]
+        return [(row.village_id, [getattr(row, name) for name in names]) for row in items]
+
+    def describe_preview(self, outcome: str, payloads: list[Any]) -> list[dict[str, Any]]:
+        if outcome == "updated":
+            return self.describe_changes(
+                [
+                    (pk, Row(*values), {name: tuple(pair) for name, pair in changes.items()})
+                    for pk, values, changes in payloads
+                ]
+            )
+        return self.describe_rows([Row(*values) for values in payloads])
+
     def describe_rows(self, items: list[Row]) -> list[dict[str, Any]]:
         categories = dict(Household.Category.choices)
         labels = values.COLUMN_LABELS
@@ -1404,9 +1440,9 @@ def _save_preview(
 ) -> None:
     """Every row of the batch by outcome, for the paged preview and the error workbook."""
     preview = {
-        "created": importer.describe_rows(classified.creates),
-        "updated": importer.describe_changes(classified.updates),
-        "unchanged": importer.describe_rows(classified.kept),
+        "created": importer.preview_items("created", classified.creates),
+        "updated": importer.preview_items("updated", classified.updates),
+        "unchanged": importer.preview_items("unchanged", classified.kept),
         "rejected": [
             {
                 "sheet": r.sheet,
@@ -1418,7 +1454,7 @@ def _save_preview(
         ],
         "warnings": [translatable.stored(warning) for warning in parsed.warnings],
     }
-    data = json.dumps(_storable(preview), ensure_ascii=False, default=_json_default).encode()
+    data = json.dumps(preview, ensure_ascii=False, default=_json_default).encode()
     batch.preview_file.save(
         f"{batch.pk}-preview.json.gz", ContentFile(gzip.compress(data, compresslevel=1)), save=False
     )
@@ -1449,20 +1485,21 @@ def preview_page(
     if preview is None:
         return None
     whole = sees_whole_batch(batch, user)
+    # Accepted rows are kept as [village, payload] (``BatchImporter.preview_items``).
     villages = {
-        entry["village"]
+        village
         for outcome in OUTCOMES[:3]
-        for entry in preview[outcome]
-        if entry.get("village") is not None
+        for village, _payload in preview[outcome]
+        if village is not None
     }
     visible = set(
         Village.objects.visible_to(user).filter(pk__in=villages).values_list("pk", flat=True)
     )
-    rows = {
+    rows: dict[str, list[Any]] = {
         outcome: [
-            entry
-            for entry in preview[outcome]
-            if entry.get("village") in visible or (entry.get("village") is None and whole)
+            payload
+            for village, payload in preview[outcome]
+            if village in visible or (village is None and whole)
         ]
         for outcome in OUTCOMES[:3]
     }
@@ -1470,9 +1507,13 @@ def preview_page(
     if tab not in OUTCOMES:
         tab = next((name for name in ("rejected", "updated", "created") if rows[name]), "unchanged")
     current = Paginator(rows[tab], PREVIEW_PAGE_SIZE).get_page(page)
+    listed = list(current.object_list)
+    if tab != "rejected":
+        # Only the rows of this page are described, however large the file.
+        listed = _storable(importer_for(batch.kind).describe_preview(tab, listed))
     names = dict(
         Village.objects.filter(
-            pk__in={entry.get("village") for entry in current.object_list} - {None}
+            pk__in={entry.get("village") for entry in listed} - {None}
         ).values_list("pk", "name")
     )
 
@@ -1481,7 +1522,7 @@ def preview_page(
         return value if full_personal_data else _mask(value, kind)
 
     entries = []
-    for entry in current.object_list:
+    for entry in listed:
         if tab == "rejected":
             entries.append(
                 {
