@@ -246,6 +246,9 @@ ROSTER_BACKGROUND_BYTES = env_int("ROSTER_BACKGROUND_BYTES", default=200 * 1024)
 # A batch still checking or importing this long after its process last showed progress lost
 # that process (villages.batch_leases).
 IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", default=300)
+# A checked import not confirmed within this many hours expires: the database it was compared
+# with has moved on, and nobody should confirm a forgotten preview.
+IMPORT_PREVIEW_HOURS = env_int("IMPORT_PREVIEW_HOURS", default=24)
 # Searches by digits of resident IDs or phones, per user, for every role (search_rules).
 DIGIT_SEARCHES_PER_MINUTE = env_int("DIGIT_SEARCHES_PER_MINUTE", default=20)
 DIGIT_SEARCHES_PER_DAY = env_int("DIGIT_SEARCHES_PER_DAY", default=300)

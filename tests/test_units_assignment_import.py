@@ -228,7 +228,12 @@ def test_header_variants_in_any_order_are_recognised(world: dict, header: list[s
             "户主身份证号",
             "系统中没有该身份证号的农户，请先导入该户所在村的花名册。",
         ),
-        (["市委组织部", "张明", None, "蔡大明", 3.71728196503151e17], "户主身份证号", EXCEL_NUMBER),
+        (
+            ["市委组织部", "张明", None, "蔡大明", 3.71728196503151e17],
+            "户主身份证号",
+            "身份证号被Excel转成了数字，末几位已丢失（371728196503151000），"
+            "请将该列设为文本格式后重新填写身份证号",
+        ),
         (["市委组织部", "张明", None, "蔡大明", "3.71728E+17"], "户主身份证号", EXCEL_NUMBER),
         (["市委组织部", "张明", None, "蔡大明", ID_A[:15] + "000"], "户主身份证号", EXCEL_NUMBER),
         (["市委组织部", "张明", None, "蔡大明", None], "户主身份证号", "缺少身份证号。"),
@@ -581,10 +586,13 @@ def test_upload_previews_then_confirm_writes_once(
     assert "<strong>全市</strong>" in page.text
     assert "<th>调整</th>" in page.text
     assert "确认后将为1户新建联系干部，调整1户的联系干部。被拒绝的行不会导入。" in page.text
-    assert "调整联系干部的农户" in page.text
     assert "户主姓名不符：系统登记为“周家丙”，表中为“别人”。" in page.text
     assert "确认导入" in page.text
     assert "继续导入联系户" in page.text
+    changes = superuser_client.get(
+        reverse("admin:villages_importbatch_change", args=[batch.pk]), {"tab": "updated"}
+    )
+    assert "调整联系干部的农户" in changes.text
 
     confirm = reverse("admin:villages_importbatch_confirm", args=[batch.pk])
     assert superuser_client.post(confirm).status_code == 302

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shuanglian.models import AuditEvent
+from tests import roster_files
 from tests.conftest import ScopeWorld
 from tests.factories import make_coordinator, unique_resident_id
 from villages.models import ImportBatch
@@ -120,3 +121,55 @@ def test_every_download_is_recorded_with_who_and_whether_it_was_masked(
         ("county", True, batch.pk),
     ]
     assert all(e.details["file_name"] == "甲镇花名册.csv" for e in events)
+
+
+FLOAT_ID = 3.71728199001011e17  # what Excel keeps of 371728199001011234: 15 digits
+# An old 15-digit ID typed as a number: every digit survives (the row is refused for its village).
+WHOLE_ID = 371728650315123
+
+
+def test_the_error_workbook_keeps_ids_and_phones_as_text_in_readable_columns(
+    scope_world: ScopeWorld,
+) -> None:
+    rows = [
+        ["户主姓名", "身份证号码", "村", "联系电话"],
+        ["数字户", FLOAT_ID, "甲村", 13912345678],
+        ["整数户", WHOLE_ID, "无此村", None],
+        ["错村户", BAD_ID, "无此村", PHONE],
+    ]
+    data = roster_files.xlsx({"Sheet1": rows})
+    client = client_for(scope_world.users["township"])
+    response = client.post(
+        reverse("admin:villages_importbatch_add"),
+        {
+            "file": SimpleUploadedFile("甲镇.xlsx", data),
+            "township": scope_world.home.village.township.pk,
+        },
+    )
+    assert response.status_code == 302, response.text
+    batch = ImportBatch.objects.get(created_by=scope_world.users["township"])
+    assert batch.rejected == 3
+
+    download = client.get(reverse("admin:villages_importbatch_errors", args=[batch.pk]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    sheet = book.active
+    header, floated, whole, village = (list(row) for row in sheet.iter_rows())
+    # The digits that survived, as text; the reason says the others were lost.
+    assert floated[1].value == "371728199001011000"
+    assert floated[4].value == (
+        "身份证号被Excel转成了数字，末几位已丢失（371728199001011000），"
+        "请将该列设为文本格式后重新填写身份证号"
+    )
+    assert whole[1].value == "371728650315123"
+    assert floated[3].value == "13912345678"
+    assert village[1].value == BAD_ID
+    for row in (floated, whole, village):
+        assert (row[1].number_format, row[1].data_type) == ("@", "s")
+        assert row[3].number_format == "@"
+    assert row[3].data_type == "s"
+    # Header bold and frozen; columns wide enough for an 18-digit ID and for the reason.
+    assert all(cell.font.bold for cell in header)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width >= 20
+    assert sheet.column_dimensions["D"].width >= 13
+    assert sheet.column_dimensions["E"].width >= 40

@@ -194,7 +194,12 @@ EXCEL_NUMBER = "身份证号被Excel转成了数字，请设为文本格式后�
 @pytest.mark.parametrize(
     ("cells", "column", "reason"),
     [
-        (["蔡甲", 3.71728196503151e17, None, None], "身份证号", EXCEL_NUMBER),
+        (
+            ["蔡甲", 3.71728196503151e17, None, None],
+            "身份证号",
+            "身份证号被Excel转成了数字，末几位已丢失（371728196503151000），"
+            "请将该列设为文本格式后重新填写身份证号",
+        ),
         (["蔡甲", "3.71728E+17", None, None], "身份证号", EXCEL_NUMBER),
         (["蔡甲", ID_A[:15] + "000", None, None], "身份证号", EXCEL_NUMBER),
         (

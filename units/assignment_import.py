@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cadres
@@ -27,6 +26,7 @@ from villages import importers
 from villages import roster_values as values
 from villages.importers import BatchImporter, Classified, ColumnError, Progress, Rejected
 from villages.models import County, Household, ImportBatch, Township, Village
+from villages.translatable import gettext as _
 from villages.validators import clean_text, mask_phone
 
 LOOKUP_CHUNK = 2000
@@ -264,11 +264,12 @@ class AssignmentImporter(BatchImporter):
                 link = self._classify_row(batch, lookup, row, today)
             except ColumnError as error:
                 result.conflicts.append(
-                    Rejected(row.sheet, row.number, str(self.labels[error.column]), str(error))
+                    Rejected(row.sheet, row.number, self.labels[error.column], str(error))
                 )
                 continue
             if link is None:
                 result.unchanged += 1
+                result.kept.append(row)
             elif link.replaces is None:
                 result.creates.append(link)
             else:
@@ -297,7 +298,7 @@ class AssignmentImporter(BatchImporter):
             refused.update((item["cadre"], item) for item in over)
         if not refused:
             return
-        column = str(self.labels["cadre_name"])
+        column = self.labels["cadre_name"]
         message = _over_message(batch)
         for link in links:
             item = refused.get(link.cadre_id)
@@ -429,6 +430,30 @@ class AssignmentImporter(BatchImporter):
             }
             for link in updates
         ]
+
+    def describe_rows(self, items: list[Link | AssignmentRow]) -> list[dict[str, Any]]:
+        label = _("linked cadre")
+        described = []
+        for item in items:
+            # New links are found in the database; unchanged rows are as the file has them.
+            row = item.row if isinstance(item, Link) else item
+            described.append(
+                {
+                    "sheet": row.sheet,
+                    "row": row.number,
+                    "village": item.village_id if isinstance(item, Link) else None,
+                    "head_name": item.head_name if isinstance(item, Link) else row.head_name,
+                    "fields": [
+                        {
+                            "field": label,
+                            "value": item.cadre
+                            if isinstance(item, Link)
+                            else _cadre_label(row.cadre_name, row.unit_name),
+                        }
+                    ],
+                }
+            )
+        return described
 
     def touched_villages(self, classified: Classified) -> set[int]:
         return {link.village_id for link in classified.creates + classified.updates}

@@ -3,6 +3,7 @@
 One set of pages serves every import kind; ``?kind=`` on the upload page chooses it.
 """
 
+import datetime
 import io
 import logging
 from pathlib import Path
@@ -20,13 +21,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from villages import batch_leases, importers, tasks
+from villages import batch_leases, importers, tasks, translatable
 from villages.admin import sees_full_personal_data
 from villages.models import County, ImportBatch, Township, Village
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
 SCOPE_FIELDS = ("village", "township", "county")
 logger = logging.getLogger(__name__)
+
+
+def expired_message() -> str:
+    return _(
+        "This preview has expired: it was checked more than %(hours)s hours ago and nothing "
+        "was imported. Upload the file again to import it."
+    ) % {"hours": settings.IMPORT_PREVIEW_HOURS}
 
 
 def announce(request: HttpRequest, batch: ImportBatch, *, action: str, **details: Any) -> None:
@@ -204,8 +212,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return redirect("admin:villages_importbatch_change", obj.pk)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        # The list must not show a batch as still running after its process died.
+        # The list must not show a batch as still running after its process died, nor one
+        # as waiting for confirmation after its preview ran out.
         batch_leases.fail_dead_batches()
+        importers.expire_previews()
         return super().changelist_view(request, extra_context)
 
     def change_view(
@@ -214,15 +224,28 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, object_id)
         if batch is None:
             raise Http404
-        batch = batch_leases.fail_if_dead(batch)
+        batch = importers.expire_if_stale(batch_leases.fail_if_dead(batch))
         importer = self.importer(request, batch)
-        report = importers.report_for(
-            batch, request.user, full_personal_data=sees_full_personal_data(request)
+        full = sees_full_personal_data(request)
+        report = importers.report_for(batch, request.user, full_personal_data=full)
+        preview = importers.preview_page(
+            batch,
+            request.user,
+            full_personal_data=full,
+            tab=request.GET.get("tab"),
+            page=request.GET.get("page", 1),
         )
+        if preview is not None:
+            labels = dict(zip(importers.OUTCOMES, importer.count_labels, strict=False))
+            preview["tabs"] = [
+                {"name": name, "label": labels[name], "count": preview["counts"][name]}
+                for name in importers.OUTCOMES
+            ]
         context = {
             **(extra_context or {}),
             "batch": batch,
             "report": report,
+            "preview": preview,
             "importer": importer,
             "count_labels": importer.count_labels,
             "confirm_message": importer.confirm_message
@@ -236,6 +259,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "confirm_url": reverse("admin:villages_importbatch_confirm", args=[batch.pk]),
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),
             "title": importer.batch_title % {"name": batch.file_name},
+            "expired_message": expired_message(),
+            "failure_message": translatable.render(batch.report.get("message", batch.message)),
+            "expires_at": batch.created_at
+            + datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
 
@@ -253,7 +280,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def _batch(self, request: HttpRequest, pk: int) -> ImportBatch:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return batch_leases.fail_if_dead(get_object_or_404(self.get_queryset(request), pk=pk))
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
+        return importers.expire_if_stale(batch_leases.fail_if_dead(batch))
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         batch = self._batch(request, pk)
@@ -288,6 +316,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self._batch(request, pk)
         if not self.importer(request, batch).allows(request.user):
             raise PermissionDenied
+        if batch.status == ImportBatch.Status.EXPIRED:
+            messages.error(request, expired_message())
+            return redirect("admin:villages_importbatch_change", batch.pk)
         # A double click or a re-sent form must not import the file twice.
         if not importers.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))
@@ -305,11 +336,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not batch.error_file or not importers.sees_whole_batch(batch, request.user):
             raise Http404
         full = batch.created_by_id == request.user.pk or sees_full_personal_data(request)
-        content = batch.error_file.open("rb") if full else importers.masked_error_workbook(batch)
+        # Written afresh for each download: its reasons in the reader's language.
+        content = importers.error_workbook(batch, masked=not full)
         announce(request, batch, action="import_errors", masked=not full)
         stem = Path(batch.file_name).stem
         return FileResponse(
-            content if full else io.BytesIO(content),
+            io.BytesIO(content),
             as_attachment=True,
             filename=_("%(name)s-rejected-rows.xlsx") % {"name": stem},
         )

@@ -44,6 +44,8 @@ CSV_GUARD = "'"
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
 _HEADER_FONT = Font(bold=True)
+# Columns sized to their values no wider than this (a long reason wraps in Excel anyway).
+_MAX_WIDTH = 60
 
 # Sent after every spreadsheet import or export, with ``request``, ``action`` ("import" or
 # "export"), ``model``, ``rows`` and ``details``; the audit trail listens (villages cannot
@@ -120,22 +122,61 @@ def _column_width(header: object) -> float:
     return max(10, width + 2)
 
 
-def write_xlsx_sheets(sheets: Iterable[SheetSpec]) -> bytes:
+def digits_text(value: object) -> object:
+    """A number Excel made of a digit string (an ID, a phone) as those digits again.
+
+    A float keeps at most 15–17 significant digits: what is left is written, and the
+    missing ones come out as the zeros Excel itself shows.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(decimal.Decimal(repr(value))))
+    return value
+
+
+def write_xlsx_sheets(
+    sheets: Iterable[SheetSpec],
+    *,
+    text_columns: Callable[[Sequence[object]], Iterable[int]] | None = None,
+    fit_widths: bool = False,
+) -> bytes:
     """An .xlsx workbook with one sheet per ``(title, headers, rows)``, written row by row.
 
     Text stays text (leading zeros of ID numbers and codes are kept, formula-like text is
     not evaluated); numbers, dates and booleans keep their type; ``None`` is an empty cell.
+    ``text_columns`` names, from a sheet's headers, the columns of digit strings (IDs,
+    phones): they are formatted as text and numbers in them written as their digits.
+    ``fit_widths`` sizes each column to its longest value (the rows are read first).
     """
     workbook = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = workbook.create_sheet(title=_sheet_title(title))
+        texts = set(text_columns(headers)) if text_columns and headers else set()
+        if texts:
+            rows = (
+                [digits_text(value) if i in texts else value for i, value in enumerate(row)]
+                for row in rows
+            )
+        widths = [_column_width(header) for header in headers or ()]
+        if fit_widths:
+            rows = list(rows)
+            for row in rows:
+                for index, value in enumerate(row[: len(widths)]):
+                    widths[index] = max(widths[index], min(_column_width(value), _MAX_WIDTH))
         if headers:
-            for index, header in enumerate(headers, start=1):
-                sheet.column_dimensions[get_column_letter(index)].width = _column_width(header)
+            for index, width in enumerate(widths, start=1):
+                sheet.column_dimensions[get_column_letter(index)].width = width
             sheet.freeze_panes = "A2"
             sheet.append([_cell(sheet, header, font=_HEADER_FONT) for header in headers])
         for row in rows:
-            sheet.append([_cell(sheet, value) for value in row])
+            cells = [_cell(sheet, value) for value in row]
+            for index in texts:
+                if index < len(cells):
+                    cells[index].number_format = "@"
+            sheet.append(cells)
     if not workbook.worksheets:
         workbook.create_sheet(title="Sheet1")
     buffer = io.BytesIO()

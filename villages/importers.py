@@ -27,23 +27,28 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
+from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from villages import batch_leases
+from villages import batch_leases, translatable
 from villages import roster_values as values
-from villages.exports import transferred, write_xlsx_sheets
+from villages.exports import _sheet_title, transferred, write_xlsx_sheets
 from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
 from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
+from villages.translatable import gettext as _
 from villages.validators import mask_personal_numbers, mask_phone, mask_resident_id
 
 HEADER_SCAN_ROWS = 20
 # Texts above the header kept with a sheet's layout, and their length.
 TITLE_TEXTS, TITLE_CHARS = 5, 100
 PREVIEW_LIMIT = 200
+PREVIEW_PAGE_SIZE = 50
+# The preview's tabs, in ImportBatch's count order.
+OUTCOMES = ("created", "updated", "unchanged", "rejected")
 WRITE_CHUNK = 2000
 LOOKUP_CHUNK = 2000
 PROGRESS_EVERY = 2000
@@ -87,10 +92,13 @@ Scope = Village | Township | County
 
 @dataclass
 class Rejected:
+    """A refused row. ``column`` and ``reason`` are messages: text, a ``gettext_lazy`` label,
+    a ``translatable.Text``, or their stored form (``translatable.stored``)."""
+
     sheet: str
     number: int
-    column: str
-    reason: str
+    column: Any
+    reason: Any
     raw: list[Any] = field(default_factory=list)
 
 
@@ -124,6 +132,8 @@ class Classified:
     updates: list[Any] = field(default_factory=list)
     unchanged: int = 0
     conflicts: list[Rejected] = field(default_factory=list)
+    # The unchanged rows themselves, for the preview (kinds that keep them).
+    kept: list[Any] = field(default_factory=list)
 
 
 class ColumnError(values.RowError):
@@ -230,6 +240,29 @@ class BatchImporter:
         value) when the values are personal numbers.
         """
         raise NotImplementedError
+
+    def describe_rows(self, items: list[Any]) -> list[dict[str, Any]]:
+        """The preview of new or unchanged rows: sheet, row, village, head_name and fields.
+
+        Each field is a dict of field and value, and personal as in ``describe_changes``.
+        """
+        return []
+
+    def preview_items(self, outcome: str, items: list[Any]) -> list[tuple[int | None, Any]]:
+        """What the preview file keeps of each item of an outcome (created, updated,
+        unchanged): its village and a JSON payload that ``describe_preview`` describes.
+
+        By default the description itself; a kind with large files keeps its rows compact
+        and describes only the page shown.
+        """
+        described = (
+            self.describe_changes(items) if outcome == "updated" else self.describe_rows(items)
+        )
+        return [(entry.get("village"), _storable(entry)) for entry in described]
+
+    def describe_preview(self, outcome: str, payloads: list[Any]) -> list[dict[str, Any]]:
+        """The preview of the payloads ``preview_items`` kept (one page of them)."""
+        return payloads
 
     def touched_villages(self, classified: Classified) -> set[int]:
         """The villages whose records ``write`` changes for what ``classify`` found."""
@@ -435,7 +468,7 @@ def parse_sheets(
                 )
             except ColumnError as error:
                 parsed.rejected.append(
-                    Rejected(layout.name, number, str(labels[error.column]), str(error), row)
+                    Rejected(layout.name, number, labels[error.column], error.args[0], row)
                 )
     if not parsed.layouts:
         raise _no_roster_error(importer, readable, blank)
@@ -539,11 +572,11 @@ def header_problem(data: bytes, *, file_name: str, importer: BatchImporter) -> s
     return str(_no_roster_error(importer, readable, blank))
 
 
-def _column_name(layout: SheetLayout, labels: Mapping[str, Any], index: int) -> str:
+def _column_name(layout: SheetLayout, labels: Mapping[str, Any], index: int) -> Any:
     """A column as rejections name it: the importer's label, else its header or letters."""
     for name, column in layout.columns.items():
         if column == index and name in labels:
-            return str(labels[name])
+            return labels[name]
     header = layout.header[index] if index < len(layout.header) else None
     text = values.without_control_characters(values.clean_text(header))
     if text:
@@ -564,16 +597,21 @@ def _reject_duplicates(parsed: Parsed, importer: BatchImporter) -> None:
     duplicated = {value: rows for value, rows in seen.items() if len(rows) > 1}
     if not duplicated:
         return
-    label = str(importer.labels[key])
+    label = importer.labels[key]
     kept = []
     for row in parsed.rows:
         twins = duplicated.get(getattr(row, key))
         if twins is None:
             kept.append(row)
             continue
-        others = "、".join(where(other, row.sheet) for other in twins if other is not row)
+        others = [where(other, row.sheet) for other in twins if other is not row]
         parsed.rejected.append(
-            Rejected(row.sheet, row.number, label, importer.duplicate_message % {"rows": others})
+            Rejected(
+                row.sheet,
+                row.number,
+                label,
+                translatable.text(importer.duplicate_message, rows=others),
+            )
         )
     parsed.rows = kept
 
@@ -832,7 +870,7 @@ def classify(
                 Rejected(
                     row.sheet,
                     row.number,
-                    str(values.COLUMN_LABELS["village"]),
+                    values.COLUMN_LABELS["village"],
                     _(
                         "The village of this row lies outside your area; its households "
                         "cannot be imported from this file."
@@ -849,7 +887,7 @@ def classify(
                 Rejected(
                     row.sheet,
                     row.number,
-                    str(values.COLUMN_LABELS["id_number"]),
+                    values.COLUMN_LABELS["id_number"],
                     _(
                         "This resident ID is already registered in a village outside your area; "
                         "the household cannot be changed from this file."
@@ -862,7 +900,7 @@ def classify(
                 Rejected(
                     row.sheet,
                     row.number,
-                    str(values.COLUMN_LABELS["id_number"]),
+                    values.COLUMN_LABELS["id_number"],
                     _(
                         "This resident ID is already registered in %(village)s; tick “move "
                         "households” to move the household here."
@@ -876,6 +914,7 @@ def classify(
             result.updates.append((record["pk"], row, changes))
         else:
             result.unchanged += 1
+            result.kept.append(row)
     return result
 
 
@@ -1168,8 +1207,7 @@ class RosterImporter(BatchImporter):
     def describe_changes(
         self, updates: list[tuple[int, Row, dict[str, tuple[Any, Any]]]]
     ) -> list[dict[str, Any]]:
-        labels = {name: str(label) for name, label in values.COLUMN_LABELS.items()}
-        labels["village_id"] = labels["village"]
+        labels = {**values.COLUMN_LABELS, "village_id": values.COLUMN_LABELS["village"]}
         village_ids = {
             value
             for _pk, _row, changes in updates
@@ -1180,11 +1218,12 @@ class RosterImporter(BatchImporter):
         village_names = dict(Village.objects.filter(pk__in=village_ids).values_list("pk", "name"))
         categories = dict(Household.Category.choices)
 
-        def shown(name: str, value: Any) -> str:
+        def shown(name: str, value: Any) -> Any:
             if name == "village_id":
                 return village_names.get(value, "")
             if name == "category":
-                return str(categories.get(value, value))
+                # The label itself, so that the preview shows it in the reader's language.
+                return categories.get(value, value)
             return "" if value is None else str(value)
 
         return [
@@ -1204,6 +1243,57 @@ class RosterImporter(BatchImporter):
                 ],
             }
             for _pk, row, changes in updates
+        ]
+
+    def preview_items(self, outcome: str, items: list[Any]) -> list[tuple[int | None, Any]]:
+        # A county's file has 100,000 rows: kept as plain lists, described a page at a time.
+        names = Row.__slots__
+        if outcome == "updated":
+            return [
+                (row.village_id, [pk, [getattr(row, name) for name in names], changes])
+                for pk, row, changes in items
+            ]
+        return [(row.village_id, [getattr(row, name) for name in names]) for row in items]
+
+    def describe_preview(self, outcome: str, payloads: list[Any]) -> list[dict[str, Any]]:
+        if outcome == "updated":
+            return self.describe_changes(
+                [
+                    (pk, Row(*values), {name: tuple(pair) for name, pair in changes.items()})
+                    for pk, values, changes in payloads
+                ]
+            )
+        return self.describe_rows([Row(*values) for values in payloads])
+
+    def describe_rows(self, items: list[Row]) -> list[dict[str, Any]]:
+        categories = dict(Household.Category.choices)
+        labels = values.COLUMN_LABELS
+        return [
+            {
+                "sheet": row.sheet,
+                "row": row.number,
+                "village": row.village_id,
+                "head_name": row.head_name,
+                "fields": [
+                    {"field": labels["id_number"], "value": row.id_number, "personal": "id_number"},
+                    *(
+                        [{"field": labels["phone"], "value": row.phone, "personal": "phone"}]
+                        if row.phone
+                        else []
+                    ),
+                    *(
+                        [{"field": labels["members"], "value": row.members}]
+                        if row.members is not None
+                        else []
+                    ),
+                    *(
+                        [{"field": labels["category"], "value": categories[row.category]}]
+                        if row.category
+                        else []
+                    ),
+                ],
+            }
+            for row in items
         ]
 
 
@@ -1282,7 +1372,9 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
             sheets, importer, importer.start(batch), progress=_progress_saver(batch)
         )
     except SpreadsheetError as error:
-        return _finish(batch, ImportBatch.Status.REFUSED, message=str(error))
+        # The reason is kept translatable too, for whoever reads the batch page later.
+        batch.report = {"message": translatable.stored(error.args[0])}
+        return _finish(batch, ImportBatch.Status.REFUSED, message=_text(error.args[0]))
     classified = importer.classify(batch, parsed.rows)
     rejected = parsed.rejected + classified.conflicts
     batch.rows_done = batch.rows_total = parsed.read
@@ -1295,25 +1387,59 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     batch.plan_file.save(
         f"{batch.pk}-plan.json.gz", ContentFile(_dump_plan(parsed, importer)), save=False
     )
+    _save_preview(batch, importer, parsed, classified, rejected)
     _save_error_workbook(batch, parsed.layouts, rejected)
     batch.status = ImportBatch.Status.PREVIEWED
     batch.save()
     return batch
 
 
+def preview_cutoff() -> datetime.datetime:
+    """Batches uploaded before this may no longer be confirmed (IMPORT_PREVIEW_HOURS)."""
+    return timezone.now() - datetime.timedelta(hours=settings.IMPORT_PREVIEW_HOURS)
+
+
+def _confirmable() -> Q:
+    return Q(status=ImportBatch.Status.PREVIEWED) | Q(
+        status=ImportBatch.Status.FAILED, interrupted=True
+    )
+
+
+def expire_previews() -> int:
+    """Mark every confirmable batch older than the preview time expired; nothing was written."""
+    return ImportBatch.objects.filter(_confirmable(), created_at__lt=preview_cutoff()).update(
+        status=ImportBatch.Status.EXPIRED, interrupted=False, lease_expires_at=None
+    )
+
+
+def expire_if_stale(batch: ImportBatch) -> ImportBatch:
+    """The batch, marked expired first when its preview time has run out."""
+    if batch.created_at >= preview_cutoff():
+        return batch
+    if ImportBatch.objects.filter(_confirmable(), pk=batch.pk).update(
+        status=ImportBatch.Status.EXPIRED, interrupted=False, lease_expires_at=None
+    ):
+        batch.refresh_from_db()
+    return batch
+
+
+def end_dry_run(batch: ImportBatch) -> None:
+    """A batch checked only to see the preview: it stays on record and is never confirmed."""
+    if batch.status == ImportBatch.Status.PREVIEWED:
+        _finish(batch, ImportBatch.Status.DRY_RUN)
+
+
 def claim_for_import(batch: ImportBatch) -> bool:
     """Move a previewed batch to importing; only one of two simultaneous confirms wins.
 
     A batch whose process died while importing it (nothing was written) may be claimed again.
+    A batch uploaded longer ago than the preview time is not claimed (``expire_previews``).
     """
     lease = batch_leases.lease_from_now()
     # One UPDATE: of two confirms, the second finds the batch importing and claims nothing.
     claimed = (
         ImportBatch.objects.filter(pk=batch.pk)
-        .filter(
-            Q(status=ImportBatch.Status.PREVIEWED)
-            | Q(status=ImportBatch.Status.FAILED, interrupted=True)
-        )
+        .filter(_confirmable(), created_at__gte=preview_cutoff())
         .update(
             # No row counts while writing: the rows go in one transaction, which no other
             # connection sees until it commits.
@@ -1375,6 +1501,7 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     batch.rejected = len(rejected)
     batch.rows_done = batch.rows_total = parsed.read
     batch.report = _report(importer, parsed, classified, rejected)
+    _save_preview(batch, importer, parsed, classified, rejected)
     _save_error_workbook(batch, parsed.layouts, rejected)
     return _finish(batch, ImportBatch.Status.DONE)
 
@@ -1493,13 +1620,21 @@ def report_for(batch: ImportBatch, user: Any, *, full_personal_data: bool) -> di
     return report
 
 
-def masked_error_workbook(batch: ImportBatch) -> bytes:
-    """The batch's error workbook with resident IDs and phones masked.
+def error_workbook(batch: ImportBatch, *, masked: bool) -> bytes:
+    """The batch's error workbook with its reasons in the active language.
 
-    The columns the importer reads personal numbers from are masked whole; in every other
-    cell (the reason, columns the importer ignores) ID and mobile numbers are masked.
+    ``masked``: the columns the importer reads personal numbers from are masked whole; in
+    every other cell (the reason, columns the importer ignores) ID and mobile numbers are
+    masked.
     """
     importer = importer_for(batch.kind)
+    preview = _load_preview(batch)
+    reasons: dict[tuple[str, int], Any] = {}
+    if preview is not None:
+        reasons = {
+            (_sheet_title(entry["sheet"]), entry["row"]): entry["reason"]
+            for entry in preview["rejected"]
+        }
     with batch.error_file.open("rb") as handle:
         # The workbook was written by this module, not uploaded: openpyxl reads it directly.
         book = openpyxl.load_workbook(io.BytesIO(handle.read()), read_only=True)
@@ -1507,15 +1642,39 @@ def masked_error_workbook(batch: ImportBatch) -> bytes:
     for sheet in book.worksheets:
         rows = sheet.iter_rows(values_only=True)
         header = list(next(rows, ()))
-        kinds = {}
-        for index, cell in enumerate(header):
-            found = importer.rank_header(cell)
-            if found and found[0] in importer.personal_fields:
-                kinds[index] = importer.personal_fields[found[0]]
-        body = [[_mask(value, kinds.get(i, "")) for i, value in enumerate(row)] for row in rows]
+        # The last two columns are the reason and the original row number.
+        header[-2:] = [_("Reason for rejection"), _("Original row")]
+        kinds = _personal_columns(importer, header) if masked else {}
+        body = []
+        for row in rows:
+            cells = list(row)
+            if len(cells) >= 2 and (sheet.title, cells[-1]) in reasons:
+                cells[-2] = translatable.render(reasons[(sheet.title, cells[-1])])
+            if masked:
+                cells = [_mask(value, kinds.get(i, "")) for i, value in enumerate(cells)]
+            body.append(cells)
         sheets.append((sheet.title, header, body))
     book.close()
-    return write_xlsx_sheets(sheets)
+    return _write_error_sheets(importer, sheets)
+
+
+def _personal_columns(importer: BatchImporter, header: list[Any]) -> dict[int, str]:
+    """Header index → "id_number" or "phone", for the columns of personal numbers."""
+    kinds = {}
+    for index, cell in enumerate(header):
+        found = importer.rank_header(cell)
+        if found and found[0] in importer.personal_fields:
+            kinds[index] = importer.personal_fields[found[0]]
+    return kinds
+
+
+def _write_error_sheets(importer: BatchImporter, sheets: list[Any]) -> bytes:
+    """Error workbooks keep IDs and phones as text, in columns wide enough to read."""
+    return write_xlsx_sheets(
+        sheets,
+        text_columns=lambda header: _personal_columns(importer, list(header)),
+        fit_widths=True,
+    )
 
 
 def _set_status(batch: ImportBatch, status: str) -> None:
@@ -1551,19 +1710,182 @@ def _finish(batch: ImportBatch, status: str, *, message: str = "") -> ImportBatc
 def _report(
     importer: BatchImporter, parsed: Parsed, classified: Classified, rejected: list[Rejected]
 ) -> dict[str, Any]:
+    """The batch's summary, its messages as text in the active language.
+
+    The preview file (``_save_preview``) holds every row, with messages translatable.
+    """
     return {
         "sheets": [
             {"name": layout.name, "header_row": layout.header_row, "unknown": layout.unknown}
             for layout in parsed.layouts
         ],
         "skipped_sheets": parsed.skipped_sheets,
-        "warnings": parsed.warnings[:PREVIEW_LIMIT],
+        "warnings": [_text(warning) for warning in parsed.warnings[:PREVIEW_LIMIT]],
         "warning_count": len(parsed.warnings),
         "rejected": [
-            {"sheet": r.sheet, "row": r.number, "column": r.column, "reason": r.reason}
+            {
+                "sheet": r.sheet,
+                "row": r.number,
+                "column": _text(r.column),
+                "reason": _text(r.reason),
+            }
             for r in sorted(rejected, key=lambda r: (r.sheet, r.number))[:PREVIEW_LIMIT]
         ],
-        "changes": importer.describe_changes(classified.updates[:PREVIEW_LIMIT]),
+        "changes": _as_text(importer.describe_changes(classified.updates[:PREVIEW_LIMIT])),
+    }
+
+
+def _text(message: Any) -> str:
+    """A message as plain text in the active language."""
+    return translatable.render(translatable.stored(message))
+
+
+def _as_text(value: Any) -> Any:
+    """Every message inside lists and dicts as plain text in the active language."""
+    if isinstance(value, dict):
+        return {key: _as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    if isinstance(value, translatable.Text | Promise):
+        return _text(value)
+    return value
+
+
+def _storable(value: Any) -> Any:
+    """Every message inside lists and dicts in its stored, translatable form."""
+    if isinstance(value, dict):
+        return {key: _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, translatable.Text | Promise):
+        return translatable.stored(value)
+    return value
+
+
+def _save_preview(
+    batch: ImportBatch,
+    importer: BatchImporter,
+    parsed: Parsed,
+    classified: Classified,
+    rejected: list[Rejected],
+) -> None:
+    """Every row of the batch by outcome, for the paged preview and the error workbook."""
+    preview = {
+        "created": importer.preview_items("created", classified.creates),
+        "updated": importer.preview_items("updated", classified.updates),
+        "unchanged": importer.preview_items("unchanged", classified.kept),
+        "rejected": [
+            {
+                "sheet": r.sheet,
+                "row": r.number,
+                "column": translatable.stored(r.column),
+                "reason": translatable.stored(r.reason),
+            }
+            for r in sorted(rejected, key=lambda r: (r.sheet, r.number))
+        ],
+        "warnings": [translatable.stored(warning) for warning in parsed.warnings],
+    }
+    data = json.dumps(preview, ensure_ascii=False, default=_json_default).encode()
+    batch.preview_file.save(
+        f"{batch.pk}-preview.json.gz", ContentFile(gzip.compress(data, compresslevel=1)), save=False
+    )
+
+
+def _load_preview(batch: ImportBatch) -> dict[str, Any] | None:
+    if not batch.preview_file:
+        return None
+    with batch.preview_file.open("rb") as handle:
+        return json.loads(gzip.decompress(handle.read()))
+
+
+def preview_page(
+    batch: ImportBatch,
+    user: Any,
+    *,
+    full_personal_data: bool,
+    tab: str | None = None,
+    page: Any = 1,
+) -> dict[str, Any] | None:
+    """One page of one outcome's rows of the batch, as ``user`` may see them.
+
+    As ``report_for``: rows of the user's villages only, rejected rows only for whoever sees
+    the whole batch, personal numbers masked unless ``full_personal_data``; messages in the
+    active language. None for a batch checked before previews kept every row.
+    """
+    preview = _load_preview(batch)
+    if preview is None:
+        return None
+    whole = sees_whole_batch(batch, user)
+    # Accepted rows are kept as [village, payload] (``BatchImporter.preview_items``).
+    villages = {
+        village
+        for outcome in OUTCOMES[:3]
+        for village, _payload in preview[outcome]
+        if village is not None
+    }
+    visible = set(
+        Village.objects.visible_to(user).filter(pk__in=villages).values_list("pk", flat=True)
+    )
+    rows: dict[str, list[Any]] = {
+        outcome: [
+            payload
+            for village, payload in preview[outcome]
+            if village in visible or (village is None and whole)
+        ]
+        for outcome in OUTCOMES[:3]
+    }
+    rows["rejected"] = preview["rejected"] if whole else []
+    if tab not in OUTCOMES:
+        tab = next((name for name in ("rejected", "updated", "created") if rows[name]), "unchanged")
+    current = Paginator(rows[tab], PREVIEW_PAGE_SIZE).get_page(page)
+    listed = list(current.object_list)
+    if tab != "rejected":
+        # Only the rows of this page are described, however large the file.
+        listed = _storable(importer_for(batch.kind).describe_preview(tab, listed))
+    names = dict(
+        Village.objects.filter(
+            pk__in={entry.get("village") for entry in listed} - {None}
+        ).values_list("pk", "name")
+    )
+
+    def shown(value: Any, kind: str) -> Any:
+        value = translatable.render(value) if isinstance(value, dict) else value
+        return value if full_personal_data else _mask(value, kind)
+
+    entries = []
+    for entry in listed:
+        if tab == "rejected":
+            entries.append(
+                {
+                    **entry,
+                    "column": translatable.render(entry["column"]),
+                    "reason": shown(entry["reason"], ""),
+                }
+            )
+            continue
+        fields = [
+            {
+                **item,
+                "field": translatable.render(item["field"]),
+                **{
+                    key: shown(item[key], item.get("personal", ""))
+                    for key in ("value", "old", "new")
+                    if key in item
+                },
+            }
+            for item in entry["fields"]
+        ]
+        entries.append(
+            {**entry, "village_name": names.get(entry.get("village"), ""), "fields": fields}
+        )
+    return {
+        "tab": tab,
+        "counts": {outcome: len(rows[outcome]) for outcome in OUTCOMES},
+        "page": current,
+        "entries": entries,
+        "warnings": [
+            shown(warning, "") for warning in (preview["warnings"][:PREVIEW_LIMIT] if whole else [])
+        ],
     }
 
 
@@ -1578,10 +1900,18 @@ def _dump_plan(parsed: Parsed, importer: BatchImporter) -> bytes:
     plan = {
         # Rows as plain lists: a county file has 100,000 of them.
         "rows": [[getattr(row, name) for name in names] for row in parsed.rows],
-        "rejected": [asdict(row) for row in parsed.rejected],
+        # Messages in their stored form, so that confirming keeps them translatable.
+        "rejected": [
+            {
+                **asdict(row),
+                "column": translatable.stored(row.column),
+                "reason": translatable.stored(row.reason),
+            }
+            for row in parsed.rejected
+        ],
         "layouts": [asdict(layout) for layout in parsed.layouts],
         "skipped_sheets": parsed.skipped_sheets,
-        "warnings": parsed.warnings,
+        "warnings": [translatable.stored(warning) for warning in parsed.warnings],
         "skipped": parsed.skipped,
         "read": parsed.read,
     }
@@ -1629,14 +1959,14 @@ def _save_error_workbook(
                 (
                     [
                         *_padded(r.raw or raw_rows.get((r.sheet, r.number), []), width),
-                        r.reason,
+                        _text(r.reason),
                         r.number,
                     ]
                     for r in rows
                 ),
             )
         )
-    content = write_xlsx_sheets(sheets)
+    content = _write_error_sheets(importer_for(batch.kind), sheets)
     batch.error_file.save(f"{batch.pk}-errors.xlsx", ContentFile(content), save=False)
 
 

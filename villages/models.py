@@ -274,6 +274,10 @@ class ImportBatch(models.Model):
         DONE = "done", _("imported")
         REFUSED = "refused", _("file refused")
         FAILED = "failed", _("failed, nothing written")
+        # Not confirmed in time (IMPORT_PREVIEW_HOURS); nothing was written.
+        EXPIRED = "expired", _("expired")
+        # Checked by ``import_roster --dry-run``: a preview only, never to be confirmed.
+        DRY_RUN = "dry_run", _("dry run, not for import")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.ROSTER)
     created_by = models.ForeignKey(
@@ -375,6 +379,8 @@ class ImportBatch(models.Model):
     error_file = models.FileField(
         _("error workbook"), upload_to="rosters/%Y/%m/", blank=True, editable=False
     )
+    # Every row by outcome (villages.importers.preview_page), messages kept translatable.
+    preview_file = models.FileField(upload_to="rosters/%Y/%m/", blank=True, editable=False)
 
     objects = VisibleQuerySet.as_manager()
 
@@ -419,4 +425,20 @@ class ImportBatch(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED}
+        return self.status in {
+            self.Status.DONE,
+            self.Status.REFUSED,
+            self.Status.FAILED,
+            self.Status.EXPIRED,
+            self.Status.DRY_RUN,
+        }
+
+    @property
+    def shows_preview(self) -> bool:
+        """Whether the batch has checked rows to show (a preview, or what was imported)."""
+        return self.status in {
+            self.Status.PREVIEWED,
+            self.Status.DONE,
+            self.Status.EXPIRED,
+            self.Status.DRY_RUN,
+        }

@@ -4,15 +4,16 @@ Every parser returns the clean value, or ``None`` for an empty cell, and raises
 ``RowError`` with a message the village clerk can act on.
 """
 
+import decimal
 import re
 import unicodedata
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.models import Household
+from villages.translatable import gettext as _
 from villages.validators import (
     clean_text,
     looks_like_formula,
@@ -277,6 +278,8 @@ def parse_resident_id(value: object) -> str | None:
         return None
     # Excel stores numbers in 15 significant digits: an 18-digit ID typed as a number is
     # already damaged (3.71721E+17, or trailing zeros) and must be retyped as text.
+    if isinstance(value, float) and value.is_integer() and value >= 1e17:
+        raise RowError(digits_lost_message(value))
     if isinstance(value, float) or (isinstance(value, int) and len(str(value)) > 15):
         raise RowError(excel_number_message())
     # A leading apostrophe is how clerks force Excel to keep digits as text.
@@ -298,6 +301,14 @@ def excel_number_message() -> str:
     )
 
 
+def digits_lost_message(value: float) -> str:
+    # A float holds 15–17 significant digits of the 18: the rest are gone for good.
+    return _(
+        "The resident ID was turned into a number by Excel and its last digits were lost "
+        "(%(digits)s); format the column as text and type the ID again."
+    ) % {"digits": str(int(decimal.Decimal(repr(value))))}
+
+
 def parse_phone(value: object) -> str | None:
     if is_blank(value):
         return None
@@ -310,7 +321,9 @@ def parse_phone(value: object) -> str | None:
             return normalize_phone(part)
         except ValidationError as error:
             errors.append(error)
-    raise RowError(f"{errors[0].messages[0]}（{clean_text(value)}）")
+    raise RowError(
+        _("%(reason)s (%(value)s)") % {"reason": errors[0].messages[0], "value": clean_text(value)}
+    )
 
 
 def parse_members(value: object) -> int | None:
@@ -363,10 +376,9 @@ def parse_category(value: object) -> str | None:
     if category is not None:
         return category
     text = clean_text(value)
-    labels = "、".join(str(label) for label in Household.Category.labels)
     raise RowError(
         _("Unknown household category “%(value)s”; use one of: %(labels)s.")
-        % {"value": text, "labels": labels}
+        % {"value": text, "labels": list(Household.Category.labels)}
     )
 
 

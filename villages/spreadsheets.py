@@ -35,13 +35,14 @@ from itertools import compress, repeat
 from pathlib import PureWindowsPath
 from typing import IO
 
-from django.utils.translation import gettext as _
 from python_calamine import (
     CalamineWorkbook,
     PasswordError,
     SheetTypeEnum,
     SheetVisibleEnum,
 )
+
+from villages.translatable import gettext as _
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 150_000  # per sheet

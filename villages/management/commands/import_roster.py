@@ -90,6 +90,8 @@ class BatchImportCommand(BaseCommand):
             raise CommandError(batch.message)
         self._report(batch)
         if options["dry_run"]:
+            # Kept on record (the audit trail names it), but nobody may confirm it later.
+            importers.end_dry_run(batch)
             self.stdout.write(_("Dry run: nothing was written."))
             return
         if batch.created + batch.updated == 0:
