@@ -91,6 +91,7 @@ def test_formula_text_is_refused_the_same_from_a_csv_file(village: Village) -> N
         ("买买提.艾力", "买买提.艾力"),
         ("John Smith", "JohnSmith"),
         ("𠮷小明", "𠮷小明"),
+        ("李〇华", "李〇华"),
     ],
 )
 def test_real_names_are_kept_whole(village: Village, written: str, stored: str) -> None:

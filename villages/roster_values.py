@@ -225,15 +225,21 @@ def is_blank(value: object) -> bool:
 
 
 # Besides letters (Chinese characters are letters), the dots between the parts of a
-# minority name, as typed on Chinese and Western keyboards.
+# minority name, as typed on Chinese and Western keyboards; and 〇, a character of names
+# that Unicode files as a number.
 _NAME_DOTS = frozenset("·•‧・.")
+_NAME_NUMBERS = frozenset("〇")
 MAX_NAME = 50
 
 
 def is_person_name(text: str) -> bool:
     """Letters, with dots between parts; no digits, punctuation or symbols."""
     return any(ch.isalpha() for ch in text) and all(
-        ch.isalpha() or ch in _NAME_DOTS or unicodedata.category(ch).startswith("M") for ch in text
+        ch.isalpha()
+        or ch in _NAME_DOTS
+        or ch in _NAME_NUMBERS
+        or unicodedata.category(ch).startswith("M")
+        for ch in text
     )
 
 
