@@ -7,7 +7,7 @@ if [ ! -e .env ]; then
         key="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         printf '%s\n' \
             "# This checkout's development settings, beneath the environment's; never read" \
-            "# with DEBUG off (shuanglian/settings.py). Written once by scripts/serve." \
+            "# with DEBUG off (shuanglian/settings.py). Written once by scripts/serve or test." \
             "DEBUG=true" \
             "SECRET_KEY=$key" >.env.new
         mv .env.new .env
