@@ -25,7 +25,8 @@ SEEN_AT = "_seen_at"
 # needs the session's expiry moved on about once a minute.
 SEEN_REFRESH_SECONDS = 60
 
-# Pages a cadre may open before changing the password: the change itself and signing out.
+# Pages a cadre may open before changing the password: the change itself, signing out, and
+# what the browser fetches on its own.
 ALLOWED_VIEWS = frozenset(
     {
         "password_change",
@@ -35,6 +36,7 @@ ALLOWED_VIEWS = frozenset(
         "set_language",
         "admin:logout",
         "admin:jsi18n",
+        "favicon",
     }
 )
 

@@ -2,7 +2,8 @@
 
 DATABASE_URL unset means SQLite in the project folder. DEBUG is off unless asked for, and
 with DEBUG off SECRET_KEY must be given, long and random, and the production security
-settings apply.
+settings apply. A development checkout's .env fills in what the environment leaves unset,
+never with DEBUG off.
 """
 
 import datetime
@@ -66,6 +67,50 @@ def env_networks(name: str, *, default: list[str]) -> list[str]:
             ) from None
     return values
 
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=value lines; blank lines and # comments are skipped, quotes around a value dropped."""
+    values = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not key.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: not a KEY=value line.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_development_defaults(path: Path) -> None:
+    """Take a development checkout's settings from its .env (scripts/serve writes DEBUG=true
+    and a random SECRET_KEY there), beneath the real environment.
+
+    Production stays fail-closed: the file is not read at all when the environment says DEBUG
+    is off, or gives a SECRET_KEY without DEBUG (as a production machine's does), and it is
+    used only if it leaves DEBUG on.
+    """
+    debug = os.environ.get("DEBUG")
+    if debug is None and "SECRET_KEY" in os.environ:
+        return
+    if debug is not None and debug.strip().lower() not in _TRUE:
+        return
+    if not path.is_file():
+        return
+    values = read_env_file(path)
+    if debug is None and values.get("DEBUG", "").strip().lower() not in _TRUE:
+        return
+    for key, value in values.items():
+        os.environ.setdefault(key, value)
+
+
+# ENV_FILE empty: no file (the tests run with none, whatever a checkout holds).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_development_defaults(Path(ENV_FILE))
 
 DEBUG = env_bool("DEBUG", default=False)
 

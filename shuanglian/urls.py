@@ -6,6 +6,7 @@ from shuanglian import account_views, dashboards, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path(
         "accounts/password/",

@@ -456,6 +456,7 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
 # Every other pattern, by name (or by route when unnamed), and the probe that covers it.
 PROBES: dict[str, str] = {
     "home": "plain",
+    "favicon": "plain",
     "login": "plain",
     "password_change": "own_password",
     "password_change_done": "plain",

@@ -236,3 +236,21 @@ def test_the_access_log_leaves_out_query_strings(server: Server) -> None:
     assert re.search(line, log, re.MULTILINE), log
     assert "371702199001011234" not in log
     assert "13812345678" not in log
+
+
+def test_gunicorn_answers_a_missing_page_with_the_chinese_404_page(server: Server) -> None:
+    response, body = server.get("/no-such-page/")
+    assert response.status == 404
+    page = body.decode()
+    assert "<h1>页面不存在</h1>" in page
+    assert HASHED_SITE_CSS.search(page), page
+
+
+def test_gunicorn_sends_favicon_ico_to_the_hashed_icon(server: Server) -> None:
+    response, _ = server.get("/favicon.ico")
+    assert response.status == 302
+    location = response.getheader("Location")
+    assert re.fullmatch(r"/static/img/favicon\.[0-9a-f]{12}\.ico", location), location
+    response, body = server.get(location)
+    assert response.status == 200
+    assert body == (ROOT / "static" / "img" / "favicon.ico").read_bytes()
