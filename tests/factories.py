@@ -54,19 +54,27 @@ def make_county(**overrides: Any) -> County:
 def make_township(**overrides: Any) -> Township:
     if "county" not in overrides:
         overrides["county"] = County.objects.filter(code="371728000000").first() or make_county()
-    n = next(_sequence)
-    county_code = overrides["county"].code
-    fields = {"code": f"{county_code[:6]}{n % 1000:03d}000", "name": f"镇{n}", **overrides}
+    n, code = _free_code(Township, overrides["county"].code[:6], "000")
+    fields = {"code": code, "name": f"镇{n}", **overrides}
     return Township.objects.create(**fields)
 
 
 def make_village(**overrides: Any) -> Village:
     if "township" not in overrides:
         overrides["township"] = make_township()
-    n = next(_sequence)
-    township_code = overrides["township"].code
-    fields = {"code": f"{township_code[:9]}{n % 1000:03d}", "name": f"村{n}", **overrides}
+    n, code = _free_code(Village, overrides["township"].code[:9], "")
+    fields = {"code": code, "name": f"村{n}", **overrides}
     return Village.objects.create(**fields)
+
+
+def _free_code(model: Any, prefix: str, suffix: str) -> tuple[int, str]:
+    """The next number whose three-digit code is free: the numbers wrap at 1,000, and the
+    Heze fixture's real codes sit among them."""
+    while True:
+        n = next(_sequence)
+        code = f"{prefix}{n % 1000:03d}{suffix}"
+        if not model.objects.filter(code=code).exists():
+            return n, code
 
 
 def make_household(**overrides: Any) -> Household:
