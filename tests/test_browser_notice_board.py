@@ -47,7 +47,8 @@ def printed_extent(page: Page) -> dict[str, float]:
             right: widest,
             scrollWidth: document.documentElement.scrollWidth,
             clipped: [...document.querySelectorAll('.sheet.board *')].filter(
-              (el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow !== 'visible'
+              (el) => el.scrollWidth > el.clientWidth + 1
+                && getComputedStyle(el).overflow !== 'visible'
             ).map((el) => el.className),
           };
         }"""
@@ -84,6 +85,4 @@ def test_the_board_fills_one_a4_page_and_nothing_is_cut_off(
     tasks = page.locator(".tasks").bounding_box()
     assert tasks["x"] >= 0 and tasks["x"] + tasks["width"] <= PAGE_WIDTH
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(
-        path=ARTIFACTS / f"notice-board-{locale}-{members}-members.png", full_page=True
-    )
+    page.screenshot(path=ARTIFACTS / f"notice-board-{locale}-{members}-members.png", full_page=True)
