@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from shuanglian import access, audit, coverage, visit_stats
 from villages.exports import write_xlsx
@@ -186,10 +186,12 @@ def _headlines(figures: coverage.Coverage, area: coverage.Area) -> list[dict[str
         else:
             counts = counts % numbers
         if local and slug == "units":
-            note = _("%(count)s units, wherever based, link villages in %(area)s") % {
-                "count": coverage.units_linking_villages_in(area),
-                "area": name,
-            }
+            linking = coverage.units_linking_villages_in(area)
+            note = ngettext(
+                "%(count)s unit, wherever based, links villages in %(area)s",
+                "%(count)s units, wherever based, link villages in %(area)s",
+                linking,
+            ) % {"count": linking, "area": name}
         headlines.append(
             {
                 "slug": slug,

@@ -7,7 +7,8 @@
   if (!box || !source || !window.echarts) return;
   const data = JSON.parse(source.textContent);
   const chart = window.echarts.init(box);
-  const crowded = data.names.length > 8;
+  // Slanted labels when there are many bars, or too little room for each (a phone).
+  const crowded = data.names.length > 8 || box.clientWidth / data.names.length < 90;
   chart.setOption({
     animation: false,
     tooltip: {
