@@ -252,12 +252,27 @@ def _write_survey(village: Village, cadre: Cadre, today: datetime.date) -> None:
 
 
 def _raise_needs(rng: random.Random, visits: list[Visit], today: datetime.date) -> None:
-    """A need for about one visit in five, each followed up as far as its age allows."""
+    """A need for about one visit in five, each followed up as far as its age allows.
+
+    ``rng`` draws what it always drew for a need (whether there is one, its category, how it
+    ends, what was done), so the households, links and visits drawn after it stay the same;
+    each need's course takes its own generator, seeded from the demo's seed.
+    """
     needs, notes = [], []
     for visit in visits:
         if rng.random() > 0.2:
             continue
         category = rng.choice(list(NEED_TEXTS))
+        fate = _weighted(
+            rng,
+            [
+                (Need.Status.PENDING, 30),
+                (Need.Status.IN_PROGRESS, 25),
+                (Need.Status.RESOLVED, 40),
+                (Need.Status.UNRESOLVABLE, 5),
+            ],
+        )
+        resolution = rng.choice(RESOLUTIONS) if fate == Need.Status.RESOLVED else ""
         need = Need(
             household=visit.household,
             visit=visit,
@@ -267,27 +282,25 @@ def _raise_needs(rng: random.Random, visits: list[Visit], today: datetime.date) 
             raised_on=visit.visited_on,
             progressed_on=visit.visited_on,
         )
-        notes.extend(_follow_up(rng, need, today))
+        course = random.Random(f"{SEED}:{visit.household.id_number}:{len(needs)}")  # noqa: S311
+        notes.extend(_follow_up(course, need, today, fate=fate, resolution=resolution))
         needs.append(need)
     Need.objects.bulk_create(needs)
     NeedNote.objects.bulk_create(notes)
 
 
-def _follow_up(rng: random.Random, need: Need, today: datetime.date) -> list[NeedNote]:
-    """Take a new need through the steps a real one would have had by ``today``.
+def _follow_up(
+    rng: random.Random, need: Need, today: datetime.date, *, fate: str, resolution: str
+) -> list[NeedNote]:
+    """Take a new need towards its ``fate`` as far as it would have come by ``today``.
 
-    Recent needs are mostly waiting or in hand; older ones mostly closed, a few closed as
-    无法解决 after going up to the county; some open ones have stalled (overdue) or were
-    escalated and are past the deadline at their level.
+    Most needs left open for months were closed after all; a young need destined to be
+    resolved is still in hand; one that cannot be resolved goes up to the county first.
+    Some open ones stalled (overdue) or were escalated and are past the deadline there.
     """
     age = (today - need.raised_on).days
-    if age <= 15:
-        weights = [("pending", 45), ("in_progress", 40), ("resolved", 15)]
-    elif age <= 60:
-        weights = [("pending", 10), ("in_progress", 40), ("resolved", 45), ("unresolvable", 5)]
-    else:
-        weights = [("in_progress", 8), ("resolved", 80), ("unresolvable", 12)]
-    outcome = _weighted(rng, weights)
+    if fate in (Need.Status.PENDING, Need.Status.IN_PROGRESS) and age > 45 and rng.random() < 0.9:
+        fate, resolution = Need.Status.RESOLVED, rng.choice(RESOLUTIONS)
     notes: list[NeedNote] = []
 
     def step(on: datetime.date, text: str) -> datetime.date:
@@ -300,29 +313,29 @@ def _follow_up(rng: random.Random, need: Need, today: datetime.date) -> list[Nee
     def later(after: datetime.date, most: int) -> datetime.date:
         return min(today, after + datetime.timedelta(days=rng.randint(1, max(1, most))))
 
-    if outcome == "pending":
+    if fate == Need.Status.PENDING and (age <= 2 or rng.random() < 0.4):
         return notes
     need.status = Need.Status.IN_PROGRESS
-    on = step(later(need.raised_on, 3), "已开始办理，向户主了解详细情况")
-    if outcome == "resolved":
+    on = step(later(need.raised_on, min(age, 3)), "已开始办理，向户主了解详细情况")
+    if fate == Need.Status.RESOLVED and age >= rng.randint(3, 25):
         need.status = Need.Status.RESOLVED
-        need.resolution = rng.choice(RESOLUTIONS)
+        need.resolution = resolution
         need.satisfaction = _weighted(
             rng, [(Satisfaction.SATISFIED, 85), (Satisfaction.FAIRLY_SATISFIED, 15)]
         )
-        need.closed_on = step(later(on, min(age, 25)), need.resolution)
+        need.closed_on = step(later(on, min(age, 25)), resolution)
         return notes
-    if outcome == "unresolvable":
+    if fate == Need.Status.UNRESOLVABLE and age >= 25:
         for level in (Need.Level.UNIT, Need.Level.TOWNSHIP, Need.Level.COUNTY):
             on = later(on, 6)
             _escalate(need, level, on)
             step(on, ESCALATION_NOTES[level])
         need.status = Need.Status.UNRESOLVABLE
         need.resolution = "超出现行政策范围，已向户主解释并报乡镇备案"
-        need.closed_on = step(later(on, 8), need.resolution)
+        need.closed_on = step(later(on, 4), need.resolution)
         return notes
-    # Still in hand: a third stalled with no step since, some handed up the line.
-    if age > 10 and rng.random() < 0.35:
+    # Still in hand: some handed up the line, some stalled with no step since.
+    if age > 10 and (fate == Need.Status.UNRESOLVABLE or rng.random() < 0.35):
         on = later(on, age // 3)
         _escalate(need, Need.Level.UNIT, on)
         step(on, ESCALATION_NOTES[Need.Level.UNIT])
@@ -330,7 +343,7 @@ def _follow_up(rng: random.Random, need: Need, today: datetime.date) -> list[Nee
             on = later(on, 10)
             _escalate(need, Need.Level.TOWNSHIP, on)
             step(on, ESCALATION_NOTES[Need.Level.TOWNSHIP])
-    if rng.random() < 0.65 and (today - on).days > 3:
+    if rng.random() < 0.7 and (today - on).days > 3:
         step(later(on, (today - on).days), "已联系相关部门，等待答复")
     return notes
 

@@ -131,10 +131,11 @@ def test_the_demo_needs_follow_the_same_course_on_every_load() -> None:
     def course(seed: int) -> list[tuple]:
         rng = random.Random(seed)
         steps = []
-        for days in range(0, 200, 3):
+        for days in range(0, 200, 2):
             need = Need(raised_on=today - datetime.timedelta(days=days))
             need.progressed_on = need.raised_on
-            notes = _follow_up(rng, need, today)
+            fate = list(Need.Status)[days // 2 % 4]
+            notes = _follow_up(rng, need, today, fate=fate, resolution="已办理")
             steps.append((need.status, need.level, need.progressed_on, need.due_on, len(notes)))
         return steps
 
