@@ -122,6 +122,16 @@ def cadres_in(area: Area) -> QuerySet:
     return cadres
 
 
+def units_linking_villages_in(area: Area) -> int:
+    """How many units, wherever they are based, link at least one village in the area."""
+    return (
+        WorkGroup.objects.filter(village__in=villages_in(area).values("pk"))
+        .values("unit")
+        .distinct()
+        .count()
+    )
+
+
 def village_row_key(area: Area) -> str:
     """The field that groups villages into the table's rows, from the village's side."""
     return {type(None): "township__county", County: "township", Township: "pk", Village: "pk"}[
@@ -290,7 +300,7 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
         return (
             households_in(area)
             .filter(~has_active_assignment())
-            .select_related("village__township")
+            .select_related("village__township__county")
             .order_by("village__code", "pk")
         )
     if slug == "units":

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from shuanglian import access, audit, coverage, visit_stats
 from villages.exports import write_xlsx
@@ -65,21 +65,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = coverage.coverage_for(area)
     visits = visit_stats.visit_figures_for(area)
     is_village = isinstance(area, Village)
-    chart = {
-        "names": [row.name for row in figures.rows],
-        "villages": [row.villages.percent or 0 for row in figures.rows],
-        "households": [row.households.percent or 0 for row in figures.rows],
-        "labels": {
-            "villages": _("villages covered (%)"),
-            "households": _("households covered (%)"),
-        },
-    }
+    village_cadres = visit_stats.cadres_in_village(area) if is_village else []
+    chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)
     context = {
         **admin.site.each_context(request),
-        "title": _("Coverage"),
-        "headlines": _headlines(figures, village=is_village),
+        "title": _("%(area)s coverage") % {"area": area.name} if area else _("Coverage"),
+        "headlines": _headlines(figures, area),
         "is_village": is_village,
-        "village_cadres": visit_stats.cadres_in_village(area) if is_village else [],
+        "village_cadres": village_cadres,
         "area": area,
         "trail": _trail(request, area),
         "figures": figures,
@@ -96,22 +89,76 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "shuanglian/dashboard.html", context)
 
 
-def _headlines(figures: coverage.Coverage, *, village: bool) -> list[dict[str, object]]:
+def _area_chart(figures: coverage.Coverage) -> dict[str, object]:
+    """Villages and households covered in each area one level down, in percent."""
+    return {
+        "names": [row.name for row in figures.rows],
+        "percent": True,
+        "series": [
+            {
+                "name": _("villages covered (%)"),
+                "data": [row.villages.percent or 0 for row in figures.rows],
+            },
+            {
+                "name": _("households covered (%)"),
+                "data": [row.households.percent or 0 for row in figures.rows],
+            },
+        ],
+    }
+
+
+def _village_chart(
+    figures: coverage.Coverage, cadres: list[visit_stats.CadreRow]
+) -> dict[str, object]:
+    """A village's households by who is responsible for them, and how many were visited.
+
+    One bar for the village itself would say nothing; the households without a cadre get a
+    bar of their own, so the bars add up to the village's households.
+    """
+    # A departed cadre's households are gaps, counted in the last bar.
+    serving = [cadre for cadre in cadres if cadre.in_service]
+    names = [cadre.name for cadre in serving]
+    households = [cadre.households for cadre in serving]
+    visited = [cadre.visited_30.done for cadre in serving]
+    if figures.households.missing:
+        names.append(_("no responsible cadre"))
+        households.append(figures.households.missing)
+        visited.append(None)
+    return {
+        "names": names,
+        "percent": False,
+        "series": [
+            {"name": _("households"), "data": households},
+            {"name": _("visited in 30 days"), "data": visited},
+        ],
+    }
+
+
+def _headlines(figures: coverage.Coverage, area: coverage.Area) -> list[dict[str, object]]:
     """The four headline rates, each with the counts behind it and the size of its gap.
 
-    A village has no units or cadres of its own: its page shows the two coverages only.
+    A village has no units or cadres of its own: its page shows the two coverages only. In a
+    county or township the participation rates count the units based there, which may be
+    none where city-level units link every village: the card then says so, and how many
+    units link the area's villages, rather than showing an empty rate as a gap.
     """
+    local = isinstance(area, County | Township)
+    name = area.name if area is not None else ""
     texts = [
         (
             "units",
             _("Units participating"),
-            _("%(done)s of %(total)s units link a village"),
+            _("%(done)s of %(total)s units based in %(area)s link a village")
+            if local
+            else _("%(done)s of %(total)s units link a village"),
             _("%(missing)s without a village"),
         ),
         (
             "cadres",
             _("In-service cadres participating"),
-            _("%(done)s of %(total)s cadres link households"),
+            _("%(done)s of %(total)s in-service cadres of units based in %(area)s link households")
+            if local
+            else _("%(done)s of %(total)s cadres link households"),
             _("%(missing)s without households"),
         ),
         (
@@ -128,18 +175,32 @@ def _headlines(figures: coverage.Coverage, *, village: bool) -> list[dict[str, o
         ),
     ]
     headlines = []
-    if village:
+    if isinstance(area, Village):
         texts = texts[2:]
     for slug, label, counts, gap in texts:
         rate = getattr(figures, slug)
-        numbers = {"done": rate.done, "total": rate.total, "missing": rate.missing}
+        numbers = {"done": rate.done, "total": rate.total, "missing": rate.missing, "area": name}
+        note = ""
+        if local and slug in ("units", "cadres") and not rate.total:
+            counts = _("No unit is based in %(area)s") % numbers
+        else:
+            counts = counts % numbers
+        if local and slug == "units":
+            linking = coverage.units_linking_villages_in(area)
+            note = ngettext(
+                "%(count)s unit, wherever based, links villages in %(area)s",
+                "%(count)s units, wherever based, link villages in %(area)s",
+                linking,
+            ) % {"count": linking, "area": name}
         headlines.append(
             {
                 "slug": slug,
                 "label": label,
                 "rate": rate,
-                "counts": counts % numbers,
-                "gap": gap % numbers,
+                "counts": counts,
+                "note": note,
+                # Nothing missing is no gap: no red line saying "0 without".
+                "gap": gap % numbers if rate.missing else "",
             }
         )
     return headlines
@@ -171,6 +232,8 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "subareas": coverage.subareas(area).only("code", "name"),
         "max_per_cadre": coverage.max_households_per_cadre(),
+        "show_county": area is None,
+        "show_township": not isinstance(area, Township | Village),
     }
     return render(request, f"shuanglian/gaps/{slug}.html", context)
 
@@ -180,16 +243,22 @@ def _export(
 ) -> HttpResponse:
     """The whole gap list as a workbook; who took which list of which area is recorded."""
     headers, values = GAP_COLUMNS[gap.slug]
+    keep = [
+        index
+        for index, header in enumerate(headers)
+        if str(header) not in {str(name) for name in _constant_columns(area)}
+    ]
     written = 0
 
     def counted() -> Iterator[list[object]]:
         nonlocal written
         for row in rows.iterator(chunk_size=2000):
             written += 1
-            yield values(row)
+            cells = values(row)
+            yield [cells[index] for index in keep]
 
     workbook = write_xlsx(
-        [str(header) for header in headers], counted(), sheet_title=str(gap.title)
+        [str(headers[index]) for index in keep], counted(), sheet_title=str(gap.title)
     )
     audit.record(
         request=request,
@@ -208,9 +277,24 @@ def _export(
     return response
 
 
+def _constant_columns(area: coverage.Area) -> list[object]:
+    """The area columns that hold one value throughout a list of this area's rows."""
+    if isinstance(area, County):
+        return [GAP_AREA_COLUMNS["county"]]
+    if isinstance(area, Township | Village):
+        return list(GAP_AREA_COLUMNS.values())
+    return []
+
+
 def _attachment(name: str) -> str:
     return f"attachment; filename*=UTF-8''{quote(name)}"
 
+
+# The columns that name the area a row lies in; a list of one area drops those above it.
+GAP_AREA_COLUMNS = {
+    "county": gettext_lazy("county or district"),
+    "township": gettext_lazy("township or subdistrict"),
+}
 
 GAP_COLUMNS = {
     "villages": (
@@ -225,6 +309,7 @@ GAP_COLUMNS = {
     ),
     "households": (
         [
+            gettext_lazy("county or district"),
             gettext_lazy("township or subdistrict"),
             gettext_lazy("village or community"),
             gettext_lazy("head of household"),
@@ -233,6 +318,7 @@ GAP_COLUMNS = {
             gettext_lazy("family members"),
         ],
         lambda h: [
+            h.village.township.county.name,
             h.village.township.name,
             h.village.name,
             h.head_name,
@@ -247,6 +333,7 @@ GAP_COLUMNS = {
             gettext_lazy("kind"),
             gettext_lazy("level"),
             gettext_lazy("county or district"),
+            gettext_lazy("township or subdistrict"),
             gettext_lazy("in-service cadres"),
         ],
         lambda u: [
@@ -254,6 +341,7 @@ GAP_COLUMNS = {
             u.get_kind_display(),
             u.get_level_display(),
             u.county.name if u.county else "",
+            u.township.name if u.township else "",
             u.cadre_count,
         ],
     ),

@@ -26,7 +26,8 @@ from units.models import (
 )
 from villages.models import City, County, Household, Township, Village
 from villages.validators import check_character
-from visits.models import SIX_TASKS, Need, Satisfaction, Visit
+from visits.models import SIX_TASKS, Need, NeedNote, Satisfaction, Visit
+from visits.needs import deadline_days
 
 GEOGRAPHY_FILE = Path(settings.BASE_DIR) / "fixtures" / "heze.json"
 SEED = 2016
@@ -251,12 +252,18 @@ def _write_survey(village: Village, cadre: Cadre, today: datetime.date) -> None:
 
 
 def _raise_needs(rng: random.Random, visits: list[Visit], today: datetime.date) -> None:
-    needs = []
+    """A need for about one visit in five, each followed up as far as its age allows.
+
+    ``rng`` draws what it always drew for a need (whether there is one, its category, how it
+    ends, what was done), so the households, links and visits drawn after it stay the same;
+    each need's course takes its own generator, seeded from the demo's seed.
+    """
+    needs, notes = [], []
     for visit in visits:
         if rng.random() > 0.2:
             continue
         category = rng.choice(list(NEED_TEXTS))
-        status = _weighted(
+        fate = _weighted(
             rng,
             [
                 (Need.Status.PENDING, 30),
@@ -265,6 +272,7 @@ def _raise_needs(rng: random.Random, visits: list[Visit], today: datetime.date) 
                 (Need.Status.UNRESOLVABLE, 5),
             ],
         )
+        resolution = rng.choice(RESOLUTIONS) if fate == Need.Status.RESOLVED else ""
         need = Need(
             household=visit.household,
             visit=visit,
@@ -272,17 +280,85 @@ def _raise_needs(rng: random.Random, visits: list[Visit], today: datetime.date) 
             category=category,
             description=NEED_TEXTS[category],
             raised_on=visit.visited_on,
-            status=status,
+            progressed_on=visit.visited_on,
         )
-        if status == Need.Status.RESOLVED:
-            need.resolution = rng.choice(RESOLUTIONS)
-            need.closed_on = min(today, visit.visited_on + datetime.timedelta(days=12))
-            need.satisfaction = Satisfaction.SATISFIED
-        elif status == Need.Status.UNRESOLVABLE:
-            need.resolution = "超出现行政策范围，已向户主解释并报乡镇备案"
-            need.closed_on = min(today, visit.visited_on + datetime.timedelta(days=20))
+        course = random.Random(f"{SEED}:{visit.household.id_number}:{len(needs)}")  # noqa: S311
+        notes.extend(_follow_up(course, need, today, fate=fate, resolution=resolution))
         needs.append(need)
     Need.objects.bulk_create(needs)
+    NeedNote.objects.bulk_create(notes)
+
+
+def _follow_up(
+    rng: random.Random, need: Need, today: datetime.date, *, fate: str, resolution: str
+) -> list[NeedNote]:
+    """Take a new need towards its ``fate`` as far as it would have come by ``today``.
+
+    Most needs left open for months were closed after all; a young need destined to be
+    resolved is still in hand; one that cannot be resolved goes up to the county first.
+    Some open ones stalled (overdue) or were escalated and are past the deadline there.
+    """
+    age = (today - need.raised_on).days
+    if fate in (Need.Status.PENDING, Need.Status.IN_PROGRESS) and age > 45 and rng.random() < 0.9:
+        fate, resolution = Need.Status.RESOLVED, rng.choice(RESOLUTIONS)
+    notes: list[NeedNote] = []
+
+    def step(on: datetime.date, text: str) -> datetime.date:
+        notes.append(
+            NeedNote(need=need, noted_on=on, status=need.status, level=need.level, text=text)
+        )
+        need.progressed_on = on
+        return on
+
+    def later(after: datetime.date, most: int) -> datetime.date:
+        return min(today, after + datetime.timedelta(days=rng.randint(1, max(1, most))))
+
+    if fate == Need.Status.PENDING and (age <= 2 or rng.random() < 0.4):
+        return notes
+    need.status = Need.Status.IN_PROGRESS
+    on = step(later(need.raised_on, min(age, 3)), "已开始办理，向户主了解详细情况")
+    if fate == Need.Status.RESOLVED and age >= rng.randint(3, 25):
+        need.status = Need.Status.RESOLVED
+        need.resolution = resolution
+        need.satisfaction = _weighted(
+            rng, [(Satisfaction.SATISFIED, 85), (Satisfaction.FAIRLY_SATISFIED, 15)]
+        )
+        need.closed_on = step(later(on, min(age, 25)), resolution)
+        return notes
+    if fate == Need.Status.UNRESOLVABLE and age >= 25:
+        for level in (Need.Level.UNIT, Need.Level.TOWNSHIP, Need.Level.COUNTY):
+            on = later(on, 6)
+            _escalate(need, level, on)
+            step(on, ESCALATION_NOTES[level])
+        need.status = Need.Status.UNRESOLVABLE
+        need.resolution = "超出现行政策范围，已向户主解释并报乡镇备案"
+        need.closed_on = step(later(on, 4), need.resolution)
+        return notes
+    # Still in hand: some handed up the line, some stalled with no step since.
+    if age > 10 and (fate == Need.Status.UNRESOLVABLE or rng.random() < 0.35):
+        on = later(on, age // 3)
+        _escalate(need, Need.Level.UNIT, on)
+        step(on, ESCALATION_NOTES[Need.Level.UNIT])
+        if age > 30 and rng.random() < 0.5:
+            on = later(on, 10)
+            _escalate(need, Need.Level.TOWNSHIP, on)
+            step(on, ESCALATION_NOTES[Need.Level.TOWNSHIP])
+    if rng.random() < 0.7 and (today - on).days > 3:
+        step(later(on, (today - on).days), "已联系相关部门，等待答复")
+    return notes
+
+
+ESCALATION_NOTES = {
+    Need.Level.UNIT: "干部个人难以解决，报请派出单位协调",
+    Need.Level.TOWNSHIP: "单位协调未果，报乡镇处理",
+    Need.Level.COUNTY: "乡镇无法解决，报县里办结",
+}
+
+
+def _escalate(need: Need, level: str, on: datetime.date) -> None:
+    need.level = level
+    need.escalated_on = on
+    need.due_on = on + datetime.timedelta(days=deadline_days(level))
 
 
 @transaction.atomic

@@ -36,6 +36,11 @@ class NeedCounts:
             self.overdue + other.overdue,
         )
 
+    @property
+    def unresolvable(self) -> int:
+        """Closed as 无法解决: every need is open, resolved or this, so the parts add up."""
+        return self.raised - self.open - self.resolved
+
 
 @dataclass(frozen=True)
 class VisitRow:

@@ -138,7 +138,7 @@ def test_a_visit_logged_without_a_signal_is_sent_once_when_it_returns(
     page.get_by_label("走访内容").fill("村里信号不好，离线记录")
     page.get_by_label("加强基层组织").check()
     page.get_by_role("button", name="保存走访记录").click()
-    expect(page.locator("#draft-status")).to_have_text("已保存在手机上，联网后自动提交")
+    expect(page.locator("#draft-status")).to_contain_text("已保存在手机上，联网后自动提交")
     # The form is ready for the next visit, with a new key.
     expect(page.get_by_label("走访内容")).to_have_value("")
     assert Visit.objects.count() == before
@@ -157,6 +157,38 @@ def test_a_visit_logged_without_a_signal_is_sent_once_when_it_returns(
     assert page.evaluate("localStorage.getItem('visit-queue')") == "[]"
     assert Visit.objects.filter(summary="村里信号不好，离线记录").count() == 1
     screenshot(page, "cadre-household-after-offline-visit")
+
+
+def test_a_visit_kept_without_a_signal_is_announced_where_the_cadre_is_looking(
+    demo: None, live_server: object, handset: BrowserContext
+) -> None:
+    page = handset.new_page()
+    sign_in(page, live_server.url, "cadre1")
+    household = first_household("cadre1")
+    page.goto(f"{live_server.url}/me/households/{household.pk}/visit/")
+    handset.set_offline(True)
+    notice = page.locator("#draft-status")
+    for number, (day, summary) in enumerate(
+        [("2026-11-30", "离线记录第一条"), ("2026-12-01", "离线记录第二条")], start=1
+    ):
+        page.get_by_label("走访日期").fill(day)
+        page.get_by_label("走访内容").fill(summary)
+        page.get_by_role("button", name="再添一条诉求").click()
+        page.get_by_role("button", name="保存走访记录").click()
+        expect(notice).to_have_text(
+            "已保存在手机上，联网后自动提交"
+            f"已保存：{household.head_name} {day} 的走访。"
+            f"手机上有{number}条走访等待联网提交。"
+        )
+        # In sight on the 390×844 screen, not below the emptied form, and focused.
+        expect(notice).to_be_in_viewport(ratio=1)
+        box = notice.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844
+        assert page.evaluate("document.activeElement.id") == "draft-status"
+        assert notice.get_attribute("aria-live") == "polite"
+        expect(page.get_by_label("走访内容")).to_have_value("")
+        screenshot(page, f"cadre-visit-kept-offline-{number}")
+    assert page.evaluate("JSON.parse(localStorage.getItem('visit-queue')).length") == 2
 
 
 def test_another_cadres_household_is_not_found(

@@ -43,9 +43,9 @@ def test_households_without_a_cadre_include_those_whose_cadre_left(
     coverage_city: dict, admin_client: Client
 ) -> None:
     table = rows(admin_client, "households")
-    assert [row[2] for row in table[1:]] == ["王乙", "蔡丙"]
-    assert table[0][3] == "身份证号"
-    assert all("*" in row[3] for row in table[1:]), "resident IDs are masked"
+    assert [row[3] for row in table[1:]] == ["王乙", "蔡丙"]
+    assert table[0][4] == "身份证号"
+    assert all("*" in row[4] for row in table[1:]), "resident IDs are masked"
     assert "为选中的农户分配联系干部" in gap(admin_client, "households")
 
 

@@ -131,7 +131,7 @@ def test_the_dashboard_shows_visits_and_needs(city: dict, admin_client: Client) 
     assert "近30天走访农户" in text and "近90天走访农户" in text
     assert "40.0%" in text and "80.0%" in text and "66.7%" in text
     assert "5户中已走访2户" in text and "5户中已走访4户" in text
-    assert "已办结1件，未办结4件" in text
+    assert "已办结1件、无法解决0件、未办结4件" in text
     assert "超期2件" in text
     assert "3次评价中满意或基本满意2次" in text
     assert '<table id="visit-table"' in text

@@ -1,10 +1,15 @@
 """The demo: real Heze geography, the launch report's units and villages, working logins."""
 
+import datetime
+import random
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
-from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
+from shuanglian.demo import CADRE_PASSWORD, SEED, SUPERUSER, _follow_up
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import City, County, Household, Village
 from villages.validators import normalize_resident_id
@@ -90,3 +95,49 @@ def test_loading_the_demo_twice_changes_nothing(db: None, capsys: pytest.Capture
     assert "演示数据已存在，未重复加载。" in second
     assert f"用户名 {SUPERUSER.username}  密码 {SUPERUSER.password}" in second
     assert "用户名 cadre2" in second
+
+
+def test_demo_needs_have_a_history_some_overdue_some_escalated_some_closed(demo: None) -> None:
+    today = timezone.localdate()
+    assert Need.objects.overdue(today).count() >= 3, "stalled needs show on the dashboard"
+    assert Need.objects.past_deadline(today).exists(), "some escalated needs are past due"
+    open_needs = list(Need.objects.open())
+    assert any(need.days_without_progress(today) > 0 for need in open_needs)
+    assert any(need.days_without_progress(today) <= 7 for need in open_needs), "recent progress"
+    assert len({need.raised_on for need in Need.objects.all()}) > 20, "raised over past weeks"
+    for need in Need.objects.all():
+        assert need.raised_on <= need.progressed_on <= today
+        if not need.is_open:
+            assert need.progressed_on == need.closed_on
+    unresolvable = Need.objects.filter(status=Need.Status.UNRESOLVABLE)
+    assert unresolvable.exists()
+    assert set(unresolvable.values_list("level", flat=True)) == {Need.Level.COUNTY}
+    # Each step taken is in the need's history, the last one on its last day of progress.
+    for need in Need.objects.exclude(status=Need.Status.PENDING).prefetch_related("notes"):
+        assert max(note.noted_on for note in need.notes.all()) == need.progressed_on
+
+
+def test_the_demo_dashboard_shows_overdue_needs(demo: None, superuser_client: Client) -> None:
+    text = superuser_client.get(reverse("dashboard")).text
+    overdue = Need.objects.overdue(timezone.localdate()).count()
+    assert f"超期{overdue}件" in text
+    unresolvable = Need.objects.filter(status=Need.Status.UNRESOLVABLE).count()
+    assert f"无法解决{unresolvable}件" in text
+
+
+def test_the_demo_needs_follow_the_same_course_on_every_load() -> None:
+    today = datetime.date(2026, 12, 3)
+
+    def course(seed: int) -> list[tuple]:
+        rng = random.Random(seed)
+        steps = []
+        for days in range(0, 200, 2):
+            need = Need(raised_on=today - datetime.timedelta(days=days))
+            need.progressed_on = need.raised_on
+            fate = list(Need.Status)[days // 2 % 4]
+            notes = _follow_up(rng, need, today, fate=fate, resolution="已办理")
+            steps.append((need.status, need.level, need.progressed_on, need.due_on, len(notes)))
+        return steps
+
+    assert course(SEED) == course(SEED)
+    assert {status for status, *_rest in course(SEED)} == set(Need.Status.values)

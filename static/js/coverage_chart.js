@@ -1,4 +1,5 @@
-// Bar chart of the coverage table: villages and households covered, per area, in percent.
+// Bar chart under the dashboard's headlines: per area, villages and households covered in
+// percent; for a village, its households by responsible cadre, in households.
 (function () {
   "use strict";
   const box = document.getElementById("coverage-chart");
@@ -6,21 +7,25 @@
   if (!box || !source || !window.echarts) return;
   const data = JSON.parse(source.textContent);
   const chart = window.echarts.init(box);
+  // Slanted labels when there are many bars, or too little room for each (a phone).
+  const crowded = data.names.length > 8 || box.clientWidth / data.names.length < 90;
   chart.setOption({
     animation: false,
-    tooltip: { trigger: "axis", valueFormatter: (value) => value + "%" },
+    tooltip: {
+      trigger: "axis",
+      valueFormatter: (value) => (value === null || value === undefined ? "—" : value + (data.percent ? "%" : "")),
+    },
     legend: { top: 0 },
-    grid: { left: 48, right: 16, top: 36, bottom: data.names.length > 8 ? 96 : 48 },
+    grid: { left: 48, right: 16, top: 36, bottom: crowded ? 96 : 48 },
     xAxis: {
       type: "category",
       data: data.names,
-      axisLabel: { interval: 0, rotate: data.names.length > 8 ? 40 : 0 },
+      axisLabel: { interval: 0, rotate: crowded ? 40 : 0 },
     },
-    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-    series: [
-      { name: data.labels.villages, type: "bar", data: data.villages },
-      { name: data.labels.households, type: "bar", data: data.households },
-    ],
+    yAxis: data.percent
+      ? { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }
+      : { type: "value", min: 0, minInterval: 1 },
+    series: data.series.map((series) => ({ name: series.name, type: "bar", data: series.data })),
   });
   box.dataset.ready = "true";
   window.addEventListener("resize", () => chart.resize());

@@ -43,17 +43,32 @@
     return (message || "").replace("{n}", String(count));
   }
 
-  function status(message) {
+  // Shows the lines in the notice box at the top of the page. ``look`` brings the box into
+  // view and focus, for a notice the cadre must see at once (the form below has just been
+  // emptied); the box is also a live region, so screen readers announce it.
+  function status(message, look) {
+    var lines = [].concat(message || []).filter(Boolean);
     var box = document.getElementById("draft-status");
     if (!box) {
-      box = document.createElement("p");
+      box = document.createElement("div");
       box.id = "draft-status";
       box.className = "note";
       box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      box.tabIndex = -1;
       document.querySelector("main").prepend(box);
     }
-    box.textContent = message;
-    box.hidden = !message;
+    box.replaceChildren.apply(box, lines.map(function (line, index) {
+      var p = document.createElement(index ? "p" : "strong");
+      p.className = "block";
+      p.textContent = line;
+      return p;
+    }));
+    box.hidden = !lines.length;
+    if (look && lines.length) {
+      box.scrollIntoView({ block: "start" });
+      box.focus({ preventScroll: true });
+    }
   }
 
   // Answers "sent" (stored, now or before), "refused" (the server found mistakes) or
@@ -221,10 +236,14 @@
       event.preventDefault();
       var entry = { id: newKey(), action: form.action, draft: draftKey, fields: fields(form) };
       var queue = function () {
+        var saved = (text.saved || "")
+          .replace("{name}", form.dataset.household || "")
+          .replace("{date}", form.elements.visited_on ? form.elements.visited_on.value : "");
         write(QUEUE, read(QUEUE, []).concat([entry]));
         localStorage.removeItem(draftKey);
         reset();
-        status(text.queued);
+        // The emptied form must not look as if the visit were lost: say what was kept.
+        status([text.queued, saved, counted(text.waiting, read(QUEUE, []).length)], true);
       };
       if (!navigator.onLine) return queue();
       form.querySelector("[type=submit]").disabled = true;
