@@ -92,7 +92,7 @@ class NeedNoteInline(admin.TabularInline):
     """The need's steps, oldest first; they are written by the follow-up steps only."""
 
     model = NeedNote
-    fields = ["noted_on", "status", "level", "text", "author"]
+    fields = ["noted_on", "status", "level", "text", "author_name"]
     readonly_fields = fields
     ordering = ["noted_on", "created_at", "pk"]
     extra = 0
@@ -101,7 +101,11 @@ class NeedNoteInline(admin.TabularInline):
     verbose_name_plural = _("steps, newest last")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("author")
+        return super().get_queryset(request).select_related("author__cadre")
+
+    @admin.display(description=_("written by"))
+    def author_name(self, obj: NeedNote) -> str:
+        return obj.author_name
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -232,7 +236,7 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
                 self.message_user(request, success_message(step, need), messages.SUCCESS)
                 return redirect("admin:visits_need_follow_up", need.pk)
             need = get_object_or_404(self.get_queryset(request), pk=pk)
-        notes = need.notes.select_related("author").order_by("noted_on", "created_at", "pk")
+        notes = need.notes.select_related("author__cadre").order_by("noted_on", "created_at", "pk")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
