@@ -140,8 +140,7 @@ class ReassignActionForm(forms.Form):
 class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = [
         "raised_on",
-        "household",
-        "village",
+        "household",  # named with its village: 周建德（前王楼村）
         "category",
         "status",
         "level",
@@ -190,10 +189,6 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Need | None = None) -> list[str]:
         fields = list(self.readonly_fields)
         return fields if obj is not None else fields[1:]
-
-    @admin.display(description=_("village or community"), ordering="household__village__name")
-    def village(self, obj: Need) -> str:
-        return str(obj.household.village)
 
     @admin.display(description=_("overdue"), ordering="is_late")
     def late_mark(self, obj: Need) -> str:
