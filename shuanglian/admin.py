@@ -7,13 +7,15 @@ cadres to households are added here, by subclassing and registering them again.
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -474,7 +476,42 @@ class UserScopeInline(admin.StackedInline):
     verbose_name_plural = _("role and scope")
 
 
-class ScopedUserAdmin(UserAdmin):
+# Django keeps permission names in English in the database ("Can add city"); the four
+# standard ones are named here in the reader's language from their codename.
+PERMISSION_ACTIONS = {
+    "add": _("can add"),
+    "change": _("can change"),
+    "delete": _("can delete"),
+    "view": _("can view"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """村户管理 | 市 | 可添加, rather than Django's "村户管理 | 市 | Can add city"."""
+    action = permission.codename.split("_", 1)[0]
+    model = permission.content_type.model_class()
+    if action in PERMISSION_ACTIONS and model is not None:
+        app = apps.get_app_config(permission.content_type.app_label)
+        parts = [app.verbose_name, model._meta.verbose_name, PERMISSION_ACTIONS[action]]
+        return " | ".join(str(part) for part in parts)
+    return f"{permission.content_type} | {gettext(permission.name)}"
+
+
+class ReadablePermissionsMixin:
+    """The permission pickers of users and groups, labelled in the reader's language."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
+
+class ScopedGroupAdmin(ReadablePermissionsMixin, GroupAdmin):
+    pass
+
+
+class ScopedUserAdmin(ReadablePermissionsMixin, UserAdmin):
     """Accounts with their role; only city coordinators see this page (shuanglian.access)."""
 
     inlines = [*UserAdmin.inlines, UserScopeInline]
@@ -487,6 +524,8 @@ class ScopedUserAdmin(UserAdmin):
         return scope.get_role_display() if scope is not None else self.get_empty_value_display()
 
 
+admin.site.unregister(Group)
+admin.site.register(Group, ScopedGroupAdmin)
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), ScopedUserAdmin)
 admin.site.unregister(Household)

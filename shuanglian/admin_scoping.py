@@ -24,6 +24,7 @@ from shuanglian import search_rules
 from shuanglian.access import has_rule, restrict, scope_of
 from shuanglian.edit_locks import EditLockMixin
 from shuanglian.models import AuditEvent, Role, UserScope
+from villages.admin_filters import choices_once
 from villages.models import City, County, Township
 from visits.models import VisitInterval
 
@@ -45,7 +46,11 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             choices = choices.order_by(*ordering)
-        return [(obj.pk, str(obj)) for obj in choices]
+        return choices_once(
+            request,
+            ("related", related._meta.label, tuple(ordering or ())),
+            lambda: [(obj.pk, str(obj)) for obj in choices],
+        )
 
 
 def scope_formfield(field: Field | None, request: HttpRequest) -> Field | None:

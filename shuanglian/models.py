@@ -1,5 +1,6 @@
 """Who may see what (a user's role and scope) and the audit trail of sensitive actions."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -122,6 +123,28 @@ class AuditEventQuerySet(VisibleQuerySet):
     bulk_update.alters_data = True
 
 
+# The actions the audit trail records (shuanglian.audit and its callers), as a reader names them.
+AUDIT_ACTIONS = {
+    "create": _("created"),
+    "change": _("changed"),
+    "delete": _("deleted"),
+    "sign_in": _("signed in"),
+    "lockout": _("locked out"),
+    "reveal": _("full ID number shown"),
+    "purge": _("old audit events deleted"),
+    "export": _("exported"),
+    "import": _("imported"),
+    "import_upload": _("import file uploaded"),
+    "import_errors": _("rejected rows downloaded"),
+    "digit_search": _("searched by digits"),
+    "cadre_login_created": _("cadre sign-in account created"),
+    "cadre_password_reset": _("cadre password reset"),
+    "assignments_assign": _("households assigned"),
+    "assignments_distribute": _("households distributed"),
+    "assignments_hand_over": _("households handed over"),
+}
+
+
 class AuditEvent(models.Model):
     """One audited action; rows are only ever added (see ``save``, the QuerySet and the
     database triggers)."""
@@ -161,7 +184,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action_label}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
@@ -172,6 +195,20 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError(APPEND_ONLY_MESSAGE)
+
+    @property
+    def action_label(self) -> str:
+        """What was done, in the reader's language; an action named nowhere shows as stored."""
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+    @property
+    def object_type_label(self) -> str:
+        """The kind of object, by its model's name (``units.workgroup`` reads 工作组)."""
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return self.object_type
+        return str(model._meta.verbose_name)
 
 
 class VillageFigures(models.Model):

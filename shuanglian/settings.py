@@ -153,7 +153,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shuanglian.admin_apps.CampaignAdminConfig",  # django.contrib.admin, our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -161,7 +161,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "django_tasks",
-    "django_tasks_db",
+    "shuanglian.admin_apps.TasksDatabaseConfig",  # django_tasks_db, named for the admin
     "axes",
     "csp",
     "villages",

@@ -1,5 +1,7 @@
 """Sidebar filters by county and township, for any model that reaches a village."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models
@@ -27,6 +29,15 @@ def _key(value: object) -> int | None:
 KEY_DIGITS = 18
 
 
+def choices_once(request: HttpRequest, key: tuple, build: Callable[[], list]) -> list:
+    """A filter's choices, built once per request: counting facets makes Django build every
+    filter again for each filter counted, which would repeat each choices query as often."""
+    cache = request.__dict__.setdefault("_filter_choices", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
 def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
     """County and township filters for a model whose village is at ``village_path``.
 
@@ -42,7 +53,9 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
             counties = County.objects.visible_to(request.user).order_by("code")
-            return list(counties.values_list("pk", "name"))
+            return choices_once(
+                request, ("county",), lambda: list(counties.values_list("pk", "name"))
+            )
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
             key = _key(self.value())
@@ -57,7 +70,9 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
             county = _key(request.GET.get("county"))
             if county is not None:
                 townships = townships.filter(county_id=county)
-            return list(townships.values_list("pk", "name"))
+            return choices_once(
+                request, ("township", county), lambda: list(townships.values_list("pk", "name"))
+            )
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
             key = _key(self.value())

@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
@@ -242,6 +243,22 @@ class _AnnouncedExportMixin(ExportMixin):
             return super().export_action(request, *args, **kwargs)
         except IncorrectLookupParameters as error:
             raise BadRequest(str(error)) from None
+
+    def get_export_filename(self, request: HttpRequest, queryset: Any, file_format: Any) -> str:
+        """农户-2026-12-02.xlsx: the model's name in the reader's language, not the class's."""
+        name = str(self.model._meta.verbose_name)
+        return f"{name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def _do_file_export(
+        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
+    ) -> HttpResponse:
+        response = super()._do_file_export(file_format, request, queryset, **kwargs)
+        # django-import-export quotes the name as it is; a Chinese name needs RFC 5987's
+        # filename*, with a plain ASCII fallback for old clients.
+        response["Content-Disposition"] = content_disposition_header(
+            True, self.get_export_filename(request, queryset, file_format)
+        )
+        return response
 
     def get_data_for_export(self, request: HttpRequest, queryset: Any, **kwargs: Any) -> Any:
         data = super().get_data_for_export(request, queryset, **kwargs)

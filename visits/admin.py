@@ -92,7 +92,7 @@ class NeedNoteInline(admin.TabularInline):
     """The need's steps, oldest first; they are written by the follow-up steps only."""
 
     model = NeedNote
-    fields = ["noted_on", "status", "level", "text", "author"]
+    fields = ["noted_on", "status", "level", "text", "author_name"]
     readonly_fields = fields
     ordering = ["noted_on", "created_at", "pk"]
     extra = 0
@@ -101,7 +101,11 @@ class NeedNoteInline(admin.TabularInline):
     verbose_name_plural = _("steps, newest last")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("author")
+        return super().get_queryset(request).select_related("author__cadre")
+
+    @admin.display(description=_("written by"))
+    def author_name(self, obj: NeedNote) -> str:
+        return obj.author_name
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -136,8 +140,7 @@ class ReassignActionForm(forms.Form):
 class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = [
         "raised_on",
-        "household",
-        "village",
+        "household",  # named with its village: 周建德（前王楼村）
         "category",
         "status",
         "level",
@@ -187,10 +190,6 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         fields = list(self.readonly_fields)
         return fields if obj is not None else fields[1:]
 
-    @admin.display(description=_("village or community"), ordering="household__village__name")
-    def village(self, obj: Need) -> str:
-        return str(obj.household.village)
-
     @admin.display(description=_("overdue"), ordering="is_late")
     def late_mark(self, obj: Need) -> str:
         if getattr(obj, "is_late", False):
@@ -232,7 +231,7 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
                 self.message_user(request, success_message(step, need), messages.SUCCESS)
                 return redirect("admin:visits_need_follow_up", need.pk)
             need = get_object_or_404(self.get_queryset(request), pk=pk)
-        notes = need.notes.select_related("author").order_by("noted_on", "created_at", "pk")
+        notes = need.notes.select_related("author__cadre").order_by("noted_on", "created_at", "pk")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

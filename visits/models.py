@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Cadre, HouseholdRecordQuerySet
+from units.people import person_name
 from villages.models import Household, VisibleQuerySet
 
 
@@ -325,6 +326,11 @@ class NeedNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.noted_on:%Y-%m-%d} {self.get_status_display()}"
+
+    @property
+    def author_name(self) -> str:
+        """Who wrote the step, by name (load with ``select_related("author__cadre")``)."""
+        return person_name(self.author)
 
 
 class VisitInterval(models.Model):

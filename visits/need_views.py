@@ -166,7 +166,7 @@ def my_needs(request: HttpRequest) -> HttpResponse:
 def _need_page(
     request: HttpRequest, cadre: Cadre, need: Need, bound: forms.Form | None = None
 ) -> HttpResponse:
-    notes = need.notes.select_related("author").order_by("noted_on", "created_at", "pk")
+    notes = need.notes.select_related("author__cadre").order_by("noted_on", "created_at", "pk")
     context = {
         "cadre": cadre,
         "need": need,
