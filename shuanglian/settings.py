@@ -271,6 +271,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Dates as 2026-12-01 in both languages (narrow list columns).
+FORMAT_MODULE_PATH = ["shuanglian.formats"]
 
 # Uploaded rosters and the error workbooks made from them; not served publicly.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))

@@ -178,3 +178,18 @@ def test_the_page_of_a_running_import_says_it_writes_all_or_nothing(
     assert "导入中" in page.text
     assert "所有行在一个事务中写入" in page.text
     assert "<progress></progress>" in page.text
+
+
+def test_the_batch_page_names_who_uploaded_and_confirmed_by_their_name(
+    superuser_client: Client, caizhai: Village
+) -> None:
+    batch = upload(superuser_client, roster(["蔡大明", ID_A, "", 3, "", ""]), village=caizhai.pk)
+    uploader = batch.created_by
+    uploader.first_name, uploader.last_name = "明", "周"
+    uploader.save()
+    superuser_client.post(reverse("admin:villages_importbatch_confirm", args=[batch.pk]))
+
+    page = superuser_client.get(reverse("admin:villages_importbatch_change", args=[batch.pk]))
+    line = page.text.split("上传人")[1].split("</p>")[0]
+    assert line.count(uploader.get_full_name()) == 2, line
+    assert uploader.username not in line

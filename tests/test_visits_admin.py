@@ -73,7 +73,7 @@ def test_each_level_sees_its_needs_with_the_deadline(admin_client, late_and_on_t
     assert listed(response) == [late_and_on_time["county_on_time"]]
     text = response.content.decode()
     assert "办理期限" in text
-    due = f"{TODAY.year}年{TODAY.month}月{TODAY.day}日"
+    due = TODAY.isoformat()
     assert f'<td class="field-due_on nowrap">{due}</td>' in text
 
 
