@@ -306,7 +306,12 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
     if slug == "cadres":
         return cadres.filter(load=0).order_by("unit__name", "name", "pk")
     if slug == "overloaded":
-        return cadres.filter(load__gt=max_households_per_cadre()).order_by("-load", "pk")
+        # Only the units whose figures say one of their cadres is above the maximum: counting
+        # every cadre's households in the city reads millions of assignments.
+        maximum = max_households_per_cadre()
+        rollups.bring_up_to_date()
+        units = rollups.units_with_a_cadre_above(maximum)
+        return cadres.filter(unit__in=units, load__gt=maximum).order_by("-load", "pk")
     raise KeyError(slug)
 
 
@@ -325,6 +330,28 @@ def gap_count(slug: str, area: Area) -> int | None:
         )
         return total["missing"]
     return None
+
+
+# The household list's "linked cadre" choices (shuanglian.admin.CadreStatusFilter).
+LINKED_IN_SERVICE, NOT_LINKED, LINKED_LEFT_SERVICE = "active", "none", "stale"
+
+
+def household_list_length(villages: QuerySet, linked: str | None) -> int:
+    """How many households of ``villages`` have the linked-cadre state ``linked`` (anything
+    else: all of them), from the rollups: exact, without reading the households."""
+    rollups.bring_up_to_date()
+    total = rollups.figures_of_villages(villages).aggregate(
+        households=Coalesce(Sum("households"), 0),
+        covered=Coalesce(Sum("covered"), 0),
+        assigned=Coalesce(Sum("assigned"), 0),
+    )
+    if linked == LINKED_IN_SERVICE:
+        return total["covered"]
+    if linked == NOT_LINKED:
+        return total["households"] - total["assigned"]
+    if linked == LINKED_LEFT_SERVICE:
+        return total["assigned"] - total["covered"]
+    return total["households"]
 
 
 def attach_group_villages(cadres: list[Cadre]) -> None:

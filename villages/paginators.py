@@ -3,7 +3,10 @@
 ``SELECT COUNT(*)`` reads every row of the table on PostgreSQL. For a whole table (a city-wide
 user's list with no filter or search) the planner's own estimate of the table's rows answers at
 once and is close enough to number the pages; the list says "about N" (templates/admin/
-pagination.html). Every filtered or scoped list, and every list on SQLite, is counted exactly.
+pagination.html). A filtered or scoped list is counted exactly when a table of counts holds its
+length (the admin's ``known_count``); otherwise it is counted up to ``count_up_to`` rows, and a
+longer one says "more than N": counting 300,000 visits of a county reads them all, and no one
+pages that far. Lists on SQLite follow the same rules but for the estimate.
 """
 
 from typing import Any
@@ -28,11 +31,20 @@ ESTIMATE_SQL = """
 
 
 class EstimatedCountPaginator(Paginator):
-    """Counts like Django's paginator, except a whole large table on PostgreSQL: estimated."""
+    """Counts like Django's paginator, except a whole large table on PostgreSQL (estimated), a
+    list whose length is known from elsewhere, and a long filtered list (counted to a bound)."""
 
     # Below this many rows an exact count costs little and a stale estimate would show.
     exact_below = 100_000
+    # A filtered list is counted this far: 200 pages of 50, reading at most this many rows.
+    count_up_to = 10_000
     is_estimate = False
+    # Set when the count stopped at ``count_up_to``: there are more rows than it says.
+    is_lower_bound = False
+
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known_count = known_count
 
     @cached_property
     def count(self) -> int:
@@ -40,17 +52,31 @@ class EstimatedCountPaginator(Paginator):
         if estimate is not None and estimate >= self.exact_below:
             self.is_estimate = True
             return estimate
-        return super().count
+        if self.known_count is not None:
+            return self.known_count
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        # COUNT over a LIMIT: the database stops reading at the bound.
+        counted = self.object_list.order_by()[: self.count_up_to + 1].count()
+        if counted > self.count_up_to:
+            self.is_lower_bound = True
+            return self.count_up_to
+        return counted
+
+    @property
+    def is_incomplete(self) -> bool:
+        """The count is an estimate or a lower bound, not the list's exact length."""
+        return self.is_estimate or self.is_lower_bound
 
     def get_elided_page_range(
         self, number: int | str = 1, *, on_each_side: int = 3, on_ends: int = 2
     ) -> list:
-        """Django's page links; for an estimate, none past the current page's neighbours: the
-        last pages may not exist, and reaching one reads most of the table (seconds)."""
+        """Django's page links; for an estimate or a lower bound, none past the current page's
+        neighbours: the last pages may not exist, and reaching one reads most of the table."""
         pages = list(
             super().get_elided_page_range(number, on_each_side=on_each_side, on_ends=on_ends)
         )
-        if not self.is_estimate:
+        if not self.is_incomplete:
             return pages
         last = min(self.validate_number(number) + on_each_side, self.num_pages)
         pages = [page for page in pages if page == self.ELLIPSIS or page <= last]
@@ -86,13 +112,34 @@ class EstimatedCountChangeList(ChangeList):
 
 
 class EstimatedCountAdminMixin:
-    """A ModelAdmin whose unfiltered list estimates its total (see the module's docstring)."""
+    """A ModelAdmin whose unfiltered list estimates its total and whose filtered lists count to
+    a bound (see the module's docstring)."""
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return EstimatedCountChangeList
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> Paginator:
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            known_count=self.known_count(request),
+        )
+
+    def known_count(self, request: HttpRequest) -> int | None:
+        """The list's exact length when a table of counts holds it; None: count the rows."""
+        return None
 
 
 class KnownCountPaginator(Paginator):
