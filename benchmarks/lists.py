@@ -167,11 +167,18 @@ def measure(client: Any, case: Case, requests: int) -> tuple[list[float], int] |
     return seconds, queries
 
 
-def row(label: str, role: str, seconds: list[float], queries: int, baseline: float) -> str:
+def padded(text: str, width: int) -> str:
+    """``text`` filled with spaces to ``width`` columns, a Chinese character taking two."""
+    columns = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return text + " " * max(0, width - columns)
+
+
+def row(label: str, role: str, seconds: list[float], queries: int, baseline_ms: float) -> str:
+    """One line of the table; ``baseline_ms`` is the role's baseline median."""
     median, p95 = statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000
     mark = "  !" if p95 >= TARGET_MS else ""
-    ratio = median / baseline
-    return f"{label:46} {role:9} {median:8.1f} {p95:8.1f} {queries:7} {ratio:7.1f}×{mark}".rstrip()
+    ratio = median / baseline_ms
+    return f"{padded(label, 46)} {role:9} {median:8.1f} {p95:8.1f} {queries:7} {ratio:7.1f}×{mark}"
 
 
 def main() -> None:
