@@ -37,6 +37,7 @@ from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
 from villages.admin import HouseholdAdmin, VillageAdmin
 from villages.admin_filters import _key as area_key
 from villages.models import Household, Village
+from villages.paginators import EstimatedCountAdminMixin
 from visits.models import Need, Visit
 
 admin.site.site_header = _("Shuanglian Shuangchuang work management system")
@@ -421,7 +422,7 @@ class UserScopeInline(admin.StackedInline):
     verbose_name_plural = _("role and scope")
 
 
-class ScopedUserAdmin(UserAdmin):
+class ScopedUserAdmin(EstimatedCountAdminMixin, UserAdmin):
     """Accounts with their role; only city coordinators see this page (shuanglian.access)."""
 
     inlines = [*UserAdmin.inlines, UserScopeInline]

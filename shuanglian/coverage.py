@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian import rollups
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
 from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 
@@ -357,13 +357,16 @@ def household_list_length(villages: QuerySet, linked: str | None) -> int:
 def attach_group_villages(cadres: list[Cadre]) -> None:
     """Set ``group_villages`` on each cadre: the villages of the work groups they are in."""
     by_cadre: dict[int, dict[int, Village]] = {cadre.pk: {} for cadre in cadres}
-    memberships = WorkGroup.objects.filter(
-        Q(leader__in=by_cadre) | Q(memberships__cadre__in=by_cadre)
-    ).values_list("leader_id", "memberships__cadre_id", "village_id", "village__name")
-    for leader_id, member_id, village_id, village_name in memberships:
-        for cadre_id in (leader_id, member_id):
-            if cadre_id in by_cadre:
-                by_cadre[cadre_id][village_id] = Village(pk=village_id, name=village_name)
+    # Leaders and members each found through their own index, then united: an OR across the
+    # members' join reads every membership of the city.
+    leading = WorkGroup.objects.filter(leader__in=by_cadre).values_list(
+        "leader_id", "village_id", "village__name"
+    )
+    members = WorkGroupMember.objects.filter(cadre__in=by_cadre).values_list(
+        "cadre_id", "work_group__village_id", "work_group__village__name"
+    )
+    for cadre_id, village_id, village_name in leading.order_by().union(members.order_by()):
+        by_cadre[cadre_id][village_id] = Village(pk=village_id, name=village_name)
     for cadre in cadres:
         cadre.group_villages = sorted(by_cadre[cadre.pk].values(), key=lambda v: v.name)
 
