@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -606,3 +607,11 @@ def test_the_cadre_list_is_read_in_order_from_its_indexes(city: City) -> None:
     cadres = plan(Cadre.objects.select_related("unit").order_by("unit", "name", "pk")[:100])
     assert "unit_level_name" in cadres
     assert "cadre_unit_name" in cadres
+
+
+def test_the_big_lists_row_checkbox_is_djangos_own(city: City) -> None:
+    odd = make_household(village=city.village, head_name='王"<&>')
+    for model, obj in [(Household, odd), (Visit, Visit.objects.first()), (Cadre, city.cadre)]:
+        model_admin = admin.site._registry[model]
+        written = model_admin.action_checkbox(obj)
+        assert written == admin.ModelAdmin.action_checkbox(model_admin, obj), model

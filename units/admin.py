@@ -86,9 +86,6 @@ class HouseholdRecordListMixin(EstimatedCountAdminMixin):
         "the unit's name (two characters or more), or the last 4 or more digits of the head's "
         "ID number."
     )
-    # As the household list: a page of 100 records with their households, cadres and units
-    # takes longer to render than to find.
-    list_per_page = 50
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
