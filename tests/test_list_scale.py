@@ -292,11 +292,26 @@ def test_a_filtered_list_within_the_bound_is_counted_exactly(
 @pytest.mark.usefixtures("count_up_to_five")
 def test_a_list_counted_to_a_bound_links_no_far_pages(city: City) -> None:
     add_households(city.village, 40)
-    paginator = EstimatedCountPaginator(Household.objects.filter(members=1).order_by("pk"), 2)
+    households = Household.objects.filter(members=1).order_by("pk")
+    paginator = EstimatedCountPaginator(households, 2)
 
     assert paginator.count == 5
     assert paginator.is_lower_bound
-    assert list(paginator.get_elided_page_range(1)) == [1, 2, 3]
+    assert list(paginator.get_elided_page_range(1)) == [1, 2, 3, paginator.ELLIPSIS]
+
+
+@pytest.mark.usefixtures("count_up_to_five")
+def test_a_deeper_page_is_counted_past_itself(city: City, admin_client: Client) -> None:
+    households = Household.objects.filter(members=1).order_by("pk")
+    add_households(city.village, 40)
+    paginator = EstimatedCountPaginator(households, 2, shown_page=10)
+
+    assert paginator.count == 23  # the 18 rows before page 10, and 5 from its start
+    assert paginator.is_lower_bound
+    assert [row.pk for row in paginator.page(10).object_list] == [
+        row.pk for row in households[18:20]
+    ]
+    assert list(paginator.get_elided_page_range(10))[-3:] == [11, 12, paginator.ELLIPSIS]
 
 
 # --- the household list's length, from the rollups ----------------------------------------

@@ -332,6 +332,12 @@ class HouseholdAssignment(models.Model):
                 name="assignment_active_cadre",
                 condition=Q(ended_on__isnull=True),
             ),
+            # The ended ones of an area, matched to its households without reading them.
+            models.Index(
+                fields=["household"],
+                name="assignment_ended_household",
+                condition=Q(ended_on__isnull=False),
+            ),
             # Ended assignments are the old ones: the list of them would otherwise scan past
             # every assignment in force first.
             models.Index(

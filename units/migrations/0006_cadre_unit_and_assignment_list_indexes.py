@@ -22,6 +22,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('ended_on__isnull', True)), fields=['cadre'], name='assignment_active_cadre'),
         ),
         migrations.AddIndex(
+            model_name='householdassignment',
+            index=models.Index(condition=models.Q(('ended_on__isnull', False)), fields=['household'], name='assignment_ended_household'),
+        ),
+        migrations.AddIndex(
             model_name='unit',
             index=models.Index(fields=['level', 'name'], name='unit_level_name'),
         ),
