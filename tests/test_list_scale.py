@@ -630,3 +630,33 @@ def test_the_big_lists_row_checkbox_is_djangos_own(city: City) -> None:
         model_admin = admin.site._registry[model]
         written = model_admin.action_checkbox(obj)
         assert written == admin.ModelAdmin.action_checkbox(model_admin, obj), model
+
+
+def test_the_unit_filter_lists_the_units_of_the_chosen_area_only_when_few(
+    city: City, admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from units.admin import CadreUnitFilter
+
+    far_unit = make_unit(name="曹县农业局", level="county", county=city.far_village.township.county)
+    make_work_group(unit=city.cadre.unit, village=city.village)
+
+    def units(response: Any) -> list[str]:
+        [spec] = [s for s in response.context["cl"].filter_specs if s.title == "单位"]
+        return [choice["display"] for choice in spec.choices(response.context["cl"])][1:]
+
+    assert units(admin_client.get(VISITS)) == ["市委组织部", "曹县农业局"]
+    township = city.village.township_id
+    assert units(admin_client.get(VISITS, {"township": township})) == ["市委组织部"]
+    far_county = city.far_village.township.county_id
+    assert units(admin_client.get(NEEDS, {"county": far_county})) == ["曹县农业局"]
+
+    monkeypatch.setattr(CadreUnitFilter, "most_choices", 1)
+    titles = [spec.title for spec in admin_client.get(VISITS).context["cl"].filter_specs]
+    assert "单位" not in titles
+    assert "乡镇（街道）" in titles
+    # Still filtering by a unit named in the address, and offering that one.
+    response = admin_client.get(VISITS, {"cadre__unit__id__exact": far_unit.pk})
+    assert listed(response) == []
+    assert units(response) == ["曹县农业局"]
+    chosen = listed(admin_client.get(VISITS, {"cadre__unit__id__exact": city.cadre.unit_id}))
+    assert {visit.cadre for visit in chosen} == {city.cadre}
