@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -28,7 +29,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shuanglian.models import UserScope
+from shuanglian import coverage
+from shuanglian.access import scope_of
+from shuanglian.models import Role, UserScope
 from units.admin import (
     PICKER_VILLAGES_MAX,
     cadre_autocomplete_field,
@@ -47,12 +50,19 @@ from units.distribution import (
 from units.forms import over_maximum_field
 from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
 from villages.admin import HouseholdAdmin, VillageAdmin
+from villages.admin_filters import _key as area_key
 from villages.models import Household, Village
+from villages.paginators import EstimatedCountAdminMixin
 from visits.models import Need, Visit
 
 admin.site.site_header = _("Shuanglian Shuangchuang work management system")
 admin.site.site_title = _("Shuanglian Shuangchuang work management system")
 admin.site.index_title = _("Campaign management")
+
+# With no other parameter than these, the household list is counted from the rollups.
+ROLLUP_COUNTED_PARAMETERS = frozenset({"county", "township", "cadre_status", PAGE_VAR, ORDER_VAR})
+# The roles whose households are those of whole villages (a cadre's are their own).
+AREA_ROLES = frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.LIAISON})
 
 # The chosen households travel in the page's address, which must stay short.
 ASSIGN_MAX_HOUSEHOLDS = 500
@@ -110,18 +120,18 @@ class CadreStatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
         return [
-            ("active", _("has a linked cadre")),
-            ("none", _("no linked cadre")),
-            ("stale", _("linked cadre no longer in service")),
+            (coverage.LINKED_IN_SERVICE, _("has a linked cadre")),
+            (coverage.NOT_LINKED, _("no linked cadre")),
+            (coverage.LINKED_LEFT_SERVICE, _("linked cadre no longer in service")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         households = HouseholdCoverageQuerySet.of(queryset)
-        if self.value() == "active":
+        if self.value() == coverage.LINKED_IN_SERVICE:
             return households.covered()
-        if self.value() == "none":
+        if self.value() == coverage.NOT_LINKED:
             return households.uncovered()
-        if self.value() == "stale":
+        if self.value() == coverage.LINKED_LEFT_SERVICE:
             return households.needing_new_cadre()
         return queryset
 
@@ -195,6 +205,23 @@ class FullHouseholdAdmin(HouseholdAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return HouseholdCoverageQuerySet.of(super().get_queryset(request)).with_responsible_cadre()
+
+    def known_count(self, request: HttpRequest) -> int | None:
+        """The list's length from the rollups when only the area and linked-cadre filters are
+        used: counting the city's uncovered households would read millions of rows."""
+        params, scope = request.GET, scope_of(request.user)
+        if not set(params) <= ROLLUP_COUNTED_PARAMETERS or scope.role not in AREA_ROLES:
+            return None
+        county, township = area_key(params.get("county")), area_key(params.get("township"))
+        status = params.get("cadre_status")
+        if scope.is_city and county is None and township is None and status is None:
+            return None  # the whole table: estimated on PostgreSQL, counted where it is small
+        villages = Village.objects.visible_to(request.user)
+        if county is not None:
+            villages = villages.filter(township__county_id=county)
+        if township is not None:
+            villages = villages.filter(township_id=township)
+        return coverage.household_list_length(villages, status)
 
     @admin.display(description=_("linked cadre"))
     def linked_cadre(self, obj: Household) -> str:
@@ -511,7 +538,7 @@ class ScopedGroupAdmin(ReadablePermissionsMixin, GroupAdmin):
     pass
 
 
-class ScopedUserAdmin(ReadablePermissionsMixin, UserAdmin):
+class ScopedUserAdmin(EstimatedCountAdminMixin, ReadablePermissionsMixin, UserAdmin):
     """Accounts with their role; only city coordinators see this page (shuanglian.access)."""
 
     inlines = [*UserAdmin.inlines, UserScopeInline]

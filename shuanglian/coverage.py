@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian import rollups
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
 from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 
@@ -316,7 +316,12 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
     if slug == "cadres":
         return cadres.filter(load=0).order_by("unit__name", "name", "pk")
     if slug == "overloaded":
-        return cadres.filter(load__gt=max_households_per_cadre()).order_by("-load", "pk")
+        # Only the units whose figures say one of their cadres is above the maximum: counting
+        # every cadre's households in the city reads millions of assignments.
+        maximum = max_households_per_cadre()
+        rollups.bring_up_to_date()
+        units = rollups.units_with_a_cadre_above(maximum)
+        return cadres.filter(unit__in=units, load__gt=maximum).order_by("-load", "pk")
     raise KeyError(slug)
 
 
@@ -337,16 +342,41 @@ def gap_count(slug: str, area: Area) -> int | None:
     return None
 
 
+# The household list's "linked cadre" choices (shuanglian.admin.CadreStatusFilter).
+LINKED_IN_SERVICE, NOT_LINKED, LINKED_LEFT_SERVICE = "active", "none", "stale"
+
+
+def household_list_length(villages: QuerySet, linked: str | None) -> int:
+    """How many households of ``villages`` have the linked-cadre state ``linked`` (anything
+    else: all of them), from the rollups: exact, without reading the households."""
+    rollups.bring_up_to_date()
+    total = rollups.figures_of_villages(villages).aggregate(
+        households=Coalesce(Sum("households"), 0),
+        covered=Coalesce(Sum("covered"), 0),
+        assigned=Coalesce(Sum("assigned"), 0),
+    )
+    if linked == LINKED_IN_SERVICE:
+        return total["covered"]
+    if linked == NOT_LINKED:
+        return total["households"] - total["assigned"]
+    if linked == LINKED_LEFT_SERVICE:
+        return total["assigned"] - total["covered"]
+    return total["households"]
+
+
 def attach_group_villages(cadres: list[Cadre]) -> None:
     """Set ``group_villages`` on each cadre: the villages of the work groups they are in."""
     by_cadre: dict[int, dict[int, Village]] = {cadre.pk: {} for cadre in cadres}
-    memberships = WorkGroup.objects.filter(
-        Q(leader__in=by_cadre) | Q(memberships__cadre__in=by_cadre)
-    ).values_list("leader_id", "memberships__cadre_id", "village_id", "village__name")
-    for leader_id, member_id, village_id, village_name in memberships:
-        for cadre_id in (leader_id, member_id):
-            if cadre_id in by_cadre:
-                by_cadre[cadre_id][village_id] = Village(pk=village_id, name=village_name)
+    # Leaders and members each found through their own index, then united: an OR across the
+    # members' join reads every membership of the city.
+    leading = WorkGroup.objects.filter(leader__in=by_cadre).values_list(
+        "leader_id", "village_id", "village__name"
+    )
+    members = WorkGroupMember.objects.filter(cadre__in=by_cadre).values_list(
+        "cadre_id", "work_group__village_id", "work_group__village__name"
+    )
+    for cadre_id, village_id, village_name in leading.order_by().union(members.order_by()):
+        by_cadre[cadre_id][village_id] = Village(pk=village_id, name=village_name)
     for cadre in cadres:
         cadre.group_villages = sorted(by_cadre[cadre.pk].values(), key=lambda v: v.name)
 

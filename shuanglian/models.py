@@ -232,6 +232,9 @@ class VillageFigures(models.Model):
     has_work_group = models.BooleanField(default=False)
     households = models.PositiveIntegerField(default=0)
     covered = models.PositiveIntegerField(default=0)
+    # Households with a cadre assigned now, in service or not: with ``covered``, the lengths of
+    # the household list's "linked cadre" choices.
+    assigned = models.PositiveIntegerField(default=0)
     visited_30 = models.PositiveIntegerField(default=0)
     visited_90 = models.PositiveIntegerField(default=0)
     needs_raised = models.PositiveIntegerField(default=0)
@@ -263,6 +266,9 @@ class UnitFigures(models.Model):
     links_village = models.BooleanField(default=False)
     cadres = models.PositiveIntegerField(default=0)
     cadres_linked = models.PositiveIntegerField(default=0)
+    # The most households any in-service cadre of the unit links now: only the units above the
+    # maximum need their cadres counted for the list of cadres above it.
+    most_households = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("unit figures")

@@ -12,7 +12,8 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import DateField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Count, DateField, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
@@ -104,7 +105,8 @@ def recount_villages(ids: Iterable[int] | None, today: datetime.date) -> None:
 def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
     """The villages, each annotated with its figures as correlated counts."""
     households = Household.objects.all()
-    covered = HouseholdCoverageQuerySet.of(households).covered()
+    coverage = HouseholdCoverageQuerySet.of(households)
+    covered, assigned = coverage.covered(), coverage.assigned()
 
     def seen(days: int) -> QuerySet:
         contacts = Visit.objects.contacts().filter(
@@ -121,6 +123,7 @@ def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
         "has_work_group": Exists(WorkGroup.objects.filter(village=OuterRef("pk"))),
         "households": count_subquery(households, "village"),
         "covered": count_subquery(covered, "village"),
+        "assigned": count_subquery(assigned, "village"),
         "visited_30": count_subquery(seen(30), "village"),
         "visited_90": count_subquery(seen(90), "village"),
         "needs_raised": count_subquery(needs, "household__village"),
@@ -143,10 +146,20 @@ def recount_units(ids: Iterable[int] | None) -> None:
     ids = None if ids is None else set(ids)
     cadres = Cadre.objects.in_service()
     linking = HouseholdAssignment.objects.active().filter(cadre=OuterRef("pk"))
+    loads = (
+        HouseholdAssignment.objects.active()
+        .filter(cadre__unit=OuterRef("pk"), cadre__in_service=True)
+        .order_by()
+        .values("cadre")
+        .annotate(load=Count("pk"))
+        .order_by("-load")
+        .values("load")[:1]
+    )
     rows = _only(Unit.objects.order_by(), "pk", ids).annotate(
         n_links_village=Exists(WorkGroup.objects.filter(unit=OuterRef("pk"))),
         n_cadres=count_subquery(cadres, "unit"),
         n_cadres_linked=count_subquery(cadres.filter(Exists(linking)), "unit"),
+        n_most_households=Coalesce(Subquery(loads), 0),
     )
     _upsert(UnitFigures, "unit_id", rows)
     gone = UnitFigures.objects.exclude(unit__in=Unit.objects.all())
@@ -180,6 +193,16 @@ def village_figures_in(area: County | Township | Village | None) -> QuerySet:
     if isinstance(area, Village):
         return figures.filter(village=area)
     return figures
+
+
+def figures_of_villages(villages: QuerySet) -> QuerySet:
+    """The figures of the villages of ``villages`` (a queryset of villages)."""
+    return VillageFigures.objects.filter(village__in=villages.order_by().values("pk")).order_by()
+
+
+def units_with_a_cadre_above(households: int) -> QuerySet:
+    """Keys of the units one of whose in-service cadres links more than ``households`` now."""
+    return UnitFigures.objects.filter(most_households__gt=households).values("unit_id")
 
 
 def unit_figures_in(units: QuerySet) -> QuerySet:

@@ -9,7 +9,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import make_assignment, make_cadre, make_household
+from tests.factories import (
+    make_assignment,
+    make_cadre,
+    make_household,
+    make_work_group,
+    make_work_group_member,
+)
+from units.models import Cadre, WorkGroup
 from villages.models import Village
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +94,24 @@ def test_each_gap_list_runs_the_same_queries_for_few_and_many_rows(
         make_assignment(household=make_household(village=village), cadre=make_cadre())
         make_household(village=village)
     assert count() == few
+
+
+def test_cadres_without_households_show_the_villages_they_lead_or_join(
+    coverage_city: dict, admin_client: Client
+) -> None:
+    zhang = Cadre.objects.get(name="张二")
+    li = Cadre.objects.get(name="李四")
+    wang = Village.objects.get(name="王寨村")
+    cai = Village.objects.get(name="蔡寨村")
+    led = WorkGroup.objects.get(village=wang)
+    led.leader = zhang
+    led.save()
+    joined = make_work_group(unit=zhang.unit, village=cai)
+    make_work_group_member(work_group=joined, cadre=zhang)
+    make_work_group_member(work_group=led, cadre=zhang)  # leader and member: listed once
+
+    page = admin_client.get(reverse("gap_list", args=["cadres"])).context["page"]
+
+    villages = {cadre.name: [v.name for v in cadre.group_villages] for cadre in page.object_list}
+    assert villages == {"张二": ["王寨村", "蔡寨村"], "李四": []}
+    assert li.pk in {cadre.pk for cadre in page.object_list}

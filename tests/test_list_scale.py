@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from shuanglian import rollups
 from tests.factories import (
     make_assignment,
     make_cadre,
@@ -24,9 +26,10 @@ from tests.factories import (
     make_unit,
     make_village,
     make_visit,
+    make_work_group,
     unique_resident_id,
 )
-from units.models import Cadre, HouseholdAssignment
+from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet
 from villages import search
 from villages.models import Household, Village
 from villages.paginators import EstimatedCountPaginator
@@ -41,6 +44,8 @@ HOUSEHOLDS = reverse("admin:villages_household_changelist")
 VISITS = reverse("admin:visits_visit_changelist")
 NEEDS = reverse("admin:visits_need_changelist")
 ASSIGNMENTS = reverse("admin:units_householdassignment_changelist")
+CADRES = reverse("admin:units_cadre_changelist")
+UNITS = reverse("admin:units_unit_changelist")
 TODAY = timezone.localdate()
 
 
@@ -237,6 +242,166 @@ def test_an_estimated_list_links_no_far_pages(city: City) -> None:
     assert paginator.is_estimate
 
 
+def count_statements(queries: CaptureQueriesContext, table: str) -> list[str]:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"] and f'FROM "{table}"' in q["sql"]]
+
+
+@pytest.fixture
+def count_up_to_five(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stop counting a filtered list at five rows, as the city's lists stop at 10,000."""
+    monkeypatch.setattr(EstimatedCountPaginator, "count_up_to", 5)
+
+
+@pytest.mark.usefixtures("count_up_to_five")
+def test_a_long_filtered_list_says_more_than_the_rows_it_counted(
+    city: City, admin_client: Client
+) -> None:
+    households = add_households(city.village, 8, name="王寨")
+    add_records(households, city.cadre)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(VISITS, {"q": "王寨"})
+
+    cl = response.context["cl"]
+    assert cl.paginator.is_lower_bound
+    assert cl.result_count == 5
+    assert "超过 5 走访记录" in response.text
+    assert "超过 5 条结果" in response.text
+    # Counted over a LIMIT, not over every matching row.
+    [statement] = count_statements(queries, "visits_visit")
+    assert "LIMIT 6" in statement
+    # The page still shows the rows, not only the counted ones.
+    assert {visit.household for visit in cl.result_list} == set(households) | {city.wang}
+
+
+@pytest.mark.usefixtures("count_up_to_five")
+def test_a_filtered_list_within_the_bound_is_counted_exactly(
+    city: City, admin_client: Client
+) -> None:
+    add_records(add_households(city.village, 2, name="王寨"), city.cadre)
+
+    response = admin_client.get(ASSIGNMENTS, {"q": "王寨"})
+
+    cl = response.context["cl"]
+    assert not cl.paginator.is_lower_bound
+    assert cl.result_count == 3
+    assert "3 条结果" in response.text
+    assert "超过" not in response.text
+
+
+@pytest.mark.usefixtures("count_up_to_five")
+def test_a_list_counted_to_a_bound_links_no_far_pages(city: City) -> None:
+    add_households(city.village, 40)
+    households = Household.objects.filter(members=1).order_by("pk")
+    paginator = EstimatedCountPaginator(households, 2)
+
+    assert paginator.count == 5
+    assert paginator.is_lower_bound
+    assert list(paginator.get_elided_page_range(1)) == [1, 2, 3, paginator.ELLIPSIS]
+
+
+@pytest.mark.usefixtures("count_up_to_five")
+def test_a_deeper_page_is_counted_past_itself(city: City, admin_client: Client) -> None:
+    households = Household.objects.filter(members=1).order_by("pk")
+    add_households(city.village, 40)
+    paginator = EstimatedCountPaginator(households, 2, shown_page=10)
+
+    assert paginator.count == 23  # the 18 rows before page 10, and 5 from its start
+    assert paginator.is_lower_bound
+    assert [row.pk for row in paginator.page(10).object_list] == [
+        row.pk for row in households[18:20]
+    ]
+    assert list(paginator.get_elided_page_range(10))[-3:] == [11, 12, paginator.ELLIPSIS]
+
+
+# --- the household list's length, from the rollups ----------------------------------------
+
+
+@pytest.fixture
+def linked_city(city: City) -> City:
+    """Households of each linked-cadre state in two townships of one county and in another."""
+    left = make_cadre(unit=city.cadre.unit, name="钱离岗")
+    for village in (city.village, city.next_village, city.far_village):
+        add_records(add_households(village, 3, name="在岗"), city.cadre)
+        add_households(village, 2, name="无人")
+        for household in add_households(village, 1, name="离岗"):
+            make_assignment(household=household, cadre=left)
+    Cadre.objects.filter(pk=left.pk).update(in_service=False)
+    return city
+
+
+LINKED = {
+    "active": lambda households: households.covered(),
+    "none": lambda households: households.uncovered(),
+    "stale": lambda households: households.needing_new_cadre(),
+    "": lambda households: households,
+}
+
+
+def coordinators(city: City) -> list[Any]:
+    township = city.village.township
+    unit = make_unit(name="县农业局")
+    make_work_group(unit=unit, village=city.village)
+    make_work_group(unit=unit, village=city.far_village)
+    return [
+        make_coordinator("city", "city"),
+        make_coordinator("county", "county", county=township.county),
+        make_coordinator("township", "township", township=township),
+        make_coordinator("liaison", "liaison", unit=unit),
+    ]
+
+
+@pytest.mark.parametrize("linked", list(LINKED))
+def test_the_household_list_takes_its_length_from_the_rollups_at_every_role(
+    linked_city: City, linked: str
+) -> None:
+    for user in coordinators(linked_city):
+        client = Client()
+        client.force_login(user)
+        params = {"cadre_status": linked} if linked else {}
+        client.get(HOUSEHOLDS, params)  # the rollups brought up to date
+
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(HOUSEHOLDS, params)
+
+        cl = response.context["cl"]
+        households = HouseholdCoverageQuerySet.of(Household.objects.visible_to(user))
+        expected = set(LINKED[linked](households))
+        assert set(cl.result_list) == expected, (user.username, linked)
+        assert cl.result_count == len(expected), (user.username, linked)
+        assert not cl.paginator.is_incomplete
+        if user.username != "city" or linked:
+            assert count_statements(queries, "villages_household") == [], user.username
+
+
+def test_the_household_list_counts_an_area_from_the_rollups(linked_city: City) -> None:
+    client = Client()
+    client.force_login(
+        make_coordinator("county", "county", county=linked_city.village.township.county)
+    )
+    township = linked_city.next_village.township
+
+    response = client.get(HOUSEHOLDS, {"township": township.pk, "cadre_status": "none"})
+
+    cl = response.context["cl"]
+    assert cl.result_count == 2
+    assert {household.head_name for household in cl.result_list} == {"无人0", "无人1"}
+    assert {household.village for household in cl.result_list} == {linked_city.next_village}
+    # Another county's township: nothing, as the rows.
+    far = client.get(HOUSEHOLDS, {"township": linked_city.far_village.township_id})
+    assert far.context["cl"].result_count == 0
+    assert list(far.context["cl"].result_list) == []
+
+
+def test_other_filters_and_searches_count_the_household_rows(
+    linked_city: City, admin_client: Client
+) -> None:
+    response = admin_client.get(HOUSEHOLDS, {"cadre_status": "none", "q": "无人"})
+    assert response.context["cl"].result_count == 6
+    response = admin_client.get(HOUSEHOLDS, {"cadre_status": "active", "category__exact": "lifted"})
+    assert response.context["cl"].result_count == 0
+
+
 # --- searching ----------------------------------------------------------------------------
 
 
@@ -366,6 +531,9 @@ LIST_CASES: list[ListCase] = [
     (HOUSEHOLDS, lambda city: {"category__exact": "general"}),
     (HOUSEHOLDS, lambda city: {"q": "李明"}),
     (HOUSEHOLDS, lambda city: {"q": "1234"}),
+    (HOUSEHOLDS, lambda city: {"cadre_status": "none"}),
+    (HOUSEHOLDS, lambda city: {"cadre_status": "active", "township": city.village.township_id}),
+    (HOUSEHOLDS, lambda city: {"cadre_status": "stale", "q": "李明"}),
     (VISITS, lambda city: {}),
     (VISITS, lambda city: {"outcome__exact": "met", "township": city.village.township_id}),
     (VISITS, lambda city: {"q": "李明"}),
@@ -375,6 +543,9 @@ LIST_CASES: list[ListCase] = [
     (ASSIGNMENTS, lambda city: {}),
     (ASSIGNMENTS, lambda city: {"state": "active", "township": city.village.township_id}),
     (ASSIGNMENTS, lambda city: {"q": "李明"}),
+    (CADRES, lambda city: {}),
+    (CADRES, lambda city: {"in_service__exact": "1"}),
+    (UNITS, lambda city: {}),
 ]
 
 
@@ -389,8 +560,10 @@ def test_each_list_costs_the_same_queries_for_few_or_many_rows(
     django_assert_max_num_queries: Any,
 ) -> None:
     add_records(add_households(city.village, 1), city.cadre)
+    rollups.bring_up_to_date()  # as the first reader after a change would
     few = count_queries(admin_client, url, params(city))
     add_records(add_households(city.village, 150), city.cadre)
+    rollups.bring_up_to_date()
 
     with django_assert_max_num_queries(14):
         assert admin_client.get(url, params(city)).status_code == 200
@@ -434,6 +607,61 @@ def test_the_searches_and_orderings_use_their_indexes(city: City) -> None:
         HouseholdAssignment.objects.order_by("-started_on", "-pk")[:100]
     )
     ended = HouseholdAssignment.objects.filter(ended_on__isnull=False)
+    with connection.cursor() as cursor:
+        # On a few rows, sorting what the smaller assignment_ended_household finds is cheaper.
+        cursor.execute("SET LOCAL enable_sort = off")
     assert "assignment_ended_started" in plan(ended.order_by("-started_on", "-pk")[:100])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = on")
     met = Visit.objects.filter(outcome=Visit.Outcome.AWAY).order_by("-visited_on", "-pk")
     assert "visit_outcome_date" in plan(met[:100])
+    assert "assignment_active_cadre" in plan(
+        HouseholdAssignment.objects.active().filter(cadre=city.cadre)
+    )
+
+
+@only_postgres
+def test_the_cadre_list_is_read_in_order_from_its_indexes(city: City) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+    cadres = plan(Cadre.objects.select_related("unit").order_by("unit", "name", "pk")[:100])
+    assert "unit_level_name" in cadres
+    assert "cadre_unit_name" in cadres
+
+
+def test_the_big_lists_row_checkbox_is_djangos_own(city: City) -> None:
+    odd = make_household(village=city.village, head_name='王"<&>')
+    for model, obj in [(Household, odd), (Visit, Visit.objects.first()), (Cadre, city.cadre)]:
+        model_admin = admin.site._registry[model]
+        written = model_admin.action_checkbox(obj)
+        assert written == admin.ModelAdmin.action_checkbox(model_admin, obj), model
+
+
+def test_the_unit_filter_lists_the_units_of_the_chosen_area_only_when_few(
+    city: City, admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from units.admin import CadreUnitFilter
+
+    far_unit = make_unit(name="曹县农业局", level="county", county=city.far_village.township.county)
+    make_work_group(unit=city.cadre.unit, village=city.village)
+
+    def units(response: Any) -> list[str]:
+        [spec] = [s for s in response.context["cl"].filter_specs if s.title == "单位"]
+        return [choice["display"] for choice in spec.choices(response.context["cl"])][1:]
+
+    assert units(admin_client.get(VISITS)) == ["市委组织部", "曹县农业局"]
+    township = city.village.township_id
+    assert units(admin_client.get(VISITS, {"township": township})) == ["市委组织部"]
+    far_county = city.far_village.township.county_id
+    assert units(admin_client.get(NEEDS, {"county": far_county})) == ["曹县农业局"]
+
+    monkeypatch.setattr(CadreUnitFilter, "most_choices", 1)
+    titles = [spec.title for spec in admin_client.get(VISITS).context["cl"].filter_specs]
+    assert "单位" not in titles
+    assert "乡镇（街道）" in titles
+    # Still filtering by a unit named in the address, and offering that one.
+    response = admin_client.get(VISITS, {"cadre__unit__id__exact": far_unit.pk})
+    assert listed(response) == []
+    assert units(response) == ["曹县农业局"]
+    chosen = listed(admin_client.get(VISITS, {"cadre__unit__id__exact": city.cadre.unit_id}))
+    assert {visit.cadre for visit in chosen} == {city.cadre}

@@ -8,10 +8,24 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from shuanglian import rollups
-from shuanglian.coverage import coverage_for, gap_count, gap_queryset, recount_coverage
+from shuanglian.coverage import (
+    LINKED_IN_SERVICE,
+    LINKED_LEFT_SERVICE,
+    NOT_LINKED,
+    Area,
+    cadres_in,
+    coverage_for,
+    gap_count,
+    gap_queryset,
+    household_list_length,
+    households_in,
+    recount_coverage,
+    villages_in,
+)
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
 from shuanglian.visit_stats import recount_visit_figures, visit_figures_for
 from tests import roster_files
@@ -29,8 +43,9 @@ from tests.factories import (
     resident_id,
 )
 from units import assignments
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
+from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
 from villages import importers, tasks
+from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 from visits import needs
 from visits.models import Need, Satisfaction, Visit
@@ -117,7 +132,34 @@ def assert_exact(today: datetime.date = TODAY) -> None:
             assert rolled.row(pk) == counted.row(pk), (area, pk)
         for slug in ("households", "cadres"):
             assert gap_count(slug, area) == gap_queryset(slug, area).count(), (slug, area)
+        assert_household_list_lengths_exact(area)
+        assert_cadres_above_the_maximum_exact(area)
     assert not RollupMark.objects.exists()
+
+
+def assert_household_list_lengths_exact(area: Area) -> None:
+    """The household list's lengths from the rollups equal the rows of its linked-cadre filter."""
+    households = HouseholdCoverageQuerySet.of(households_in(area))
+    for linked, listed in [
+        (None, households),
+        (LINKED_IN_SERVICE, households.covered()),
+        (NOT_LINKED, households.uncovered()),
+        (LINKED_LEFT_SERVICE, households.needing_new_cadre()),
+    ]:
+        assert household_list_length(villages_in(area), linked) == listed.count(), (linked, area)
+
+
+def assert_cadres_above_the_maximum_exact(area: Area) -> None:
+    """The gap list found through the units' figures equals counting every cadre's households."""
+    load = count_subquery(HouseholdAssignment.objects.active(), "cadre")
+    for maximum in (0, 1, 2):
+        with override_settings(ASSIGNMENT_MAX_PER_CADRE=maximum):
+            listed = list(gap_queryset("overloaded", area).values_list("pk", "load"))
+        counted = cadres_in(area).annotate(load=load).filter(load__gt=maximum)
+        assert listed == list(counted.order_by("-load", "pk").values_list("pk", "load")), (
+            maximum,
+            area,
+        )
 
 
 def test_the_figures_start_exact_and_hold_something(city: dict) -> None:

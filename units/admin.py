@@ -41,6 +41,7 @@ from units.models import (
 from units.resources import CadreResource, UnitResource
 from units.rules import may_edit_unit, may_issue_login
 from villages.admin import sees_full_personal_data
+from villages.admin_filters import _key as area_key
 from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
@@ -105,6 +106,49 @@ class HouseholdRecordListMixin(EstimatedCountAdminMixin):
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
         return queryset.matching(search_term), False
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest = None) -> bool:
+        # The unit filter answers to Django's own parameter for the cadre's unit.
+        allowed = lookup == CadreUnitFilter.parameter_name
+        return allowed or super().lookup_allowed(lookup, value, request)
+
+
+class CadreUnitFilter(admin.SimpleListFilter):
+    """The unit of the records' cadres, offered once the list is narrowed to a county or a
+    township, or when the user sees few units: the city's 3,000 units are a sidebar that takes
+    longer to render than the list (the search finds records by the unit's name too)."""
+
+    title = _("unit")
+    # Django's own parameter for the unit of the cadre, so that addresses keep working.
+    parameter_name = "cadre__unit__id__exact"
+    most_choices = 100
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        units = Unit.objects.visible_to(request.user).order_by("level", "name")
+        township, county = (
+            area_key(request.GET.get("township")),
+            area_key(request.GET.get("county")),
+        )
+        if township is not None:
+            linking = WorkGroup.objects.filter(village__township_id=township)
+            units = units.filter(Q(township_id=township) | Q(pk__in=linking.values("unit_id")))
+        elif county is not None:
+            linking = WorkGroup.objects.filter(village__township__county_id=county)
+            units = units.filter(Q(county_id=county) | Q(pk__in=linking.values("unit_id")))
+        choices = list(units.values_list("pk", "name")[: self.most_choices + 1])
+        if len(choices) <= self.most_choices:
+            return choices
+        # Too many to list: only the one chosen, if any.
+        chosen = area_key(request.GET.get(self.parameter_name))
+        return list(units.filter(pk=chosen).values_list("pk", "name")) if chosen else []
+
+    def has_output(self) -> bool:
+        # A unit named in the address filters the list even when it is not offered.
+        return super().has_output() or self.value() is not None
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        key = area_key(self.value())
+        return queryset if key is None else queryset.filter(cadre__unit_id=key)
 
 
 def keys_of(value: str, *, limit: int) -> list[int]:
@@ -389,7 +433,7 @@ class ActiveAssignmentInline(admin.TabularInline):
 
 
 @admin.register(Cadre)
-class CadreAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class CadreAdmin(EstimatedCountAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [CadreResource]
     form = CadreForm
     list_display = [

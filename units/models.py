@@ -64,6 +64,7 @@ class Unit(models.Model):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ["level", "name"]
+        indexes = [models.Index(fields=["level", "name"], name="unit_level_name")]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -183,7 +184,10 @@ class Cadre(models.Model):
         indexes = [
             models.Index(
                 fields=["name"], name="cadre_name_prefix", opclasses=["varchar_pattern_ops"]
-            )
+            ),
+            # The list's order within each unit (the units in order by unit_level_name): a
+            # page is read from the indexes instead of sorting 150,000 cadres.
+            models.Index(fields=["unit", "name", "id"], name="cadre_unit_name"),
         ]
 
     def __str__(self) -> str:
@@ -337,6 +341,18 @@ class HouseholdAssignment(models.Model):
         ordering = ["-started_on", "-pk"]
         indexes = [
             models.Index(fields=["started_on", "id"], name="assignment_started"),
+            # Each cadre's households now: the cadre list's and the gap lists' counts.
+            models.Index(
+                fields=["cadre"],
+                name="assignment_active_cadre",
+                condition=Q(ended_on__isnull=True),
+            ),
+            # The ended ones of an area, matched to its households without reading them.
+            models.Index(
+                fields=["household"],
+                name="assignment_ended_household",
+                condition=Q(ended_on__isnull=False),
+            ),
             # Ended assignments are the old ones: the list of them would otherwise scan past
             # every assignment in force first.
             models.Index(
@@ -386,6 +402,10 @@ class HouseholdCoverageQuerySet(HouseholdQuerySet):
     def covered(self) -> "HouseholdCoverageQuerySet":
         """Households with a responsible cadre in service."""
         return self.filter(self._active(cadre__in_service=True))
+
+    def assigned(self) -> "HouseholdCoverageQuerySet":
+        """Households with an active assignment, whether or not its cadre is in service."""
+        return self.filter(self._active())
 
     def uncovered(self) -> "HouseholdCoverageQuerySet":
         """Households without any active assignment."""

@@ -15,7 +15,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.admin import CadreChoicesMixin, HouseholdRecordListMixin, cadre_autocomplete_field
+from units.admin import (
+    CadreChoicesMixin,
+    CadreUnitFilter,
+    HouseholdRecordListMixin,
+    cadre_autocomplete_field,
+)
 from villages.admin_filters import area_filters
 from visits import needs
 from visits.models import SIX_TASKS, Need, NeedNote, Visit, VisitInterval
@@ -54,7 +59,7 @@ class VisitAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         "satisfaction",
         "visited_on",
         *area_filters("household__village"),
-        "cadre__unit",
+        CadreUnitFilter,
     ]
     autocomplete_fields = ["household", "cadre"]
     fieldsets = [
@@ -158,7 +163,7 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         "category",
         "raised_on",
         *area_filters("household__village"),
-        "cadre__unit",
+        CadreUnitFilter,
     ]
     autocomplete_fields = ["household", "visit", "cadre"]
     # Status and level change only through the follow-up steps, which write the notes.
