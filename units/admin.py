@@ -42,7 +42,7 @@ from units.resources import CadreResource, UnitResource
 from units.rules import may_edit_unit, may_issue_login
 from villages.admin import sees_full_personal_data
 from villages.admin_filters import _key as area_key
-from villages.admin_filters import area_filters
+from villages.admin_filters import area_filters, choices_once
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
 from villages.models import Household, Village
@@ -124,11 +124,21 @@ class CadreUnitFilter(admin.SimpleListFilter):
     most_choices = 100
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        units = Unit.objects.visible_to(request.user).order_by("level", "name")
         township, county = (
             area_key(request.GET.get("township")),
             area_key(request.GET.get("county")),
         )
+        chosen = area_key(request.GET.get(self.parameter_name))
+        return choices_once(
+            request,
+            ("cadre_unit", township, county, chosen),
+            lambda: self.unit_choices(request.user, township, county, chosen),
+        )
+
+    def unit_choices(
+        self, user: Any, township: int | None, county: int | None, chosen: int | None
+    ) -> list:
+        units = Unit.objects.visible_to(user).order_by("level", "name")
         if township is not None:
             linking = WorkGroup.objects.filter(village__township_id=township)
             units = units.filter(Q(township_id=township) | Q(pk__in=linking.values("unit_id")))
@@ -139,7 +149,6 @@ class CadreUnitFilter(admin.SimpleListFilter):
         if len(choices) <= self.most_choices:
             return choices
         # Too many to list: only the one chosen, if any.
-        chosen = area_key(request.GET.get(self.parameter_name))
         return list(units.filter(pk=chosen).values_list("pk", "name")) if chosen else []
 
     def has_output(self) -> bool:
