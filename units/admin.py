@@ -46,7 +46,7 @@ from villages.admin_filters import area_filters, choices_once
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
 from villages.models import Household, Village
-from villages.paginators import EstimatedCountAdminMixin
+from villages.paginators import EstimatedCountAdminMixin, KeysFirstPaginator
 from villages.validators import mask_personal_numbers
 
 
@@ -87,7 +87,10 @@ class CadreChoicesMixin:
 
 class HouseholdRecordListMixin(EstimatedCountAdminMixin):
     """Lists of millions of assignments, visits and needs: searched by prefixes and ID suffixes
-    that indexes answer (``HouseholdRecordQuerySet.matching``), the unfiltered total estimated."""
+    that indexes answer (``HouseholdRecordQuerySet.matching``), the unfiltered total estimated,
+    a page's keys found before its rows (``KeysFirstPaginator``)."""
+
+    paginator = KeysFirstPaginator
 
     # Named for the search box; ``matching`` does the searching.
     search_fields = [
