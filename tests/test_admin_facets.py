@@ -18,7 +18,8 @@ from tests.factories import make_user
 ROLES = ["superuser", "city", "county", "township", "liaison"]
 
 # A facets page counts every filter's choices in one aggregate: its queries stay bounded.
-MAX_QUERIES = 22
+# (On PostgreSQL the big lists find a page's keys first: three queries more than on SQLite.)
+MAX_QUERIES = 25
 
 COUNT = re.compile(r"\(\d+\)$")
 
