@@ -50,7 +50,7 @@ from units.distribution import (
 from units.forms import over_maximum_field
 from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
 from villages.admin import HouseholdAdmin, VillageAdmin
-from villages.admin_filters import _key as area_key
+from villages.admin_filters import area_key
 from villages.models import Household, Village
 from villages.paginators import EstimatedCountAdminMixin
 from visits.models import Need, Visit

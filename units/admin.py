@@ -41,8 +41,7 @@ from units.models import (
 from units.resources import CadreResource, UnitResource
 from units.rules import may_edit_unit, may_issue_login
 from villages.admin import sees_full_personal_data
-from villages.admin_filters import _key as area_key
-from villages.admin_filters import area_filters, choices_once
+from villages.admin_filters import area_filters, area_key, choices_once
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
 from villages.models import Household, Village

@@ -16,7 +16,7 @@ def _join(*parts: str) -> str:
     return "__".join(part for part in parts if part)
 
 
-def _key(value: object) -> int | None:
+def area_key(value: object) -> int | None:
     """A row key from the address bar (or a choice's own key, when facets are counted); None
     for anything else: letters, NUL, 10,000 digits, other scripts' digits."""
     text = str(value) if value is not None else ""
@@ -58,7 +58,7 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
             )
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            key = _key(self.value())
+            key = area_key(self.value())
             return queryset if key is None else queryset.filter(**{county_path: key})
 
     class TownshipFilter(admin.SimpleListFilter):
@@ -67,7 +67,7 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
             townships = Township.objects.visible_to(request.user).order_by("code")
-            county = _key(request.GET.get("county"))
+            county = area_key(request.GET.get("county"))
             if county is not None:
                 townships = townships.filter(county_id=county)
             return choices_once(
@@ -75,7 +75,7 @@ def area_filters(village_path: str) -> list[type[admin.SimpleListFilter]]:
             )
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-            key = _key(self.value())
+            key = area_key(self.value())
             return queryset if key is None else queryset.filter(**{township_path: key})
 
     if not village_path:
