@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 
 from shuanglian.access import coordinator_permissions
@@ -316,3 +317,10 @@ def make_units_at_each_level(*, home: "Place", far: "Place") -> dict[str, Unit]:
         make_work_group(unit=unit, village=home.village)
     make_work_group(unit=far_county, village=far.village)
     return {"city": home.unit, "county": county, "township": township, "far_county": far_county}
+
+
+def client_for(user: Any) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -7,13 +7,12 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from shuanglian.models import AuditEvent
 from tests import roster_files
 from tests.conftest import ScopeWorld
-from tests.factories import make_coordinator, unique_resident_id
+from tests.factories import client_for, make_coordinator, unique_resident_id
 from villages.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.django_db
 BAD_ID = unique_resident_id()
 PHONE = "13912345678"
 OTHER_MOBILE = "13687654321"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

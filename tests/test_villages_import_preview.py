@@ -6,13 +6,12 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import roster_files
 from tests.conftest import ScopeWorld
-from tests.factories import make_coordinator, make_household, unique_resident_id
+from tests.factories import client_for, make_coordinator, make_household, unique_resident_id
 from villages.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +22,6 @@ NEW_IDS = [unique_resident_id() for _ in range(120)]
 def name(n: int) -> str:
     """新户〇〇一 …: a head's name holds no digits, so the rows are numbered in Chinese."""
     return "新户" + f"{n:03}".translate(str.maketrans("0123456789", "〇一二三四五六七八九"))
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

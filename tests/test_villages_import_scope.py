@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from shuanglian.models import Role, UserScope
 from tests.conftest import ScopeWorld
-from tests.factories import make_coordinator, make_household, make_village, unique_resident_id
+from tests.factories import (
+    client_for,
+    make_coordinator,
+    make_household,
+    make_village,
+    unique_resident_id,
+)
 from villages import importers
 from villages.models import Household, ImportBatch, Village
 
@@ -36,12 +42,6 @@ def county_roster(world: ScopeWorld, new_id: str) -> bytes:
             ["甲新户", unique_resident_id(), "甲村", "", 3, ""],
         ]
     )
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def form_choices(client: Client, kind: str = "roster") -> dict[str, set[str]]:
