@@ -7,6 +7,7 @@ The rules are registered in ``villages.models.visibility_rules`` when the projec
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -58,6 +59,20 @@ class Scope:
     @property
     def is_coordinator(self) -> bool:
         return self.role in COORDINATORS
+
+    @cached_property
+    def unit_cadre_ids(self) -> list[int]:
+        """The keys of the unit's cadres, read once for the request the scope belongs to."""
+        return list(Cadre.objects.filter(unit_id=self.unit_id).values_list("pk", flat=True))
+
+    @cached_property
+    def linked_village_ids(self) -> list[int]:
+        """The keys of the villages the unit links, read once like ``unit_cadre_ids``."""
+        return list(
+            WorkGroup.objects.filter(unit_id=self.unit_id)
+            .order_by()
+            .values_list("village_id", flat=True)
+        )
 
     @property
     def area_id(self) -> int | None:
@@ -348,14 +363,14 @@ def _by_household_or_cadre(queryset: QuerySet, scope: Scope) -> QuerySet:
     if scope.role == Role.CADRE:
         return queryset.filter(cadre_id=scope.cadre_id)
     if scope.role == Role.LIAISON:
-        # Each side found through its own index, then united: an OR across the cadre join
-        # makes PostgreSQL read every record of the city.
-        records = queryset.model._base_manager
-        households = _households(Household.objects, scope).values("pk")
-        by_cadre = records.filter(cadre__unit_id=scope.unit_id).order_by().values("pk")
-        by_household = records.filter(household_id__in=households).order_by().values("pk")
-        return queryset.filter(pk__in=by_cadre.union(by_household))
-    return _filter(queryset, _village_condition(scope, "household__village"))
+        # The unit's cadres and villages as lists: PostgreSQL then unites the two index scans
+        # of the records' own columns, where a subquery on either side of the OR would make
+        # it test every record of the city.
+        return queryset.filter(
+            Q(cadre_id__in=scope.unit_cadre_ids) | Q(village_id__in=scope.linked_village_ids)
+        )
+    # The records' own village, kept equal to their household's by the database.
+    return _filter(queryset, _village_condition(scope, "village"))
 
 
 @rule(HouseholdAssignment)
@@ -384,7 +399,7 @@ def _need_notes(queryset: QuerySet, scope: Scope) -> QuerySet:
 def _village_surveys(queryset: QuerySet, scope: Scope) -> QuerySet:
     if scope.role == Role.LIAISON:
         return queryset.filter(
-            Q(recorded_by__unit_id=scope.unit_id) | Q(village_id__in=_linked_villages(scope))
+            Q(recorded_by_id__in=scope.unit_cadre_ids) | Q(village_id__in=scope.linked_village_ids)
         )
     if scope.role == Role.CADRE:
         return queryset.filter(recorded_by_id=scope.cadre_id)

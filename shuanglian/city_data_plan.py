@@ -143,6 +143,7 @@ class CityPlan:
     # Per household (index = id): category index, the cadre responsible now (0: none) and
     # since when, and the one responsible before (0: none), from when until when.
     category: bytearray = field(default_factory=bytearray)
+    village: array = field(default_factory=lambda: array("i"))
     cadre: array = field(default_factory=lambda: array("i"))
     since: array = field(default_factory=lambda: array("H"))
     before: array = field(default_factory=lambda: array("i"))
@@ -287,16 +288,19 @@ def _households(rng: random.Random, plan: CityPlan) -> None:
     counts = apportion(round(HOUSEHOLDS * plan.scale), weights, minimum=1)
     next_id = 1
     category = bytearray(1)  # index 0 is no household
+    village_of = array("i", [0])
     village_table = _weighted_table(VILLAGE_CATEGORY_WEIGHTS)
     community_table = _weighted_table(COMMUNITY_CATEGORY_WEIGHTS)
     for village, count in zip(plan.villages, counts, strict=True):
         village.households, village.first_household = count, next_id
         next_id += count
+        village_of.extend([village.id] * count)
         table = community_table if village.kind == "community" else village_table
         size, pick = len(table), rng.random
         category.extend(table[int(pick() * size)] for _ in range(count))
     plan.households = next_id - 1
     plan.category = category
+    plan.village = village_of
 
 
 def _weighted_table(weights: Sequence[float], size: int = 1000) -> bytes:

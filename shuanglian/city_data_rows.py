@@ -350,6 +350,7 @@ def assignments(plan: CityPlan, calendar: Calendar) -> Rows:
     fields = (
         "id",
         "household_id",
+        "village_id",
         "cadre_id",
         "started_on",
         "ended_on",
@@ -365,10 +366,12 @@ def _assignments(plan: CityPlan, calendar: Calendar) -> Iterator[Row]:
     before, before_since, before_until = plan.before, plan.before_since, plan.before_until
     left_ago = plan.left_ago
     assignment = 0
+    village_of = plan.village
     for household in range(1, plan.households + 1):
         current = cadre[household]
         if not current:
             continue
+        village = village_of[household]
         previous = before[household]
         if previous:
             assignment += 1
@@ -377,6 +380,7 @@ def _assignments(plan: CityPlan, calendar: Calendar) -> Iterator[Row]:
             yield (
                 assignment,
                 household,
+                village,
                 previous,
                 day[started],
                 day[ended],
@@ -385,7 +389,7 @@ def _assignments(plan: CityPlan, calendar: Calendar) -> Iterator[Row]:
             )
         assignment += 1
         started = since[household]
-        yield (assignment, household, current, day[started], NULL, "", moment[started])
+        yield (assignment, household, village, current, day[started], NULL, "", moment[started])
 
 
 # --- visits and needs --------------------------------------------------------------------
@@ -405,6 +409,7 @@ def visits(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Rows:
     fields = (
         "id",
         "household_id",
+        "village_id",
         "cadre_id",
         "visited_on",
         "method",
@@ -483,6 +488,7 @@ def _visits(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Iterator[Ro
             yield (
                 visit,
                 household,
+                plan.village[household],
                 cadre,
                 day[ago],
                 method,
@@ -580,6 +586,7 @@ def needs(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Rows:
     fields = (
         "id",
         "household_id",
+        "village_id",
         "visit_id",
         "cadre_id",
         "category",
@@ -620,6 +627,7 @@ def _needs(plan: CityPlan, calendar: Calendar, seeds: NeedSeeds) -> Iterator[Row
         yield (
             index + 1,
             seeds.household[index],
+            plan.village[seeds.household[index]],
             seeds.visit[index],
             seeds.cadre[index],
             story.category,

@@ -608,7 +608,7 @@ def test_the_searches_and_orderings_use_their_indexes(city: City) -> None:
     )
     ended = HouseholdAssignment.objects.filter(ended_on__isnull=False)
     with connection.cursor() as cursor:
-        # On a few rows, sorting what the smaller assignment_ended_household finds is cheaper.
+        # On a few rows, sorting what the smaller assignment_ended_village finds is cheaper.
         cursor.execute("SET LOCAL enable_sort = off")
     assert "assignment_ended_started" in plan(ended.order_by("-started_on", "-pk")[:100])
     with connection.cursor() as cursor:

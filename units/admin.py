@@ -123,6 +123,7 @@ class CadreUnitFilter(admin.SimpleListFilter):
     title = _("unit")
     # Django's own parameter for the unit of the cadre, so that addresses keep working.
     parameter_name = "cadre__unit__id__exact"
+    cadre_path = "cadre"
     most_choices = 100
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
@@ -159,7 +160,15 @@ class CadreUnitFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         key = area_key(self.value())
-        return queryset if key is None else queryset.filter(cadre__unit_id=key)
+        return queryset if key is None else queryset.filter(**{f"{self.cadre_path}__unit_id": key})
+
+
+class RecorderUnitFilter(CadreUnitFilter):
+    """The unit of the cadre who recorded a village survey, offered as ``CadreUnitFilter``
+    offers it."""
+
+    parameter_name = "recorded_by__unit__id__exact"
+    cadre_path = "recorded_by"
 
 
 def keys_of(value: str, *, limit: int) -> list[int]:
@@ -834,8 +843,8 @@ class AddAssignmentForm(forms.ModelForm):
 @admin.register(HouseholdAssignment)
 class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     list_display = ["household", "village", "cadre", "started_on", "ended_on", "end_reason"]
-    list_select_related = ["household__village__township", "cadre__unit"]
-    list_filter = [AssignmentStateFilter, *area_filters("household__village"), "started_on"]
+    list_select_related = ["household__village__township", "village__township", "cadre__unit"]
+    list_filter = [AssignmentStateFilter, *area_filters("village"), "started_on"]
     autocomplete_fields = ["household", "cadre"]
 
     def formfield_for_foreignkey(
@@ -875,21 +884,20 @@ class HouseholdAssignmentAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admi
         )
         obj.pk = saved.pk
 
-    @admin.display(description=_("village or community"), ordering="household__village__name")
-    def village(self, obj: HouseholdAssignment) -> str:
-        return str(obj.household.village)
-
 
 @admin.register(VillageSurvey)
-class VillageSurveyAdmin(admin.ModelAdmin):
-    """Surveys are written by the work groups on their phones; coordinators read them here."""
+class VillageSurveyAdmin(EstimatedCountAdminMixin, admin.ModelAdmin):
+    """Surveys are written by the work groups on their phones; coordinators read them here.
+    A page's keys are sorted before its long rows are read (``KeysFirstPaginator``)."""
+
+    paginator = KeysFirstPaginator
 
     list_display = ["village", "county", "year", "recorded_by", "updated_at"]
     list_select_related = ["village__township__county", "recorded_by__unit"]
     list_filter = [
         "year",
         *area_filters("village"),
-        ("recorded_by__unit", admin.RelatedOnlyFieldListFilter),
+        RecorderUnitFilter,
     ]
     search_fields = ["village__name", "village__code"]
     autocomplete_fields = ["village", "recorded_by"]

@@ -19,6 +19,7 @@ from villages.models import (
     Township,
     Village,
     VisibleQuerySet,
+    household_village_field,
 )
 from villages.search import VILLAGE_OR_UNIT_NAME_MIN_LENGTH, is_id_digits, keys_or_subquery
 from villages.validators import mask_phone
@@ -325,6 +326,7 @@ class HouseholdAssignment(models.Model):
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="assignments", verbose_name=_("household")
     )
+    village = household_village_field()
     cadre = models.ForeignKey(
         Cadre, models.PROTECT, related_name="assignments", verbose_name=_("cadre")
     )
@@ -347,10 +349,11 @@ class HouseholdAssignment(models.Model):
                 name="assignment_active_cadre",
                 condition=Q(ended_on__isnull=True),
             ),
-            # The ended ones of an area, matched to its households without reading them.
+            # The ended ones of an area or a unit, found and sorted from the index alone.
             models.Index(
-                fields=["household"],
-                name="assignment_ended_household",
+                fields=["village"],
+                include=["cadre", "started_on"],
+                name="assignment_ended_village",
                 condition=Q(ended_on__isnull=False),
             ),
             # Ended assignments are the old ones: the list of them would otherwise scan past

@@ -123,16 +123,39 @@ class KeysFirstPaginator(EstimatedCountPaginator):
     """A page of a filtered or scoped list in two steps: the keys of its rows in the list's
     order, read without the columns shown, then those rows with their related records.
 
-    A list the planner expects to be short (a township's visits, a liaison's) is sorted whole:
-    walking the date index of the city's three million visits and looking up each one's
-    household to test its township reads 35,000 rows for a page of 50, where sorting the
-    township's 25,000 visits found through their households' index takes a tenth of the time.
-    A long list (a county's, the city's by outcome) is still read in order along its index.
+    A list the planner expects to be short (a liaison's visits, a village's) is sorted whole:
+    walking the date index of the city's three million visits to find a page of a village's
+    reads thousands of rows, where sorting the village's few hundred found through their
+    village index reads only those. A long list (a county's, the city's by outcome) is read in
+    order along its index.
     """
 
-    # Walking the list's index reads about ``per_page × table ÷ rows`` records, each looked up
-    # through its household, at this many times the cost of a record found and sorted whole.
+    # Walking the list's index reads about ``per_page × table ÷ rows`` records, each fetched
+    # alone to test its village or cadre, at this many times the cost of a record found with
+    # its neighbours on the same page and sorted whole.
     lookup_cost = 10
+
+    @cached_property
+    def count(self) -> int:
+        keys = self._short_keys
+        if keys is None or self.known_count is not None:
+            return EstimatedCountPaginator.count.func(self)
+        if len(keys) > self.bound:
+            self.is_lower_bound = True
+            return self.bound
+        return len(keys)
+
+    @cached_property
+    def _short_keys(self) -> list | None:
+        """A short list's keys in order up to the count's bound, read once for both the count
+        and the page; None for a list read along its index."""
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet) or not self._takes_keys_first(queryset):
+            return None
+        if not self.is_short(queryset):
+            return None
+        keys = queryset.values_list("pk", flat=True).order_by(*self._sorted_whole(queryset))
+        return list(keys[: self.bound + 1])
 
     def page(self, number: int | str) -> Any:
         queryset = self.object_list
@@ -144,14 +167,16 @@ class KeysFirstPaginator(EstimatedCountPaginator):
         # A count stopped at its bound is not the list's end.
         if top + self.orphans >= self.count and not self.is_lower_bound:
             top = self.count
-        keys = queryset.values_list("pk", flat=True)
-        if self.is_short(queryset):
-            keys = keys.order_by(*self._sorted_whole(queryset))
+        short = self._short_keys
+        if short is not None and top <= len(short):
+            page_keys = short[bottom:top]
+        else:
+            page_keys = list(queryset.values_list("pk", flat=True)[bottom:top])
         # The conditions chose the keys; repeated on the page's rows they would be worked out
-        # again (a liaison's union of two scopes, say).
+        # again (a liaison's cadres and villages, say).
         rows = queryset._chain()
         rows.query.clear_where()
-        rows = rows.filter(pk__in=list(keys[bottom:top]))
+        rows = rows.filter(pk__in=page_keys)
         return self._get_page(rows, number, self)
 
     def is_short(self, queryset: QuerySet) -> bool:
@@ -178,11 +203,18 @@ class KeysFirstPaginator(EstimatedCountPaginator):
     def _takes_keys_first(queryset: QuerySet) -> bool:
         """Only a plain filtered list: its rows are exactly those of its keys, without the
         conditions. A join to many rows (a reverse relation) would repeat them; a grouped or
-        combined query has no plain keys; a whole table is read in order already."""
+        combined query has no plain keys; a whole table is read in order already, unless its
+        order is another table's (surveys by their village)."""
         query = queryset.query
         if query.distinct or query.combinator or query.group_by or query.is_sliced:
             return False
-        if not query.order_by or EstimatedCountPaginator._is_whole_table(queryset):
+        if not query.order_by:
+            return False
+        if EstimatedCountPaginator._is_whole_table(queryset) and not any(
+            isinstance(key, str)
+            and ("__" in key or KeysFirstPaginator._is_relation(queryset, key.removeprefix("-")))
+            for key in query.order_by
+        ):
             return False
         return not any(
             join.join_field.one_to_many or join.join_field.many_to_many

@@ -52,13 +52,13 @@ class VisitAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         "task_list",
         "satisfaction",
     ]
-    list_select_related = ["household__village__township", "cadre__unit"]
+    list_select_related = ["household__village__township", "village__township", "cadre__unit"]
     list_filter = [
         "outcome",
         "method",
         "satisfaction",
         "visited_on",
-        *area_filters("household__village"),
+        *area_filters("village"),
         CadreUnitFilter,
     ]
     autocomplete_fields = ["household", "cadre"]
@@ -68,10 +68,6 @@ class VisitAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         (None, {"fields": ["satisfaction"]}),
     ]
     inlines = [NeedInline]
-
-    @admin.display(description=_("village or community"), ordering="household__village__name")
-    def village(self, obj: Visit) -> str:
-        return str(obj.household.village)
 
     @admin.display(description=_("six tasks"))
     def task_list(self, obj: Visit) -> str:
@@ -155,14 +151,14 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         "progressed_on",
         "closed_on",
     ]
-    list_select_related = ["household__village__township", "cadre__unit"]
+    list_select_related = ["household__village__township", "village__township", "cadre__unit"]
     list_filter = [
         LateFilter,
         "level",
         "status",
         "category",
         "raised_on",
-        *area_filters("household__village"),
+        *area_filters("village"),
         CadreUnitFilter,
     ]
     autocomplete_fields = ["household", "visit", "cadre"]

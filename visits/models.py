@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.models import Cadre, HouseholdRecordQuerySet
 from units.people import person_name
-from villages.models import Household, VisibleQuerySet
+from villages.models import Household, VisibleQuerySet, household_village_field
 
 
 class Satisfaction(models.TextChoices):
@@ -63,6 +63,7 @@ class Visit(models.Model):
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="visits", verbose_name=_("household")
     )
+    village = household_village_field()
     cadre = models.ForeignKey(Cadre, models.PROTECT, related_name="visits", verbose_name=_("cadre"))
     visited_on = models.DateField(_("visit date"), default=timezone.localdate)
     method = models.CharField(_("method"), max_length=10, choices=Method, default=Method.HOME)
@@ -197,6 +198,7 @@ class Need(models.Model):
     household = models.ForeignKey(
         Household, models.PROTECT, related_name="needs", verbose_name=_("household")
     )
+    village = household_village_field()
     visit = models.ForeignKey(
         Visit,
         models.SET_NULL,
