@@ -178,6 +178,12 @@ class TestGeneratedCity:
             for row in model.objects.order_by("?")[:50]:
                 row.full_clean()
 
+    def test_every_record_is_in_its_households_village(self, in_city: str) -> None:
+        for model in (HouseholdAssignment, Visit, Need):
+            assert model.objects.exists()
+            elsewhere = model.objects.exclude(village_id=F("household__village_id"))
+            assert not elsewhere.exists() and not model.objects.filter(village=None).exists()
+
     def test_a_generated_cadre_signs_in_and_sees_their_households(self, in_city: str) -> None:
         cadre = (
             Cadre.objects.in_service()

@@ -215,3 +215,32 @@ def test_the_survey_page_says_who_saved_it_last(group: WorkGroup) -> None:
     )
     page = signed_in(member(group)).get(survey_url(group))
     assert "组长甲于2026-03-01 09:30最后保存" in page.text
+
+
+def test_the_unit_filter_narrows_the_list_and_lists_units_only_when_few(
+    group: WorkGroup, admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from units.admin import RecorderUnitFilter
+
+    make_village_survey(village=group.village, recorded_by=group.leader)
+    other = make_cadre(name="外单位干部")
+    make_village_survey(village=make_village(name="李庄村"), recorded_by=other)
+    changelist = reverse("admin:units_villagesurvey_changelist")
+
+    def unit_choices(response) -> list[str]:
+        specs = response.context["cl"].filter_specs
+        # A filter with nothing to offer is left out of the sidebar.
+        return [
+            str(title)
+            for spec in specs
+            if isinstance(spec, RecorderUnitFilter)
+            for _key, title in spec.lookup_choices
+        ]
+
+    listing = admin_client.get(changelist)
+    assert set(unit_choices(listing)) == {group.unit.name, other.unit.name}
+    monkeypatch.setattr(RecorderUnitFilter, "most_choices", 1)
+    assert unit_choices(admin_client.get(changelist)) == []
+    by_unit = admin_client.get(changelist, {"recorded_by__unit__id__exact": other.unit.pk})
+    assert by_unit.status_code == 200
+    assert "李庄村" in by_unit.text and "王寨村" not in by_unit.text

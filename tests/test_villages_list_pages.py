@@ -130,3 +130,26 @@ def test_a_page_found_keys_first_takes_as_many_queries_for_more_rows(
         return len(captured)
 
     assert queries(2) == queries(6)
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_a_short_list_is_counted_and_paged_from_one_read_of_its_keys(
+    users: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(KeysFirstPaginator, "is_short", lambda self, queryset: True)
+    client = Client()
+    client.force_login(users["county"])
+    model, url = LISTS[name]
+    table = model._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, {"p": 2})
+    cl = response.context["cl"]
+    assert cl.result_count == 18  # the county's three villages of the four
+    assert len(cl.result_list) == PER_PAGE
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith(f'SELECT "{table}"."id" AS "pk"')
+        or query["sql"].startswith("SELECT COUNT(*) FROM (")
+    ]
+    assert len(reads) == 1, reads

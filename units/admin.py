@@ -910,6 +910,11 @@ class VillageSurveyAdmin(EstimatedCountAdminMixin, admin.ModelAdmin):
             .select_related("village__township__county", "recorded_by__unit")
         )
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest = None) -> bool:
+        # The unit filter answers to Django's own parameter for the recorder's unit.
+        allowed = lookup == RecorderUnitFilter.parameter_name
+        return allowed or super().lookup_allowed(lookup, value, request)
+
     @admin.display(description=_("county or district"), ordering="village__township__county")
     def county(self, obj: VillageSurvey) -> str:
         return obj.village.township.county.name

@@ -351,8 +351,7 @@ class HouseholdAssignment(models.Model):
             ),
             # The ended ones of an area or a unit, found and sorted from the index alone.
             models.Index(
-                fields=["village"],
-                include=["cadre", "started_on"],
+                fields=["village", "cadre", "started_on", "id"],
                 name="assignment_ended_village",
                 condition=Q(ended_on__isnull=False),
             ),

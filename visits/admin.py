@@ -151,7 +151,7 @@ class NeedAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
         "progressed_on",
         "closed_on",
     ]
-    list_select_related = ["household__village__township", "village__township", "cadre__unit"]
+    list_select_related = ["household__village__township", "cadre__unit"]
     list_filter = [
         LateFilter,
         "level",

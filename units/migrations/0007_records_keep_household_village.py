@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='householdassignment',
-            index=models.Index(condition=models.Q(('ended_on__isnull', False)), fields=['village'], include=('cadre', 'started_on'), name='assignment_ended_village'),
+            index=models.Index(condition=models.Q(('ended_on__isnull', False)), fields=['village', 'cadre', 'started_on', 'id'], name='assignment_ended_village'),
         ),
     ]
