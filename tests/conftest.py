@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from shuanglian.demo import SUPERUSER, ensure_demo_logins, load_demo
+from devdata.demo import SUPERUSER, ensure_demo_logins, load_demo
 from tests.factories import (
     Place,
     make_assignment,

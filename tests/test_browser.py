@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from devdata.demo import CADRE_PASSWORD, SUPERUSER
 from shuanglian.coverage import coverage_for
-from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
 from tests import roster_files
 from tests.factories import make_import_batch, resident_id
 from units.models import Cadre, HouseholdAssignment

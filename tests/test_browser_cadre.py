@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
 
-from shuanglian.demo import CADRE_PASSWORD
+from devdata.demo import CADRE_PASSWORD
 from units.models import Cadre, HouseholdAssignment
 from villages.models import Household
 from visits.models import Need, Visit

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
+from devdata.demo import CADRE_PASSWORD, SUPERUSER
 from tests.factories import make_import_batch
 from units.models import Cadre, HouseholdAssignment, WorkGroup
 from villages import importers

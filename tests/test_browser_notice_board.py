@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page
 
-from shuanglian.demo import SUPERUSER
+from devdata.demo import SUPERUSER
 from tests.factories import make_work_group_member
 from units.models import WorkGroup
 

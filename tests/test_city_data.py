@@ -15,8 +15,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.city_data import DEFAULT_PASSWORD
-from shuanglian.demo import GEOGRAPHY_FILE, SUPERUSER, load_demo
+from devdata.city import DEFAULT_PASSWORD
+from devdata.demo import GEOGRAPHY_FILE, SUPERUSER, load_demo
 from shuanglian.models import Role, UserScope
 from tests.factories import make_household
 from units.models import (

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.demo import CADRE_PASSWORD, SEED, SUPERUSER, _follow_up
+from devdata.demo import CADRE_PASSWORD, SEED, SUPERUSER, _follow_up
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import City, County, Household, Village
 from villages.validators import normalize_resident_id

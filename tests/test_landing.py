@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
+from devdata.demo import CADRE_PASSWORD, SUPERUSER
 from tests.factories import make_assignment, make_household, make_user
 from units.models import Cadre, HouseholdAssignment
 

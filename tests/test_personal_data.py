@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
+from devdata.demo import CADRE_PASSWORD, SUPERUSER
 from shuanglian.log_filters import MaskedAdminEmailHandler, MaskPersonalNumbers
 from shuanglian.models import AuditEvent, Role, UserScope
 from tests.factories import make_household, make_user

@@ -12,7 +12,7 @@ from django.template.utils import get_app_template_dirs
 from django.test import Client
 from django.urls import reverse
 
-from shuanglian.demo import CADRE_PASSWORD, SUPERUSER
+from devdata.demo import CADRE_PASSWORD, SUPERUSER
 from units.models import Cadre, HouseholdAssignment
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE | re.DOTALL)

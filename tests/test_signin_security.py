@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone, translation
 
-from shuanglian.demo import SUPERUSER
+from devdata.demo import SUPERUSER
 from shuanglian.middleware import SEEN_AT, SIGNED_IN_AT
 from shuanglian.models import Role, UserScope
 from tests.factories import make_cadre, make_user

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from devdata.demo import SUPERUSER
 from shuanglian import rollups
-from shuanglian.demo import SUPERUSER
 from tests.factories import (
     make_assignment,
     make_cadre,

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from shuanglian.demo import CADRE_PASSWORD
+from devdata.demo import CADRE_PASSWORD
 from tests.factories import make_assignment, make_cadre, make_staff_user, make_user
 from units.models import Cadre
 

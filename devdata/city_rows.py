@@ -18,14 +18,14 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
-from shuanglian.city_data_names import (
+from devdata.city_names import (
     FEMALE_GIVEN,
     MALE_GIVEN,
     POSITIONS_DEPUTY,
     POSITIONS_HEAD,
     POSITIONS_STAFF,
 )
-from shuanglian.city_data_plan import (
+from devdata.city_plan import (
     CATEGORIES,
     SURNAME_CHARS,
     SURNAME_WEIGHTS,
@@ -34,7 +34,7 @@ from shuanglian.city_data_plan import (
     CityPlan,
     apportion,
 )
-from shuanglian.city_data_texts import (
+from devdata.city_texts import (
     ENDED_CHANGED,
     ENDED_LEFT,
     ESCALATIONS,

@@ -7,7 +7,7 @@ last two years and the needs they raised. Smaller scales keep the nine counties 
 one township per county and one village per township.
 
 Everything is written in one transaction: on PostgreSQL the tables are filled by COPY with
-their indexes and foreign keys set aside (``city_data_db.BulkLoad``); a failure leaves the
+their indexes and foreign keys set aside (``city_db.BulkLoad``); a failure leaves the
 database as it was. The planner's statistics are refreshed and the dashboards' figures
 recounted.
 """
@@ -22,10 +22,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from shuanglian import city_data_rows as rows
-from shuanglian import rollups
-from shuanglian.access import coordinator_permissions
-from shuanglian.city_data_db import (
+from devdata import city_rows as rows
+from devdata.city_db import (
     BulkLoad,
     analyze,
     delete_accounts,
@@ -34,7 +32,9 @@ from shuanglian.city_data_db import (
     reset_sequences,
     write,
 )
-from shuanglian.city_data_plan import MAX_SCALE, CityPlan, build_plan
+from devdata.city_plan import MAX_SCALE, CityPlan, build_plan
+from shuanglian import rollups
+from shuanglian.access import coordinator_permissions
 from shuanglian.models import Role, UserScope
 from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember
 from villages.models import City, County, Household, ImportBatch, Township, Village

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shuanglian.demo import demo_is_loaded, ensure_demo_logins, load_demo
+from devdata.demo import demo_is_loaded, ensure_demo_logins, load_demo
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shuanglian.city_data import (
+from devdata.city import (
     DEFAULT_COORDINATOR,
     DEFAULT_PASSWORD,
     DEFAULT_SEED,

@@ -1,6 +1,6 @@
 """Writing the synthetic city: COPY on PostgreSQL, executemany elsewhere, and emptying it again.
 
-Both writers take the same rows (see ``city_data_rows``). On PostgreSQL the tables being
+Both writers take the same rows (see ``city_rows``). On PostgreSQL the tables being
 filled lose their secondary indexes and foreign keys while the rows stream in and get them
 back afterwards, as pg_restore does: building an index once is far cheaper than updating it
 millions of times, and a foreign key is checked with one join instead of one lookup a row.
@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, models
 
-from shuanglian.city_data_rows import NULL, Row, Rows
+from devdata.city_rows import NULL, Row, Rows
 from shuanglian.models import Role
 from units.models import Cadre
 

@@ -1,6 +1,6 @@
 """What the synthetic cadres write: visit summaries, needs, follow-up notes and surveys.
 
-Plain text without tabs, new lines or backslashes (see city_data_names).
+Plain text without tabs, new lines or backslashes (see city_names).
 """
 
 SUMMARIES = {

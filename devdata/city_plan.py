@@ -2,7 +2,7 @@
 
 The plan holds what several tables need to agree on (ids, counts, who is responsible for a
 household and since when) in compact arrays; the rows themselves are made from it table by
-table in ``city_data_rows``. Days are counted back from ``today`` ("days ago"), so the same
+table in ``city_rows``. Days are counted back from ``today`` ("days ago"), so the same
 seed gives the same city on any day, only shifted in time.
 """
 
@@ -13,7 +13,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from shuanglian.city_data_names import (
+from devdata.city_names import (
     COMMUNITY_WORDS,
     FEMALE_GIVEN,
     KINDS,
@@ -28,7 +28,7 @@ from shuanglian.city_data_names import (
     county_units,
     township_units,
 )
-from shuanglian.demo import GEOGRAPHY_FILE
+from devdata.demo import GEOGRAPHY_FILE
 
 # The city at scale 1.0; everything below scales with it except the nine counties.
 VILLAGES = 5_900
