@@ -1,4 +1,7 @@
-"""The dashboards' per-village and per-unit figures equal a recount of the raw tables, always."""
+"""The dashboards' per-village and per-unit figures equal a recount of the raw tables, always.
+
+The recounts (tests/oracles.py) are written from the rules, apart from the code they check.
+"""
 
 import datetime
 import io
@@ -23,11 +26,10 @@ from shuanglian.coverage import (
     gap_queryset,
     household_list_length,
     households_in,
-    recount_coverage,
     villages_in,
 )
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
-from shuanglian.visit_stats import recount_visit_figures, visit_figures_for
+from shuanglian.visit_stats import visit_figures_for
 from tests import roster_files
 from tests.factories import (
     make_cadre,
@@ -42,6 +44,7 @@ from tests.factories import (
     make_work_group,
     resident_id,
 )
+from tests.oracles import recount_coverage, recount_visit_figures
 from units import assignments
 from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
 from villages import importers, tasks
