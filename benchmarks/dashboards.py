@@ -9,8 +9,9 @@ village, in the same run:
    city coordinator, ``--requests`` times: median and p95 server time and the query count;
 2. the same, each request just after a visit was recorded in the area (the page first recounts
    that village; recording the visit is not timed);
-3. the baseline: the same figures computed by aggregate queries over the raw tables
-   (``recount_coverage`` and ``recount_visit_figures``), ``--baseline-runs`` times.
+3. the baseline: the same figures computed by direct aggregate queries over the raw tables
+   (``recount_coverage`` and ``recount_visit_figures`` of tests/oracles.py, the recounts the
+   tests check the dashboards against), ``--baseline-runs`` times.
 It checks that both give the same figures and prints the baseline's ratio to the page.
 """
 
@@ -31,6 +32,7 @@ def measure(label: str, area: object, client: object, change: object, options: o
     from django.urls import reverse
 
     from shuanglian import coverage, visit_stats
+    from tests.oracles import recount_coverage, recount_visit_figures
 
     url, params = reverse("dashboard"), ({"area": area.code} if area else {})
     client.get(url, params)  # the first request may recount what changed before
@@ -46,12 +48,12 @@ def measure(label: str, area: object, client: object, change: object, options: o
         seconds, _ = timed(lambda: client.get(url, params), 1)
         changed += seconds
     baseline, (counted, visits) = timed(
-        lambda: (coverage.recount_coverage(area), visit_stats.recount_visit_figures(area)),
+        lambda: (recount_coverage(area), recount_visit_figures(area)),
         options.baseline_runs,
     )
     with CaptureQueriesContext(connection) as captured:
-        coverage.recount_coverage(area)
-        visit_stats.recount_visit_figures(area)
+        recount_coverage(area)
+        recount_visit_figures(area)
     baseline_queries = len(captured)
     exact = coverage.coverage_for(area) == counted
     exact &= visit_stats.visit_figures_for(area).total == visits.total

@@ -132,30 +132,6 @@ def units_linking_villages_in(area: Area) -> int:
     )
 
 
-def village_row_key(area: Area) -> str:
-    """The field that groups villages into the table's rows, from the village's side."""
-    return {type(None): "township__county", County: "township", Township: "pk", Village: "pk"}[
-        type(area)
-    ]
-
-
-def _grouped_rates(queryset: QuerySet, key: str, flag: Exists) -> dict[int, Rate]:
-    counts = (
-        queryset.annotate(flag=flag)
-        .values(key)
-        .annotate(total=Count("pk"), done=Count("pk", filter=Q(flag=True)))
-        .order_by()
-    )
-    return {row[key]: Rate(row["done"], row["total"]) for row in counts}
-
-
-def _rate(queryset: QuerySet, flag: Exists) -> Rate:
-    counts = queryset.annotate(flag=flag).aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(flag=True))
-    )
-    return Rate(counts["done"], counts["total"])
-
-
 def _row_areas(area: Area) -> QuerySet:
     if isinstance(area, County):
         return Township.objects.filter(county=area)
@@ -167,7 +143,8 @@ def _row_areas(area: Area) -> QuerySet:
 def coverage_for(area: Area) -> Coverage:
     """The four rates for the area, and the table of the areas one level down.
 
-    Read from the per-village and per-unit figures; equal to ``recount_coverage``.
+    Read from the per-village and per-unit figures; the tests compare them with a recount of
+    the raw tables (tests/oracles.py).
     """
     rollups.bring_up_to_date()
     key = ROW_LEVELS[type(area)]
@@ -223,41 +200,6 @@ def _attach_units(area: Township | Village, rows: list[AreaRow]) -> None:
         .values_list("village_id", "unit__name")
     ):
         by_village[village_id].units.append(unit_name)
-
-
-def recount_coverage(area: Area) -> Coverage:
-    """``coverage_for`` counted straight from the raw tables, to check the rollups against."""
-    key = village_row_key(area)
-    village_rates = _grouped_rates(villages_in(area), key, has_work_group())
-    household_key = "village" if key == "pk" else f"village__{key}"
-    household_rates = _grouped_rates(households_in(area), household_key, has_active_assignment())
-    empty = Rate(0, 0)
-    rows = [
-        AreaRow(
-            pk=row["pk"],
-            code=row["code"],
-            name=row["name"],
-            villages=village_rates.get(row["pk"], empty),
-            households=household_rates.get(row["pk"], empty),
-        )
-        for row in _row_areas(area).order_by("code").values("pk", "code", "name")
-    ]
-    if isinstance(area, Township | Village):
-        _attach_units(area, rows)
-    return Coverage(
-        area=area,
-        units=_rate(units_in(area), Exists(WorkGroup.objects.filter(unit=OuterRef("pk")))),
-        cadres=_rate(
-            cadres_in(area),
-            Exists(HouseholdAssignment.objects.active().filter(cadre=OuterRef("pk"))),
-        ),
-        villages=Rate(sum(r.villages.done for r in rows), sum(r.villages.total for r in rows)),
-        households=Rate(
-            sum(r.households.done for r in rows), sum(r.households.total for r in rows)
-        ),
-        row_level=ROW_LEVELS[type(area)],
-        rows=rows,
-    )
 
 
 # --- Gap lists: what keeps each rate below 100 % -----------------------------------------

@@ -2,7 +2,8 @@
 
 A household counts as visited only when a visit met the head or the family
 (``Visit.objects.contacts()``). "The last 30 days" are today and the 29 days before it.
-Every figure comes from three grouped queries, whatever the data size.
+Every figure is read from the per-village figures (``shuanglian.rollups``): a fixed number
+of queries, whatever the data size.
 """
 
 import datetime
@@ -12,11 +13,11 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from shuanglian import rollups
-from shuanglian.coverage import ROW_LEVELS, Area, Rate, households_in, village_row_key
-from shuanglian.rollups import PERIODS, since
+from shuanglian.coverage import ROW_LEVELS, Area, Rate
+from shuanglian.rollups import since
 from units.models import HouseholdAssignment
-from villages.models import County, Township, Village
-from visits.models import Need, Satisfaction, Visit
+from villages.models import Village
+from visits.models import Visit
 
 NONE = Rate(0, 0)
 
@@ -64,82 +65,6 @@ class VisitFigures:
         return self.rows.get(pk, VisitRow())
 
 
-def _in_area(area: Area, village: str) -> Q:
-    """Rows whose village (at the ``village`` path) lies in the area."""
-    if isinstance(area, County):
-        return Q(**{f"{village}__township__county": area})
-    if isinstance(area, Township):
-        return Q(**{f"{village}__township": area})
-    if isinstance(area, Village):
-        return Q(**{village: area})
-    return Q()
-
-
-def _row_key(area: Area, village: str) -> str:
-    path = village_row_key(area)
-    return village if path == "pk" else f"{village}__{path}"
-
-
-def _household_rates(area: Area, today: datetime.date) -> dict[int, tuple[Rate, Rate]]:
-    flags = {
-        f"seen_{days}": Exists(
-            Visit.objects.contacts().filter(
-                household=OuterRef("pk"), visited_on__gte=since(today, days)
-            )
-        )
-        for days in PERIODS
-    }
-    key = _row_key(area, "village")
-    counts = (
-        households_in(area)
-        .annotate(**flags)
-        .values(key)
-        .annotate(
-            households=Count("pk"),
-            **{f"visited_{d}": Count("pk", filter=Q(**{f"seen_{d}": True})) for d in PERIODS},
-        )
-        .order_by()
-    )
-    return {
-        row[key]: tuple(Rate(row[f"visited_{d}"], row["households"]) for d in PERIODS)
-        for row in counts
-    }
-
-
-def _need_counts(area: Area, today: datetime.date) -> dict[int, NeedCounts]:
-    key = _row_key(area, "household__village")
-    overdue = Need.objects.overdue(today).values("pk")
-    counts = (
-        Need.objects.filter(_in_area(area, "household__village"))
-        .values(key)
-        .annotate(
-            raised=Count("pk"),
-            open=Count("pk", filter=Q(pk__in=Need.objects.open().values("pk"))),
-            resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED)),
-            overdue=Count("pk", filter=Q(pk__in=overdue)),
-        )
-        .order_by()
-    )
-    return {
-        row[key]: NeedCounts(row["raised"], row["open"], row["resolved"], row["overdue"])
-        for row in counts
-    }
-
-
-def _satisfaction(area: Area) -> dict[int, Rate]:
-    key = _row_key(area, "household__village")
-    pleased = [Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED]
-    counts = (
-        Visit.objects.contacts()
-        .filter(_in_area(area, "household__village"))
-        .exclude(satisfaction="")
-        .values(key)
-        .annotate(rated=Count("pk"), pleased=Count("pk", filter=Q(satisfaction__in=pleased)))
-        .order_by()
-    )
-    return {row[key]: Rate(row["pleased"], row["rated"]) for row in counts}
-
-
 def _sum(rates: list[Rate]) -> Rate:
     return Rate(sum(r.done for r in rates), sum(r.total for r in rates))
 
@@ -147,7 +72,8 @@ def _sum(rates: list[Rate]) -> Rate:
 def visit_figures_for(area: Area, *, today: datetime.date | None = None) -> VisitFigures:
     """Visit and need figures for the area and for each area one level down.
 
-    Read from the per-village figures; equal to ``recount_visit_figures``.
+    Read from the per-village figures; the tests compare them with a recount of the raw
+    tables (tests/oracles.py).
     """
     today = today or timezone.localdate()
     rollups.bring_up_to_date(today)
@@ -193,24 +119,6 @@ def _total(rows: dict[int, VisitRow]) -> VisitRow:
         needs=sum((row.needs for row in values), NeedCounts()),
         satisfaction=_sum([row.satisfaction for row in values]),
     )
-
-
-def recount_visit_figures(area: Area, *, today: datetime.date | None = None) -> VisitFigures:
-    """``visit_figures_for`` counted straight from the raw tables, to check the rollups against."""
-    today = today or timezone.localdate()
-    households = _household_rates(area, today)
-    needs = _need_counts(area, today)
-    satisfaction = _satisfaction(area)
-    rows = {
-        pk: VisitRow(
-            visited_30=households.get(pk, (NONE, NONE))[0],
-            visited_90=households.get(pk, (NONE, NONE))[1],
-            needs=needs.get(pk, NeedCounts()),
-            satisfaction=satisfaction.get(pk, NONE),
-        )
-        for pk in households.keys() | needs.keys() | satisfaction.keys()
-    }
-    return VisitFigures(area=area, today=today, total=_total(rows), rows=rows)
 
 
 def rows_beside(figures: VisitFigures, area_rows: list) -> list[tuple[object, VisitRow]]:

@@ -1,4 +1,7 @@
-"""The dashboards' per-village and per-unit figures equal a recount of the raw tables, always."""
+"""The dashboards' per-village and per-unit figures equal a recount of the raw tables, always.
+
+The recounts (tests/oracles.py) are written from the rules, apart from the code they check.
+"""
 
 import datetime
 import io
@@ -6,6 +9,7 @@ import threading
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test import override_settings
@@ -23,11 +27,10 @@ from shuanglian.coverage import (
     gap_queryset,
     household_list_length,
     households_in,
-    recount_coverage,
     villages_in,
 )
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
-from shuanglian.visit_stats import recount_visit_figures, visit_figures_for
+from shuanglian.visit_stats import visit_figures_for
 from tests import roster_files
 from tests.factories import (
     make_cadre,
@@ -42,6 +45,7 @@ from tests.factories import (
     make_work_group,
     resident_id,
 )
+from tests.oracles import recount_coverage, recount_visit_figures
 from units import assignments
 from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
 from villages import importers, tasks
@@ -109,6 +113,36 @@ def city() -> dict:
         resolution="已办",
         raised_on=days_ago(5),
         closed_on=days_ago(2),
+    )
+    # Each side of every rule's edge: the 30- and 90-day windows, a visit that met nobody,
+    # the satisfactions, "overdue", and a closed need whose last progress is old.
+    for days, household in ((29, 8), (30, 7), (89, 10), (90, 9)):
+        make_visit(household=households[household], cadre=cadres[0], visited_on=days_ago(days))
+    make_visit(
+        household=households[10],
+        cadre=cadres[0],
+        outcome=Visit.Outcome.AWAY,
+        satisfaction=Satisfaction.DISSATISFIED,
+        visited_on=days_ago(1),
+    )
+    make_visit(household=households[2], cadre=cadres[0], satisfaction=Satisfaction.FAIRLY_SATISFIED)
+    make_visit(household=households[3], cadre=cadres[0], satisfaction=Satisfaction.DISSATISFIED)
+    for days, household in ((settings.NEED_OVERDUE_DAYS, 3), (settings.NEED_OVERDUE_DAYS + 1, 4)):
+        make_need(
+            household=households[household],
+            cadre=cadres[0],
+            status=Need.Status.IN_PROGRESS,
+            raised_on=days_ago(40),
+            progressed_on=days_ago(days),
+        )
+    make_need(
+        household=households[6],
+        cadre=cadres[0],
+        status=Need.Status.UNRESOLVABLE,
+        resolution="不符合政策",
+        raised_on=days_ago(60),
+        progressed_on=days_ago(50),
+        closed_on=days_ago(50),
     )
     return {
         "counties": [east, west],
