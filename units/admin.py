@@ -45,7 +45,7 @@ from villages.admin_filters import area_filters, area_key, choices_once
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetImportExportMixin
 from villages.models import Household, Village
-from villages.paginators import EstimatedCountAdminMixin, KeysFirstPaginator
+from villages.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin, KeysFirstPaginator
 from villages.validators import mask_personal_numbers
 
 
@@ -396,6 +396,7 @@ class UnitAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [UnitResource]
     list_display = ["name", "kind", "level", "county", "cadre_count", "village_count"]
     list_select_related = ["county"]
+    list_per_page = LIST_PER_PAGE
     list_filter = ["level", "kind", "county"]
     search_fields = ["name"]
     autocomplete_fields = ["county", "township"]
@@ -767,6 +768,7 @@ class WorkGroupAdmin(CadreChoicesMixin, admin.ModelAdmin):
     list_select_related = ["unit", "village__township__county", "leader__unit"]
     list_filter = [*area_filters("village"), "unit__level"]
     search_fields = ["unit__name", "village__name", "leader__name"]
+    list_per_page = LIST_PER_PAGE
     autocomplete_fields = ["unit", "village", "leader"]
     readonly_fields = ["board_link"]
     inlines = [WorkGroupMemberInline]

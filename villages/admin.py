@@ -9,7 +9,7 @@ from villages.admin_filters import area_filters
 from villages.aggregates import count_subquery
 from villages.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
 from villages.models import City, County, Household, Township, Village
-from villages.paginators import EstimatedCountAdminMixin
+from villages.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin
 from villages.resources import (
     CountyResource,
     HouseholdResource,
@@ -90,6 +90,7 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [VillageResource]
     list_display = ["name", "code", "kind", "township", "county", "household_count"]
     list_select_related = ["township__county"]
+    list_per_page = LIST_PER_PAGE
     list_filter = [*area_filters(""), "kind"]
     search_fields = ["name", "code", "township__name"]
     autocomplete_fields = ["township"]
@@ -141,7 +142,7 @@ class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.Mod
         (_("Household"), {"fields": ["members", "category", "address"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    list_per_page = 50
+    list_per_page = LIST_PER_PAGE
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("village__township")

@@ -25,6 +25,10 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+# Rows on a page of the admin's lists: a page of 100 rows with their households, cadres and
+# units takes longer to render than to find.
+LIST_PER_PAGE = 50
+
 # The planner's figure, scaled by the table's current size as the planner scales it; None when
 # the table was never analysed.
 ESTIMATE_SQL = """
@@ -270,9 +274,7 @@ class EstimatedCountAdminMixin:
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    # A page of 100 rows with their households, cadres and units takes longer to render than to
-    # find.
-    list_per_page = 50
+    list_per_page = LIST_PER_PAGE
 
     def action_checkbox(self, obj: Any) -> str:
         """Django's row checkbox, written out: rendering its widget's template for each row
