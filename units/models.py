@@ -189,6 +189,9 @@ class Cadre(models.Model):
             # The list's order within each unit (the units in order by unit_level_name): a
             # page is read from the indexes instead of sorting 150,000 cadres.
             models.Index(fields=["unit", "name", "id"], name="cadre_unit_name"),
+            # The few who left service (those whose households await a successor), found
+            # without reading every cadre.
+            models.Index(fields=["unit"], name="cadre_left_unit", condition=Q(in_service=False)),
         ]
 
     def __str__(self) -> str:
