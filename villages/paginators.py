@@ -215,8 +215,7 @@ class KeysFirstPaginator(EstimatedCountPaginator):
         if not query.order_by:
             return False
         if EstimatedCountPaginator._is_whole_table(queryset) and not any(
-            isinstance(key, str)
-            and ("__" in key or KeysFirstPaginator._is_relation(queryset, key.removeprefix("-")))
+            isinstance(key, str) and KeysFirstPaginator._is_other_tables(queryset, key)
             for key in query.order_by
         ):
             return False
@@ -233,7 +232,7 @@ class KeysFirstPaginator(EstimatedCountPaginator):
         first, *rest = ordering = queryset.query.order_by
         if isinstance(first, str):
             name = first.removeprefix("-")
-            if name == "?" or "__" in name or KeysFirstPaginator._is_relation(queryset, name):
+            if name == "?" or KeysFirstPaginator._is_other_tables(queryset, name):
                 # A related record's order (a cadre's unit and name) is another table's: no
                 # index of this one provides it.
                 return list(ordering)
@@ -243,6 +242,12 @@ class KeysFirstPaginator(EstimatedCountPaginator):
         wrapped = first.copy()
         wrapped.expression = Coalesce(first.expression, first.expression)
         return [wrapped, *rest]
+
+    @staticmethod
+    def _is_other_tables(queryset: QuerySet, key: str) -> bool:
+        """The ordering ``key`` ("-village", "cadre__name") is another table's column."""
+        name = key.removeprefix("-")
+        return "__" in name or KeysFirstPaginator._is_relation(queryset, name)
 
     @staticmethod
     def _is_relation(queryset: QuerySet, name: str) -> bool:
