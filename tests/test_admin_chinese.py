@@ -20,6 +20,8 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z]{3,}")
 # Texts that are English on purpose: file formats, and what users typed (user names).
 NOT_WORDS = {"csv", "xlsx"}
+# A password's masked salt and hash ("bafdfe*****"): random characters, not words.
+MASKED_SECRET = re.compile(r"^[0-9A-Za-z+/=]*\*{4,}$")
 
 
 class _Text(HTMLParser):
@@ -51,6 +53,8 @@ def english_texts(html: str, allowed: set[str]) -> set[str]:
     for text in parser.texts:
         stripped = text.removeprefix("›").strip()
         if CHINESE.search(text) or stripped in allowed or stripped.lower() in NOT_WORDS:
+            continue
+        if MASKED_SECRET.match(stripped):
             continue
         if WORD.search(text):
             found.add(text)
