@@ -673,3 +673,11 @@ def test_the_unit_filter_lists_the_units_of_the_chosen_area_only_when_few(
     assert units(response) == ["曹县农业局"]
     chosen = listed(admin_client.get(VISITS, {"cadre__unit__id__exact": city.cadre.unit_id}))
     assert {visit.cadre for visit in chosen} == {city.cadre}
+
+
+@only_postgres
+def test_a_page_query_starts_no_parallel_workers() -> None:
+    # Starting workers took longer than the hand-over list's whole query on the city.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)

@@ -62,6 +62,14 @@ def test_connection_lifetime_comes_from_the_environment() -> None:
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (300, False)
 
 
+def test_postgresql_pages_start_no_parallel_workers_unless_asked() -> None:
+    url = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/shuanglian"}
+    database = settings_with({**PRODUCTION, **url}, "DATABASES")["DATABASES"]["default"]
+    assert database["OPTIONS"] == {"options": "-c max_parallel_workers_per_gather=0"}
+    asked = settings_with({**PRODUCTION, **url, "DB_PARALLEL_WORKERS": "2"}, "DATABASES")
+    assert asked["DATABASES"]["default"]["OPTIONS"]["options"].endswith("_gather=2")
+
+
 def gunicorn_config(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
         [str(GUNICORN), "--config", "gunicorn.conf.py", "--print-config"],
