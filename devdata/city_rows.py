@@ -48,9 +48,10 @@ from devdata.city_texts import (
     UNRESOLVABLE,
 )
 from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember
+from units.six_tasks import SIX_TASKS
 from villages.models import City, County, Household, Township, Village
 from villages.validators import check_character
-from visits.models import SIX_TASKS, Need, NeedNote, Visit
+from visits.models import Need, NeedNote, Visit
 from visits.needs import deadline_days
 
 NULL = "\\N"

@@ -24,9 +24,10 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
+from units.six_tasks import SIX_TASKS
 from villages.models import City, County, Household, Township, Village
 from villages.validators import check_character
-from visits.models import SIX_TASKS, Need, NeedNote, Satisfaction, Visit
+from visits.models import Need, NeedNote, Satisfaction, Visit
 from visits.needs import deadline_days
 
 GEOGRAPHY_FILE = Path(settings.BASE_DIR) / "fixtures" / "heze.json"

@@ -1,6 +1,12 @@
-"""Users as the people using the system know them."""
+"""Users as the people using the system know them, and the cadre behind a signed-in account."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.http import Http404
+from django.utils.translation import gettext
+
+if TYPE_CHECKING:
+    from units.models import Cadre
 
 
 def person_name(user: Any) -> str:
@@ -13,3 +19,21 @@ def person_name(user: Any) -> str:
     if cadre is not None and cadre.name:
         return cadre.name
     return user.get_full_name().strip() or user.get_username()
+
+
+def cadre_of(user: Any) -> "Cadre | None":
+    """The cadre record of a signed-in account, with its unit; None for other accounts."""
+    from units.models import Cadre  # the models import person_name from here
+
+    if not user.is_authenticated:
+        return None
+    return Cadre.objects.filter(user=user).select_related("unit").first()
+
+
+def cadre_or_404(user: Any) -> "Cadre":
+    """The account's cadre, for pages about one of the cadre's own records: without a cadre
+    there is nothing of theirs to show, and "not found" says no more than that."""
+    cadre = cadre_of(user)
+    if cadre is None:
+        raise Http404(gettext("Your account is not linked to a cadre record."))
+    return cadre

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from units.models import Cadre, VillageSurvey
+from units.models import VillageSurvey
+from units.people import cadre_of, cadre_or_404
 from units.surveys import FIRST_YEAR, save_survey, with_survey_of, work_group_villages
 
 
@@ -19,17 +20,10 @@ class SurveyForm(forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields}
 
 
-def _cadre(request: HttpRequest) -> Cadre:
-    try:
-        return Cadre.objects.get(user=request.user)
-    except Cadre.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 def my_villages(request: HttpRequest) -> HttpResponse:
     """The cadre's work-group villages, each with whether this year's survey is written."""
-    cadre = Cadre.objects.filter(user=request.user).first()
+    cadre = cadre_of(request.user)
     if cadre is None:
         return render(request, "shuanglian/no_role.html", status=403)
     year = timezone.localdate().year
@@ -41,7 +35,7 @@ def my_villages(request: HttpRequest) -> HttpResponse:
 @login_required
 def village_survey(request: HttpRequest, pk: int, year: int | None = None) -> HttpResponse:
     """Write or correct the village's survey for a year (this year unless one is named)."""
-    cadre = _cadre(request)
+    cadre = cadre_or_404(request.user)
     village = get_object_or_404(work_group_villages(cadre).select_related("township"), pk=pk)
     this_year = timezone.localdate().year
     year = this_year if year is None else year

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
 from units.models import (
@@ -20,18 +19,9 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
+from units.six_tasks import TASK_LABELS
 from villages.models import Household, Village
 
-# The six tasks of the campaign, as printed on boards and cards (the same wording as the
-# task flags on visits).
-SIX_TASKS = (
-    _("promote the Party's policies"),
-    _("reflect the people's voices"),
-    _("help solve difficulties"),
-    _("explore ways to prosperity"),
-    _("foster a civilized new atmosphere"),
-    _("strengthen grassroots organization"),
-)
 # Two columns of four on an A4 sheet.
 CARDS_PER_PAGE = 8
 
@@ -70,7 +60,7 @@ def work_group_board(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "work_group": work_group,
         "cadres": _board_cadres(work_group),
-        "six_tasks": SIX_TASKS,
+        "six_tasks": TASK_LABELS,
         "supervision_phone": settings.BOARD_SUPERVISION_PHONE,
     }
     return render(request, "units/work_group_board.html", context)
@@ -90,7 +80,7 @@ def _cards(
         "title": title,
         "pages": _card_pages(assignments),
         "card_count": len(assignments),
-        "six_tasks": SIX_TASKS,
+        "six_tasks": TASK_LABELS,
         "supervision_phone": settings.BOARD_SUPERVISION_PHONE,
     }
     return render(request, "units/contact_cards.html", context)

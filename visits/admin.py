@@ -21,9 +21,10 @@ from units.admin import (
     HouseholdRecordListMixin,
     cadre_autocomplete_field,
 )
+from units.six_tasks import SIX_TASKS
 from villages.admin_filters import area_filters
 from visits import needs
-from visits.models import SIX_TASKS, Need, NeedNote, Visit, VisitInterval
+from visits.models import Need, NeedNote, Visit, VisitInterval
 from visits.need_views import run_step, step_form, step_forms, success_message
 
 # Needs changed by one action; the chosen ones are listed on the confirmation page.

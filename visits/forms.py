@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from visits.models import SIX_TASKS, Need, Satisfaction, Visit
+from units.six_tasks import SIX_TASKS
+from visits.models import Need, Satisfaction, Visit
 from visits.visits import RaisedNeed
 
 

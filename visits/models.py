@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from units.models import Cadre, HouseholdRecordQuerySet
 from units.people import person_name
+from units.six_tasks import SIX_TASKS
 from villages.models import Household, VisibleQuerySet, household_village_field
 
 
@@ -19,17 +20,6 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("satisfied")
     FAIRLY_SATISFIED = "fair", _("fairly satisfied")
     DISSATISFIED = "dissatisfied", _("dissatisfied")
-
-
-# The six tasks of the campaign, as (field name, label); each is a flag on a visit.
-SIX_TASKS = (
-    ("task_policy", _("promote the Party's policies")),
-    ("task_voices", _("reflect the people's voices")),
-    ("task_difficulties", _("help solve difficulties")),
-    ("task_prosperity", _("explore ways to prosperity")),
-    ("task_civility", _("foster a civilized new atmosphere")),
-    ("task_organization", _("strengthen grassroots organization")),
-)
 
 
 class VisitQuerySet(HouseholdRecordQuerySet):

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from units.models import Cadre
+from units.people import cadre_of, cadre_or_404
 from visits import needs
 from visits.models import Need, NeedNote, Satisfaction
 
@@ -127,14 +128,8 @@ def run_step(*, step: str, need: Need, by: AbstractBaseUser, form: forms.Form) -
     return True
 
 
-def _cadre(request: HttpRequest) -> Cadre | None:
-    return Cadre.objects.filter(user=request.user).select_related("unit").first()
-
-
 def _own_need(request: HttpRequest, pk: int) -> tuple[Cadre, Need]:
-    cadre = _cadre(request)
-    if cadre is None:
-        raise Http404
+    cadre = cadre_or_404(request.user)
     needs_of_cadre = Need.objects.filter(cadre=cadre).select_related("household__village__township")
     return cadre, get_object_or_404(needs_of_cadre, pk=pk)
 
@@ -142,7 +137,7 @@ def _own_need(request: HttpRequest, pk: int) -> tuple[Cadre, Need]:
 @login_required
 def my_needs(request: HttpRequest) -> HttpResponse:
     """The cadre's open needs: their own first, overdue ones on top; then those escalated."""
-    cadre = _cadre(request)
+    cadre = cadre_of(request.user)
     if cadre is None:
         return render(request, "shuanglian/no_role.html", status=403)
     today = timezone.localdate()

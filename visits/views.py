@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from units.models import Cadre
+from units.people import cadre_of, cadre_or_404
 from visits.forms import NeedFormSet, VisitForm, raised_needs
 from visits.models import Need, Visit
 from visits.schedule import households_due, interval_days, scheduled
@@ -18,13 +18,6 @@ from visits.visits import households_of, record_visit
 
 # A household's page lists this many visits, newest first; the page stays small on a phone.
 HISTORY_LENGTH = 50
-
-
-def _cadre(request: HttpRequest) -> Cadre:
-    try:
-        return Cadre.objects.get(user=request.user)
-    except Cadre.DoesNotExist:
-        raise Http404(gettext("Your account is not linked to a cadre record.")) from None
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -35,7 +28,7 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required
 def my_households(request: HttpRequest) -> HttpResponse:
     """The cadre's households, those due for a visit first."""
-    cadre = Cadre.objects.filter(user=request.user).select_related("unit").first()
+    cadre = cadre_of(request.user)
     if cadre is None:
         return render(request, "shuanglian/no_role.html", status=403)
     return render(
@@ -48,7 +41,7 @@ def my_households(request: HttpRequest) -> HttpResponse:
 @login_required
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the cadre's households: details, visit history and needs."""
-    cadre = _cadre(request)
+    cadre = cadre_or_404(request.user)
     household = get_object_or_404(
         households_of(cadre)
         .select_related("village__township")
@@ -85,7 +78,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
     """The visit form; a submission is stored once per key, then back to the household."""
-    cadre = _cadre(request)
+    cadre = cadre_or_404(request.user)
     household = get_object_or_404(households_of(cadre).select_related("village__township"), pk=pk)
     form = VisitForm(request.POST or None)
     needs = NeedFormSet(request.POST or None, prefix="needs")

@@ -13,8 +13,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from units.models import Cadre
+from units.six_tasks import SIX_TASKS
 from villages.models import Household
-from visits.models import SIX_TASKS, Need, NeedNote, Visit
+from visits.models import Need, NeedNote, Visit
 
 TASK_FIELDS = frozenset(field for field, _label in SIX_TASKS)
 
