@@ -13,8 +13,9 @@ shows up as a difference. Only the result types are shared. The rules:
   of a township those with that township, of a village those with a work group in it;
 - a household was visited in the last N days when a visit dated today or one of the N - 1
   days before met the head or the family;
-- a need is open while to do or in progress; it is overdue when open and its last progress
-  is more than ``settings.NEED_OVERDUE_DAYS`` days before today;
+- a need is open while to do or in progress; it is overdue when open and either its last
+  progress is more than ``settings.NEED_OVERDUE_DAYS`` days before today, or it has been
+  escalated above the cadre and its deadline is before today;
 - of the visits that met someone and recorded a satisfaction, the satisfied and the fairly
   satisfied ones are the pleased ones.
 
@@ -182,7 +183,14 @@ def recount_visit_figures(area: Area, *, today: datetime.date | None = None) -> 
         raised=Count("pk"),
         open=Count("pk", filter=Q(status__in=OPEN)),
         resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED)),
-        overdue=Count("pk", filter=Q(status__in=OPEN, progressed_on__lt=no_progress_since)),
+        overdue=Count(
+            "pk",
+            filter=Q(status__in=OPEN)
+            & (
+                Q(progressed_on__lt=no_progress_since)
+                | (~Q(level=Need.Level.CADRE) & Q(due_on__lt=today))
+            ),
+        ),
     )
     ratings = _by_row(
         Visit.objects.filter(

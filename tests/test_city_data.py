@@ -127,7 +127,7 @@ class TestGeneratedCity:
     def test_needs_have_every_status_and_some_are_late(self, in_city: str) -> None:
         statuses = set(Need.objects.values_list("status", flat=True))
         assert statuses == set(Need.Status.values)
-        assert Need.objects.late().exists()
+        assert Need.objects.overdue().exists()
         assert (
             not Need.objects.filter(status=Need.Status.UNRESOLVABLE)
             .exclude(level="county")

@@ -204,3 +204,22 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_300_visited_households(
     figures = visit_figures_for(township)
     assert figures.total.visited_90.total == 300
     assert figures.total.needs.raised == Need.objects.count() == 4 + 97
+
+
+def test_a_need_past_its_escalated_deadline_is_overdue_on_the_dashboard_as_in_admin(
+    city: dict, admin_client: Client
+) -> None:
+    # Progress today, so only the passed deadline makes it overdue.
+    escalated = make_need(
+        household=Household.objects.filter(village=city["v3"]).first(),
+        level=Need.Level.TOWNSHIP,
+        raised_on=days_ago(9),
+        progressed_on=TODAY,
+        due_on=days_ago(1),
+    )
+    assert visit_figures_for(None).total.needs.overdue == 3
+    assert visit_figures_for(city["t2"]).row(city["v3"].pk).needs.overdue == 2
+    listed = admin_client.get(reverse("admin:visits_need_changelist"), {"late": "yes"})
+    assert escalated in listed.context["cl"].result_list
+    assert len(listed.context["cl"].result_list) == 3
+    assert "超期3件" in admin_client.get(reverse("dashboard")).text

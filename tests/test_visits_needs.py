@@ -277,11 +277,10 @@ def test_overdue_needs_are_open_with_no_progress_for_more_than_the_set_days(sett
     )
 
     assert list(Need.objects.overdue()) == [stale]
-    assert list(Need.objects.late()) == [stale]
     assert stale.is_late_on(TODAY)
 
 
-def test_escalated_needs_past_their_deadline_are_past_deadline_and_late():
+def test_escalated_needs_past_their_deadline_are_overdue():
     past = make_need(level=Need.Level.UNIT, due_on=days_ago(1), raised_on=days_ago(9))
     make_need(level=Need.Level.TOWNSHIP, due_on=TODAY, raised_on=days_ago(9))
     make_need(level=Need.Level.CADRE, due_on=days_ago(1), raised_on=days_ago(9))
@@ -294,8 +293,7 @@ def test_escalated_needs_past_their_deadline_are_past_deadline_and_late():
         closed_on=TODAY,
     )
 
-    assert list(Need.objects.past_deadline()) == [past]
-    assert list(Need.objects.late()) == [past]
+    assert list(Need.objects.overdue()) == [past]
     annotated = {n.pk: n.is_late for n in Need.objects.with_lateness()}
     assert [pk for pk, late in annotated.items() if late] == [past.pk]
     assert [n.is_late_on(TODAY) for n in Need.objects.order_by("pk")] == [

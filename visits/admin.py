@@ -84,9 +84,9 @@ class LateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
-            return queryset.late()
+            return queryset.overdue()
         if self.value() == "no":
-            return queryset.not_late()
+            return queryset.not_overdue()
         return queryset
 
 

@@ -121,36 +121,27 @@ class NeedQuerySet(HouseholdRecordQuerySet):
         return self.filter(status__in=[Need.Status.PENDING, Need.Status.IN_PROGRESS])
 
     def overdue(self, today: datetime.date | None = None) -> "NeedQuerySet":
-        """Open needs with no progress for more than ``settings.NEED_OVERDUE_DAYS`` days."""
+        """Open needs that are overdue (超期), the one meaning admin, the cadre's pages and the
+        dashboard share: no progress for more than ``settings.NEED_OVERDUE_DAYS`` days, or
+        escalated above the cadre and past the deadline at that level."""
         today = today or timezone.localdate()
-        limit = today - datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
-        return self.open().filter(progressed_on__lt=limit)
+        return self.filter(self._overdue_condition(today))
 
-    def past_deadline(self, today: datetime.date | None = None) -> "NeedQuerySet":
-        """Open needs escalated above the cadre whose deadline at that level has passed."""
-        today = today or timezone.localdate()
-        return self.open().exclude(level=Need.Level.CADRE).filter(due_on__lt=today)
-
-    def late(self, today: datetime.date | None = None) -> "NeedQuerySet":
-        """Open needs that are overdue or past their deadline (shown as 已超期)."""
-        today = today or timezone.localdate()
-        return self.filter(self._late_condition(today))
-
-    def not_late(self, today: datetime.date | None = None) -> "NeedQuerySet":
-        """Needs that ``late()`` leaves out: closed ones, and open ones on time."""
+    def not_overdue(self, today: datetime.date | None = None) -> "NeedQuerySet":
+        """Needs that ``overdue()`` leaves out: closed ones, and open ones on time."""
         today = today or timezone.localdate()
         # exclude() guards the nullable due date, so a need without one is not lost.
-        return self.exclude(self._late_condition(today))
+        return self.exclude(self._overdue_condition(today))
 
     def with_lateness(self, today: datetime.date | None = None) -> "NeedQuerySet":
-        """Annotate ``is_late``: overdue or past the deadline, as ``late()`` decides."""
+        """Annotate ``is_late``: overdue, as ``overdue()`` decides."""
         today = today or timezone.localdate()
         return self.annotate(
-            is_late=Case(When(self._late_condition(today), then=True), default=False)
+            is_late=Case(When(self._overdue_condition(today), then=True), default=False)
         )
 
     @staticmethod
-    def _late_condition(today: datetime.date) -> Q:
+    def _overdue_condition(today: datetime.date) -> Q:
         limit = today - datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
         escalated_past_due = ~Q(level=Need.Level.CADRE) & Q(due_on__lt=today)
         return Q(status__in=[Need.Status.PENDING, Need.Status.IN_PROGRESS]) & (
@@ -282,7 +273,7 @@ class Need(models.Model):
         return ((today or timezone.localdate()) - self.progressed_on).days
 
     def is_late_on(self, today: datetime.date | None = None) -> bool:
-        """Overdue, or past the deadline at an escalated level; the row twin of ``late()``."""
+        """Overdue as ``NeedQuerySet.overdue()`` decides, for one need in hand."""
         today = today or timezone.localdate()
         if not self.is_open:
             return False
