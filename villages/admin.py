@@ -114,8 +114,9 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
-    # Export only: rosters are imported through villages.importers. The resource masks
-    # resident ID and phone numbers; no role may see them in full yet.
+    # Export only: rosters are imported through villages.importers. The export masks resident
+    # ID and phone numbers for every role, also those who see phones in full on screen: a
+    # downloaded file leaves the system and its access checks behind.
     resource_classes = [HouseholdResource]
     list_display = [
         "head_name",
