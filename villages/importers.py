@@ -34,11 +34,13 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
+from common.spreadsheets.errors import SpreadsheetError
+from common.spreadsheets.reading import read_sheets
+from common.spreadsheets.sheets import Sheet
 from villages import batch_leases, translatable
 from villages import roster_values as values
 from villages.exports import _sheet_title, transferred, write_xlsx_sheets
 from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
-from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
 from villages.translatable import gettext as _
 from villages.validators import mask_personal_numbers, mask_phone, mask_resident_id
 
