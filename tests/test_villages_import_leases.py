@@ -20,7 +20,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import make_import_batch, make_village, unique_resident_id
-from villages import batch_leases, importers, tasks
+from villages import importers, tasks
+from villages.imports import leases
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_a_dead_import_is_failed_on_its_page_and_confirmed_again(
     assert 'id="roster-confirm"' in page
     task.refresh_from_db()
     assert task.status == TaskResultStatus.FAILED
-    assert task.exception_class_path == "villages.batch_leases.WorkerLost"
+    assert task.exception_class_path == "villages.imports.leases.WorkerLost"
 
     superuser_client.post(reverse("admin:villages_importbatch_confirm", args=[batch.pk]))
 
@@ -153,7 +154,7 @@ def test_an_import_whose_lease_runs_is_left_alone_and_cannot_be_confirmed_twice(
 def test_of_two_confirms_of_a_dead_import_only_one_claims_it() -> None:
     batch = make_import_batch()
     left_by_a_killed_worker(batch, ImportBatch.Status.IMPORTING)
-    assert batch_leases.fail_dead_batches() == 1
+    assert leases.fail_dead_batches() == 1
     first, second = ImportBatch.objects.get(pk=batch.pk), ImportBatch.objects.get(pk=batch.pk)
 
     assert [importers.claim_for_import(first), importers.claim_for_import(second)] == [True, False]
@@ -201,7 +202,7 @@ def test_a_live_import_renews_its_lease_from_inside_its_transaction(settings: ob
     assert importers.claim_for_import(batch)
     ran_out = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(lease_expires_at=ran_out)
-    renew = batch_leases.renewer(batch.pk)
+    renew = leases.renewer(batch.pk)
 
     with transaction.atomic():
         time.sleep(0.01)
@@ -278,7 +279,7 @@ def test_a_worker_killed_while_writing_leaves_nothing_and_the_import_can_be_conf
     assert Household.objects.filter(head_name="王建国").count() == 0
     time.sleep(1.5)
 
-    assert batch_leases.fail_dead_batches() == 1
+    assert leases.fail_dead_batches() == 1
     batch.refresh_from_db()
     assert (batch.status, batch.interrupted, batch.message) == ("failed", True, IMPORT_STOPPED)
 
@@ -297,7 +298,7 @@ def test_batches_stuck_before_leases_existed_get_an_expired_lease_on_upgrade() -
 
     migration.expire_leases_of_stuck_batches(apps, None)
 
-    assert batch_leases.fail_dead_batches() == 1
+    assert leases.fail_dead_batches() == 1
     stuck.refresh_from_db()
     assert (stuck.status, stuck.interrupted) == ("failed", True)
 

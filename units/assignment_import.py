@@ -23,8 +23,8 @@ from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cad
 from units.models import Cadre, HouseholdAssignment, Unit
 from units.signals import assignments_changed
 from villages import importers
-from villages import roster_values as values
 from villages.importers import BatchImporter, Classified, ColumnError, Progress, Rejected
+from villages.imports import values
 from villages.models import County, Household, ImportBatch, Township, Village
 from villages.translatable import gettext as _
 from villages.validators import clean_text, mask_phone

@@ -183,4 +183,4 @@ class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.Mod
 
 
 # Registered here so the roster import pages load with the rest of the villages admin.
-from villages import admin_imports  # noqa: E402, F401
+from villages.imports import admin as imports_admin  # noqa: E402, F401

@@ -37,9 +37,9 @@ from django.utils.translation import gettext_lazy
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
 from common.spreadsheets.sheets import Sheet
-from villages import batch_leases, translatable
-from villages import roster_values as values
+from villages import translatable
 from villages.exports import _sheet_title, transferred, write_xlsx_sheets
+from villages.imports import leases, values
 from villages.models import County, Household, ImportBatch, Township, Village, area_with_code
 from villages.translatable import gettext as _
 from villages.validators import mask_personal_numbers, mask_phone, mask_resident_id
@@ -155,7 +155,7 @@ class BatchImporter:
 
     kind: ClassVar[str]
     # Field → header variants; matching ignores spaces, full-width forms, "*" and a
-    # bracketed note (``roster_values.header_key``).
+    # bracketed note (``values.header_key``).
     aliases: ClassVar[Mapping[str, tuple[str, ...]]]
     # Field → the column name used in rejections and the preview.
     labels: ClassVar[Mapping[str, Any]]
@@ -1437,7 +1437,7 @@ def claim_for_import(batch: ImportBatch) -> bool:
     A batch whose process died while importing it (nothing was written) may be claimed again.
     A batch uploaded longer ago than the preview time is not claimed (``expire_previews``).
     """
-    lease = batch_leases.lease_from_now()
+    lease = leases.lease_from_now()
     # One UPDATE: of two confirms, the second finds the batch importing and claims nothing.
     claimed = (
         ImportBatch.objects.filter(pk=batch.pk)
@@ -1480,7 +1480,7 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
     importer = importer_for(batch.kind)
     parsed = _load_plan(batch, importer)
-    renew_lease = batch_leases.renewer(batch.pk)
+    renew_lease = leases.renewer(batch.pk)
 
     def report(rows_done: int) -> None:
         renew_lease()
@@ -1682,9 +1682,7 @@ def _write_error_sheets(importer: BatchImporter, sheets: list[Any]) -> bytes:
 def _set_status(batch: ImportBatch, status: str) -> None:
     """Change the status; checking or importing takes a lease the work goes on renewing."""
     batch.status = status
-    batch.lease_expires_at = (
-        batch_leases.lease_from_now() if status in batch_leases.WORKING else None
-    )
+    batch.lease_expires_at = leases.lease_from_now() if status in leases.WORKING else None
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=status, lease_expires_at=batch.lease_expires_at
     )
@@ -1694,7 +1692,7 @@ def _progress_saver(batch: ImportBatch) -> Progress:
     def save(rows_done: int) -> None:
         # Progress is what shows the process is still alive.
         ImportBatch.objects.filter(pk=batch.pk).update(
-            rows_done=rows_done, lease_expires_at=batch_leases.lease_from_now()
+            rows_done=rows_done, lease_expires_at=leases.lease_from_now()
         )
 
     return save

@@ -374,7 +374,7 @@ class ImportBatch(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     # While checking or importing, the process doing it renews this as it goes; a batch still
-    # checking or importing after it passed lost its process (villages.batch_leases).
+    # checking or importing after it passed lost its process (villages.imports.leases).
     lease_expires_at = models.DateTimeField(
         _("worker lease expires at"), null=True, blank=True, editable=False
     )

@@ -6,18 +6,19 @@ Queued tasks are stored by name, so the names stay.
 
 from django_tasks import task
 
-from villages import batch_leases, importers
+from villages import importers
+from villages.imports import leases
 from villages.models import ImportBatch
 
 
 @task()
 def check_roster(batch_id: int) -> None:
     # A worker that starts may be the one restarted after another died mid-batch.
-    batch_leases.fail_dead_batches()
+    leases.fail_dead_batches()
     importers.check_batch(ImportBatch.objects.get(pk=batch_id))
 
 
 @task()
 def import_roster(batch_id: int) -> None:
-    batch_leases.fail_dead_batches()
+    leases.fail_dead_batches()
     importers.confirm_batch(ImportBatch.objects.get(pk=batch_id))

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from villages import batch_leases, importers, tasks, translatable
+from villages import importers, tasks, translatable
 from villages.admin import sees_full_personal_data
+from villages.imports import leases
 from villages.models import County, ImportBatch, Township, Village
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -214,7 +215,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # The list must not show a batch as still running after its process died, nor one
         # as waiting for confirmation after its preview ran out.
-        batch_leases.fail_dead_batches()
+        leases.fail_dead_batches()
         importers.expire_previews()
         return super().changelist_view(request, extra_context)
 
@@ -224,7 +225,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, object_id)
         if batch is None:
             raise Http404
-        batch = importers.expire_if_stale(batch_leases.fail_if_dead(batch))
+        batch = importers.expire_if_stale(leases.fail_if_dead(batch))
         importer = self.importer(request, batch)
         full = sees_full_personal_data(request)
         report = importers.report_for(batch, request.user, full_personal_data=full)
@@ -281,7 +282,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         batch = get_object_or_404(self.get_queryset(request), pk=pk)
-        return importers.expire_if_stale(batch_leases.fail_if_dead(batch))
+        return importers.expire_if_stale(leases.fail_if_dead(batch))
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         batch = self._batch(request, pk)

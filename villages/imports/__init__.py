@@ -1,0 +1,1 @@
+"""Spreadsheet imports: read an uploaded file, check every row, preview, then write."""
