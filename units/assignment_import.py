@@ -1,7 +1,7 @@
 """Assignment import (联系户导入): which cadre is responsible for which household, from a file.
 
 Units send lists of their cadres and the households each one links, as spreadsheets. The rows
-go through the same batch workflow as household rosters (``villages.importers``): preview,
+go through the same batch workflow as household rosters (``villages.imports``): preview,
 confirm in one transaction, error workbook. Nothing is created on the way: the unit, the
 cadre and the household must all be registered already; a row that names anything else is
 rejected with the reason.
@@ -22,9 +22,15 @@ from django.utils.translation import gettext_lazy
 from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cadres
 from units.models import Cadre, HouseholdAssignment, Unit
 from units.signals import assignments_changed
-from villages import importers
-from villages.importers import BatchImporter, Classified, ColumnError, Progress, Rejected
-from villages.imports import values
+from villages.imports import areas, values
+from villages.imports.framework import (
+    BatchImporter,
+    Classified,
+    ColumnError,
+    Progress,
+    Rejected,
+    SheetLayout,
+)
 from villages.models import County, Household, ImportBatch, Township, Village
 from villages.translatable import gettext as _
 from villages.validators import clean_text, mask_phone
@@ -141,7 +147,7 @@ class _Lookup:
             ):
                 self.households[household["id_number"]] = household
         village_ids = {household["village_id"] for household in self.households.values()}
-        self.outside_villages = importers.outside_area(bounded_by, village_ids)
+        self.outside_villages = areas.outside_area(bounded_by, village_ids)
         household_ids = [household["pk"] for household in self.households.values()]
         self.active: dict[int, dict[str, Any]] = {}
         for start in range(0, len(household_ids), LOOKUP_CHUNK):
@@ -217,7 +223,7 @@ class AssignmentImporter(BatchImporter):
     def parse_row(
         self,
         context: None,
-        layout: importers.SheetLayout,
+        layout: SheetLayout,
         number: int,
         row: list[Any],
         warnings: list[str],
@@ -257,7 +263,7 @@ class AssignmentImporter(BatchImporter):
     def classify(self, batch: ImportBatch, rows: list[AssignmentRow]) -> Classified:
         """New, reassigned, unchanged, or rejected with the reason, against the database now."""
         result = Classified()
-        lookup = _Lookup(rows, bounded_by=importers.acting_users(batch))
+        lookup = _Lookup(rows, bounded_by=areas.acting_users(batch))
         today = timezone.localdate()
         for row in rows:
             try:

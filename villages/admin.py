@@ -114,7 +114,7 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
-    # Export only: rosters are imported through villages.importers. The resource masks
+    # Export only: rosters are imported through villages.imports. The resource masks
     # resident ID and phone numbers; no role may see them in full yet.
     resource_classes = [HouseholdResource]
     list_display = [

@@ -6,8 +6,7 @@ Queued tasks are stored by name, so the names stay.
 
 from django_tasks import task
 
-from villages import importers
-from villages.imports import leases
+from villages.imports import batches, leases
 from villages.models import ImportBatch
 
 
@@ -15,10 +14,10 @@ from villages.models import ImportBatch
 def check_roster(batch_id: int) -> None:
     # A worker that starts may be the one restarted after another died mid-batch.
     leases.fail_dead_batches()
-    importers.check_batch(ImportBatch.objects.get(pk=batch_id))
+    batches.check_batch(ImportBatch.objects.get(pk=batch_id))
 
 
 @task()
 def import_roster(batch_id: int) -> None:
     leases.fail_dead_batches()
-    importers.confirm_batch(ImportBatch.objects.get(pk=batch_id))
+    batches.confirm_batch(ImportBatch.objects.get(pk=batch_id))
