@@ -457,7 +457,7 @@ def test_a_fault_in_the_middle_of_writing_leaves_the_database_unchanged(
     rows += [["市委组织部", "李华", None, None, household.id_number] for household in extra]
     batch = run(sheet(*rows), reassign=True)
     assert counts(batch) == (25, 1, 0, 0, 0)
-    monkeypatch.setattr(assignment_import, "WRITE_CHUNK", 10)
+    monkeypatch.setattr(assignment_import, "CHUNK_ROWS", 10)
 
     def fail_after_first_chunk(done: int) -> None:
         if done >= 10:

@@ -417,7 +417,7 @@ def test_a_fault_in_the_middle_of_writing_leaves_the_database_unchanged(
     rows = [["户主姓名", "身份证号码", "家庭人口"], ["蔡老", ID_X, 5]]
     rows += [[f"蔡{chr(0x4E00 + n)}", resident_id(n, born="19900101"), 1] for n in range(300, 340)]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
-    monkeypatch.setattr(households, "WRITE_CHUNK", 10)
+    monkeypatch.setattr(households, "CHUNK_ROWS", 10)
 
     def fail_after_first_chunk(done: int) -> None:
         if done >= 10:

@@ -74,7 +74,7 @@ class ImportUploadForm(forms.ModelForm):
                 _("Upload an Excel (.xlsx, .xls) or CSV file; %(name)s is neither.")
                 % {"name": upload.name}
             )
-        if upload.size > settings.ROSTER_MAX_MB << 20:
+        if upload.size > framework.max_file_bytes():
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB; split it by township or village.")
                 % {"limit": settings.ROSTER_MAX_MB}

@@ -32,6 +32,7 @@ from villages.imports.framework import (
     SheetLayout,
     importer_for,
     json_default,
+    max_file_bytes,
     message_text,
 )
 from villages.imports.parsing import parse_sheets
@@ -96,7 +97,7 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     try:
         with batch.file.open("rb") as handle:
             data = handle.read()
-        sheets = read_sheets(data, filename=batch.file_name, max_bytes=settings.ROSTER_MAX_MB << 20)
+        sheets = read_sheets(data, filename=batch.file_name, max_bytes=max_file_bytes())
         parsed = parse_sheets(
             sheets, importer, importer.start(batch), progress=_progress_saver(batch)
         )

@@ -5,7 +5,6 @@ from collections import defaultdict
 from typing import Any
 
 import openpyxl
-from django.conf import settings
 from django.core.files.base import ContentFile
 
 from common.spreadsheets.reading import read_sheets
@@ -16,6 +15,7 @@ from villages.imports.framework import (
     Rejected,
     SheetLayout,
     importer_for,
+    max_file_bytes,
     message_text,
 )
 from villages.imports.previews import load_preview, mask_personal
@@ -127,9 +127,7 @@ def _raw_rows(batch: ImportBatch, wanted: set[tuple[str, int]]) -> dict[tuple[st
     with batch.file.open("rb") as handle:
         data = handle.read()
     found = {}
-    for sheet in read_sheets(
-        data, filename=batch.file_name, max_bytes=settings.ROSTER_MAX_MB << 20
-    ):
+    for sheet in read_sheets(data, filename=batch.file_name, max_bytes=max_file_bytes()):
         for number, row in enumerate(sheet.rows, start=1):
             if (sheet.name, number) in wanted:
                 found[(sheet.name, number)] = list(row)

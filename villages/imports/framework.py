@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.utils.functional import Promise
 
 from villages import translatable
@@ -222,6 +223,11 @@ def importer_for(kind: str) -> BatchImporter:
         return _importers[kind]
     except KeyError:
         raise LookupError(f"no importer is registered for {kind!r}") from None
+
+
+def max_file_bytes() -> int:
+    """The largest file an import accepts (``ROSTER_MAX_MB``)."""
+    return settings.ROSTER_MAX_MB << 20
 
 
 def message_text(message: Any) -> str:

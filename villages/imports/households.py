@@ -10,14 +10,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from common.chunks import CHUNK_ROWS
 from villages.imports import values
 from villages.imports.areas import outside_area
 from villages.imports.framework import Classified, Progress, Rejected
 from villages.models import Household, Village
 from villages.translatable import gettext as _
 
-WRITE_CHUNK = 2000
-LOOKUP_CHUNK = 2000
 HOUSEHOLD_FIELDS = ("head_name", "phone", "members", "category", "address")
 
 
@@ -125,16 +124,16 @@ def _existing_households(id_numbers: list[str]) -> dict[str, dict[str, Any]]:
         table = Household._meta.db_table
         columns = ", ".join(["id", *names[1:]])
         with connection.cursor() as cursor:
-            for start in range(0, len(id_numbers), LOOKUP_CHUNK * 10):
+            for start in range(0, len(id_numbers), CHUNK_ROWS * 10):
                 cursor.execute(
                     f"SELECT {columns} FROM {table} WHERE id_number = ANY(%s)",  # noqa: S608
-                    [id_numbers[start : start + LOOKUP_CHUNK * 10]],
+                    [id_numbers[start : start + CHUNK_ROWS * 10]],
                 )
                 for values_ in cursor.fetchall():
                     existing[values_[1]] = dict(zip(names, values_, strict=True))
         return existing
-    for start in range(0, len(id_numbers), LOOKUP_CHUNK):
-        chunk = id_numbers[start : start + LOOKUP_CHUNK]
+    for start in range(0, len(id_numbers), CHUNK_ROWS):
+        chunk = id_numbers[start : start + CHUNK_ROWS]
         for record in Household.objects.filter(id_number__in=chunk).values(*names):
             existing[record["id_number"]] = record
     return existing
@@ -156,14 +155,14 @@ def write_households(classified: Classified, *, progress: Progress | None = None
     now = timezone.now()
     done = 0
     insert = _copy_households if connection.vendor == "postgresql" else _bulk_create_households
-    for start in range(0, len(classified.creates), WRITE_CHUNK):
-        chunk = classified.creates[start : start + WRITE_CHUNK]
+    for start in range(0, len(classified.creates), CHUNK_ROWS):
+        chunk = classified.creates[start : start + CHUNK_ROWS]
         insert([_new_household(row, now) for row in chunk])
         done += len(chunk)
         if progress:
             progress(done)
-    for start in range(0, len(classified.updates), WRITE_CHUNK):
-        chunk = classified.updates[start : start + WRITE_CHUNK]
+    for start in range(0, len(classified.updates), CHUNK_ROWS):
+        chunk = classified.updates[start : start + CHUNK_ROWS]
         households = []
         for pk, _row, changes in chunk:
             household = Household(pk=pk, updated_at=now)

@@ -6,8 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from django.conf import settings
-
+from common.chunks import CHUNK_ROWS
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
 from common.spreadsheets.sheets import Sheet
@@ -20,13 +19,13 @@ from villages.imports.framework import (
     Progress,
     Rejected,
     SheetLayout,
+    max_file_bytes,
 )
 from villages.translatable import gettext as _
 
 HEADER_SCAN_ROWS = 20
 # Texts above the header kept with a sheet's layout, and their length.
 TITLE_TEXTS, TITLE_CHARS = 5, 100
-PROGRESS_EVERY = 2000
 TOTAL_WORDS = ("合计", "总计", "小计", "共计")
 # Words of the lines under a table (signatures, who filled it in, the date): such a line is
 # skipped wherever its text sits, the ID column included.
@@ -212,7 +211,7 @@ def parse_sheets(
         numbered = enumerate(rows, start=header_row + 1)
         for number, row in _without_trailing_text(numbered, layout, importer, parsed):
             parsed.read += 1
-            if progress and parsed.read % PROGRESS_EVERY == 0:
+            if progress and parsed.read % CHUNK_ROWS == 0:
                 progress(parsed.read)
             if _is_skippable(row, layout, importer) or importer.skip_row(layout, row):
                 parsed.skipped += 1
@@ -328,7 +327,7 @@ def header_problem(data: bytes, *, file_name: str, importer: BatchImporter) -> s
     """
     try:
         readable, blank = [], []
-        for sheet in read_sheets(data, filename=file_name, max_bytes=settings.ROSTER_MAX_MB << 20):
+        for sheet in read_sheets(data, filename=file_name, max_bytes=max_file_bytes()):
             if not _is_readable(sheet):
                 continue
             readable.append(sheet.name)
