@@ -1,7 +1,8 @@
 """Import work that runs on the background worker (``manage.py db_worker``).
 
 The names date from when rosters were the only kind; each batch's kind picks its importer.
-Queued tasks are stored by name, so the names stay.
+Queued tasks are stored by their dotted path (``villages.tasks.check_roster``), so the names
+and this module stay where they are.
 """
 
 from django_tasks import task

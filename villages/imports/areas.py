@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from villages.models import County, ImportBatch, Township, Village, area_with_code
 from villages.translatable import gettext as _
 
-# What an import goes into; none for a city-wide import of a kind that allows one.
+# The area an import goes into; a kind that does not require one may have none (the city).
 ImportScope = Village | Township | County
 
 
