@@ -296,7 +296,8 @@ import django
 django.setup()
 from django.utils import translation
 translation.activate("zh-hans")
-from villages.spreadsheets import SpreadsheetError, read_sheets
+from common.spreadsheets.errors import SpreadsheetError
+from common.spreadsheets.reading import read_sheets
 
 def peak_mb():
     # The peak of this process image only: ru_maxrss would also count the parent's memory

@@ -298,7 +298,7 @@ ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", default=20)
 # About 3,000 rows of a typical roster.
 ROSTER_BACKGROUND_BYTES = env_int("ROSTER_BACKGROUND_BYTES", default=200 * 1024)
 # A batch still checking or importing this long after its process last showed progress lost
-# that process (villages.batch_leases).
+# that process (villages.imports.leases).
 IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", default=300)
 # A checked import not confirmed within this many hours expires: the database it was compared
 # with has moved on, and nobody should confirm a forgotten preview.

@@ -20,7 +20,7 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
-from villages import importers
+from villages.imports import batches
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import check_character
 from visits.models import Need, NeedNote, Visit, VisitInterval
@@ -204,10 +204,10 @@ def make_import_batch(rows: list[list[object]] | None = None, **overrides: Any) 
         ["李秀英", "", 2],
     ]
     data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data, file_name=overrides.pop("file_name", "花名册.csv"), scope=village, **overrides
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 def make_assignment_batch(rows: list[list[object]] | None = None, **overrides: Any) -> ImportBatch:
@@ -219,14 +219,14 @@ def make_assignment_batch(rows: list[list[object]] | None = None, **overrides: A
             [cadre.unit.name, cadre.name, make_household().id_number],
         ]
     data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data,
         file_name=overrides.pop("file_name", "联系户.csv"),
         scope=overrides.pop("scope", None),
         kind=ImportBatch.Kind.ASSIGNMENTS,
         **overrides,
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 def make_coordinator(username: str, role: str, **scope: Any) -> Any:

@@ -456,24 +456,24 @@ def test_an_import_into_a_village_outside_the_scope_is_refused(scope_world: Scop
 def test_a_roster_cannot_change_a_household_outside_the_uploader_s_scope(
     scope_world: ScopeWorld,
 ) -> None:
-    from villages import importers
+    from villages.imports import batches
 
     far = scope_world.far.household
     rows = [["户主姓名", "身份证号码", "家庭人口"], ["甲新户主", far.id_number, 5]]
     data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data,
         file_name="甲花名册.csv",
         scope=scope_world.home.village,
         user=scope_world.users["township"],
         move_households=True,
     )
-    batch = importers.check_batch(batch)
+    batch = batches.check_batch(batch)
     assert (batch.created, batch.updated, batch.rejected) == (0, 0, 1)
     rejection = str(batch.report)
     assert "该户已登记在您管辖范围以外的村（社区），不能通过本文件修改。" in rejection
     assert "丙" not in rejection
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     far.refresh_from_db()
     assert (far.village, far.head_name) == (scope_world.far.village, "丙户主")
 
@@ -481,7 +481,7 @@ def test_a_roster_cannot_change_a_household_outside_the_uploader_s_scope(
 def test_an_assignment_file_cannot_link_a_household_outside_the_uploader_s_scope(
     scope_world: ScopeWorld,
 ) -> None:
-    from villages import importers
+    from villages.imports import batches
 
     cadre = scope_world.home.cadre
     rows = [
@@ -489,7 +489,7 @@ def test_an_assignment_file_cannot_link_a_household_outside_the_uploader_s_scope
         [cadre.unit.name, cadre.name, scope_world.next_door.household.id_number],
     ]
     data = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data,
         file_name="联系户.csv",
         scope=None,
@@ -497,7 +497,7 @@ def test_an_assignment_file_cannot_link_a_household_outside_the_uploader_s_scope
         user=scope_world.users["liaison"],
         reassign_households=True,
     )
-    batch = importers.check_batch(batch)
+    batch = batches.check_batch(batch)
     assert (batch.created, batch.updated, batch.rejected) == (0, 0, 1)
     assert "该户登记在您管辖范围以外的村（社区）。" in str(batch.report)
 

@@ -75,7 +75,7 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
-from villages import importers
+from villages.imports import batches
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import mask_phone, mask_resident_id
 from visits.models import Need, NeedNote, Visit, VisitInterval
@@ -318,13 +318,13 @@ def _shared(world: ScopeWorld, places: dict[str, ProbePlace]) -> Shared:
         ["村", "户主姓名", "身份证号码", "家庭人口"],
         [home.place.village.name, "甲导入户", unique_resident_id(), 2],
     ]
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data="\n".join(",".join(str(v) for v in row) for row in rows).encode(),
         file_name="县花名册.csv",
         scope=home.place.village.township.county,
         user=world.users["county"],
     )
-    batch = importers.confirm_batch(importers.check_batch(batch))
+    batch = batches.confirm_batch(batches.check_batch(batch))
     assert batch.created == 1, batch.report
     home.markers.append("甲导入户")
     return Shared(unit, cadre, households, batch)

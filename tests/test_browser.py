@@ -14,7 +14,7 @@ from shuanglian.coverage import coverage_for
 from tests import roster_files
 from tests.factories import make_import_batch, resident_id
 from units.models import Cadre, HouseholdAssignment
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,14 +117,14 @@ def test_the_batch_page_follows_a_background_import_until_it_is_done(
     demo: None, live_server: object, page: Page
 ) -> None:
     batch = make_import_batch(village=Village.objects.get(name="蔡寨村"))
-    assert importers.claim_for_import(batch)
+    assert batches.claim_for_import(batch)
     sign_in(page, live_server.url, SUPERUSER.username, SUPERUSER.password)
     page.goto(f"{live_server.url}/admin/villages/importbatch/{batch.pk}/change/")
     expect(page.locator("#roster-status")).to_have_text("导入中")
     expect(page.locator("#roster-progress")).to_contain_text("所有行在一个事务中写入")
 
     # The worker finishes while the page is open; the page notices by itself.
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     expect(page.locator("#roster-status")).to_have_text("已导入", timeout=10_000)
     expect(page.locator("#roster-progress")).to_have_count(0)
     expect(page.locator("#count-created")).to_have_text("1")

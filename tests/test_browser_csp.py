@@ -15,7 +15,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from devdata.demo import CADRE_PASSWORD, SUPERUSER
 from tests.factories import make_import_batch
 from units.models import Cadre, HouseholdAssignment, WorkGroup
-from villages import importers
+from villages.imports import batches
 from villages.models import Village
 from visits.models import Need
 
@@ -113,11 +113,11 @@ def test_the_coordinators_pages_work_under_the_policy(
 
     # A background import: the page asks for progress every second and reloads when done.
     batch = make_import_batch(village=Village.objects.get(name="蔡寨村"))
-    assert importers.claim_for_import(batch)
+    assert batches.claim_for_import(batch)
     page.goto(f"{live_server.url}/admin/villages/importbatch/{batch.pk}/change/")
     expect(page.locator("#roster-status")).to_have_text("导入中")
     screenshot(page, f"import-batch-running-{screen}")
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     expect(page.locator("#roster-status")).to_have_text("已导入", timeout=10_000)
     screenshot(page, f"import-batch-done-{screen}")
 

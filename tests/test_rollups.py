@@ -48,8 +48,9 @@ from tests.factories import (
 from tests.oracles import recount_coverage, recount_visit_figures
 from units import assignments
 from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
-from villages import importers, tasks
+from villages import tasks
 from villages.aggregates import count_subquery
+from villages.imports import batches
 from villages.models import County, Household, Township, Village
 from visits import needs
 from visits.models import Need, Satisfaction, Visit
@@ -322,13 +323,13 @@ def test_a_roster_import(city: dict) -> None:
         for n, name in enumerate(["张伟", "王芳", "李娜", "刘洋", "陈静"])
     ]
     rows.append(["赵强", moved.id_number])
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=roster_files.xlsx({"Sheet1": rows}),
         file_name="花名册.xlsx",
         scope=village,
         move_households=True,
     )
-    importers.confirm_batch(importers.check_batch(batch))
+    batches.confirm_batch(batches.check_batch(batch))
     assert Household.objects.filter(village=village).count() == 6
     assert_exact()
 
@@ -336,7 +337,7 @@ def test_a_roster_import(city: dict) -> None:
 def test_a_background_import_leaves_its_villages_recounted(city: dict) -> None:
     village = city["villages"][4]
     rows = [["户主姓名", "身份证号码"], ["孙丽", resident_id(601)], ["周军", resident_id(602)]]
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=roster_files.xlsx({"Sheet1": rows}), file_name="花名册.xlsx", scope=village
     )
     rollups.bring_up_to_date()

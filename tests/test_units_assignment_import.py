@@ -29,7 +29,7 @@ from tests.factories import (
 )
 from units import assignment_import
 from units.models import HouseholdAssignment
-from villages import importers
+from villages.imports import batches
 from villages.models import ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -82,14 +82,14 @@ def run(
     name: str = "联系户名单.xlsx",
     reassign: bool = False,
 ) -> ImportBatch:
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data,
         file_name=name,
         scope=scope,
         kind=ImportBatch.Kind.ASSIGNMENTS,
         reassign_households=reassign,
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 def sheet(*rows: list[object], header: list[str] = HEADER) -> bytes:
@@ -126,7 +126,7 @@ def test_a_units_list_with_title_totals_and_signatures_links_every_household(
     assert not HouseholdAssignment.objects.exists(), "the preview writes nothing"
     assert batch.report["sheets"] == [{"name": "Sheet1", "header_row": 3, "unknown": ["序号"]}]
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert batch.status == "done"
     assert active_links() == {("蔡大明", "张明"), ("蔡小红", "张明"), ("蔡三", "王强")}
@@ -183,7 +183,7 @@ def test_header_variants_in_any_order_are_recognised(world: dict, header: list[s
     batch = run(sheet([by_kind[kinds[h]] for h in header], header=header))
     assert counts(batch) == (1, 0, 0, 0, 0), batch.report
     assert batch.report["sheets"][0]["unknown"] == []
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert active_links() == {("蔡大明", "李华")}
 
 
@@ -273,7 +273,7 @@ def test_bad_rows_are_rejected_with_a_reason_the_unit_can_act_on(
     batch = run(sheet(cells))
     assert counts(batch) == (0, 0, 0, 1, 0)
     assert rejections(batch) == [(2, column, reason)]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert not HouseholdAssignment.objects.exists()
 
 
@@ -284,7 +284,7 @@ def test_namesakes_are_told_apart_by_phone_or_by_who_still_serves(world: dict) -
         ["市商务局", "刘洋", "13533334444", "蔡大明", ID_A],
         ["市商务局", "刘洋", None, "蔡小红", ID_B],
     ]
-    batch = importers.confirm_batch(run(sheet(*rows)))
+    batch = batches.confirm_batch(run(sheet(*rows)))
     assert counts(batch) == (2, 0, 0, 0, 0), batch.report
     assert set(HouseholdAssignment.objects.values_list("cadre", flat=True)) == {world["liu_2"].pk}
 
@@ -332,11 +332,11 @@ def test_a_household_outside_the_chosen_area_is_rejected(world: dict) -> None:
 
 def test_reimporting_the_same_file_changes_nothing_and_says_so(world: dict) -> None:
     data = sheet(["市委组织部", "张明", None, "蔡大明", ID_A])
-    first = importers.confirm_batch(run(data))
+    first = batches.confirm_batch(run(data))
     again = run(data)
     assert counts(again) == (0, 0, 1, 0, 0)
-    assert importers.previous_import(again) == first
-    importers.confirm_batch(again)
+    assert batches.previous_import(again) == first
+    batches.confirm_batch(again)
     assert HouseholdAssignment.objects.count() == 1
 
 
@@ -347,7 +347,7 @@ def test_a_household_linked_to_another_cadre_is_a_conflict_unless_reassigning(
     make_assignment(household=world["a"], cadre=world["wang"], started_on=earlier)
     data = sheet(["市委组织部", "张明", None, "蔡大明", ID_A])
 
-    batch = importers.confirm_batch(run(data))
+    batch = batches.confirm_batch(run(data))
     assert counts(batch) == (0, 0, 0, 1, 0)
     assert rejections(batch) == [
         (
@@ -372,7 +372,7 @@ def test_a_household_linked_to_another_cadre_is_a_conflict_unless_reassigning(
             ],
         }
     ]
-    importers.confirm_batch(moved)
+    batches.confirm_batch(moved)
     old, new = HouseholdAssignment.objects.filter(household=world["a"]).order_by("pk")
     today = timezone.localdate()
     assert (old.cadre, old.started_on, old.ended_on, old.end_reason) == (
@@ -392,7 +392,7 @@ def test_a_change_made_between_check_and_confirm_is_seen_at_confirm(world: dict)
     assert counts(batch) == (2, 0, 0, 0, 0)
     make_assignment(household=world["b"], cadre=world["wang"])
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert counts(batch) == (1, 0, 0, 1, 0)
     assert active_links() == {("蔡大明", "张明"), ("蔡小红", "王强")}
@@ -423,7 +423,7 @@ def test_the_error_workbook_holds_the_rejected_rows_and_its_fix_adds_exactly_the
         ["市委宣传部", "李华", None, "蔡小红", ID_B],
         ["市委组织部", "张明", None, "蔡三", "3.71728E+17"],
     ]
-    batch = importers.confirm_batch(run(sheet(*rows)))
+    batch = batches.confirm_batch(run(sheet(*rows)))
     assert (batch.created, batch.rejected) == (1, 2)
 
     book = openpyxl.load_workbook(io.BytesIO(batch.error_file.read()))
@@ -441,7 +441,7 @@ def test_the_error_workbook_holds_the_rejected_rows_and_its_fix_adds_exactly_the
     second = run(fixed.getvalue(), name="联系户名单-未导入行.xlsx")
     assert counts(second) == (2, 0, 0, 0, 0)
     assert second.report["sheets"][0]["unknown"] == ["错误原因", "原行号"]
-    importers.confirm_batch(second)
+    batches.confirm_batch(second)
     assert active_links() == {("蔡大明", "张明"), ("蔡小红", "李华"), ("蔡三", "张明")}
 
 
@@ -457,14 +457,14 @@ def test_a_fault_in_the_middle_of_writing_leaves_the_database_unchanged(
     rows += [["市委组织部", "李华", None, None, household.id_number] for household in extra]
     batch = run(sheet(*rows), reassign=True)
     assert counts(batch) == (25, 1, 0, 0, 0)
-    monkeypatch.setattr(assignment_import, "WRITE_CHUNK", 10)
+    monkeypatch.setattr(assignment_import, "CHUNK_ROWS", 10)
 
     def fail_after_first_chunk(done: int) -> None:
         if done >= 10:
             raise IntegrityError("disk full")
 
     with pytest.raises(IntegrityError):
-        importers.confirm_batch(batch, progress=fail_after_first_chunk)
+        batches.confirm_batch(batch, progress=fail_after_first_chunk)
     batch.refresh_from_db()
     assert (batch.status, batch.message) == ("failed", "disk full")
     assignment = HouseholdAssignment.objects.get()
@@ -487,7 +487,7 @@ def test_an_assignment_batch_may_cover_the_city_but_a_roster_may_not(world: dict
     with pytest.raises(IntegrityError), transaction.atomic():
         roster.save()
     with pytest.raises(ValueError, match="needs a village"):
-        importers.create_batch(data=b"x", file_name="r.csv", scope=None)
+        batches.create_batch(data=b"x", file_name="r.csv", scope=None)
 
 
 def test_the_command_checks_imports_reassigns_and_fails_on_a_refused_file(
@@ -648,8 +648,8 @@ def test_a_large_assignment_file_is_checked_and_imported_in_the_background(
 
 def test_the_import_list_shows_the_kind_and_filters_by_it(superuser_client: Client) -> None:
     assignments = make_assignment_batch()
-    roster = importers.check_batch(
-        importers.create_batch(
+    roster = batches.check_batch(
+        batches.create_batch(
             data=f"户主姓名,身份证号码\n王建国,{resident_id(61)}".encode(),
             file_name="花名册.csv",
             scope=make_village(),

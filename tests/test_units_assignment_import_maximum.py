@@ -16,7 +16,7 @@ from tests.conftest import SUPERUSER
 from tests.factories import make_assignment, make_cadre, make_household, make_unit, make_village
 from units import assignment_import
 from units.models import Cadre, HouseholdAssignment
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +54,14 @@ def csv_for(*links: tuple[Cadre, Household]) -> bytes:
 
 
 def checked(data: bytes, **options: object) -> ImportBatch:
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data,
         file_name="联系户.csv",
         scope=None,
         kind=ImportBatch.Kind.ASSIGNMENTS,
         **options,
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 def reasons(batch: ImportBatch) -> list[tuple[int, str, str]]:
@@ -84,7 +84,7 @@ def test_rows_taking_a_cadre_over_the_maximum_are_rejected_naming_the_cadre(
     message = over_message("王某", 8, 3)
     assert reasons(batch) == [(row, "干部姓名", message) for row in (2, 4, 5)]
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert (load_of(wang), load_of(zhou)) == (8, 1)
 
 
@@ -109,7 +109,7 @@ def test_households_leaving_a_cadre_in_the_same_file_free_their_places(
     ImportBatch.objects.all().delete()
     batch = checked(data, reassign_households=True)
     assert (batch.created, batch.updated, batch.rejected) == (1, 1, 0)
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert (load_of(wang), load_of(zhou)) == (10, 1)
 
 
@@ -137,7 +137,7 @@ def test_the_override_admits_them_and_the_audit_trail_records_the_cadres(
     batch = checked(csv_for(*((wang, household) for household in new)), over_maximum=True)
     assert (batch.over_maximum, batch.created, batch.rejected) == (True, 3, 0)
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert load_of(wang) == 11
     event = AuditEvent.objects.get(action="assignments_assign")
     assert event.object_id == str(wang.pk)
@@ -150,7 +150,7 @@ def test_the_override_admits_them_and_the_audit_trail_records_the_cadres(
 def test_an_import_within_the_maximum_records_no_override(village: Village) -> None:
     wang = loaded_cadre(village, "王某", 2)
     batch = checked(csv_for((wang, free_households(village, 1)[0])), over_maximum=True)
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert load_of(wang) == 3
     assert not AuditEvent.objects.filter(action="assignments_assign").exists()
 
@@ -163,7 +163,7 @@ def test_the_confirm_counts_again_households_given_meanwhile(village: Village) -
     assert (batch.created, batch.rejected) == (4, 0)
 
     make_assignment(household=make_household(village=village), cadre=wang)
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert (batch.status, batch.created, batch.rejected) == ("done", 1, 3)
     assert reasons(batch)[0] == (2, "干部姓名", over_message("王某", 8, 3))

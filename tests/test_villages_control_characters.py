@@ -18,7 +18,7 @@ from tests.factories import (
     resident_id,
 )
 from units.models import HouseholdAssignment
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +73,9 @@ def test_control_characters_in_a_roster_reject_the_row_naming_its_column_and_con
         ["蔡五", ID_E, "13800138004", "蔡寨村\t5号\n东头", None, None],
     ]
     data = roster_files.csv_bytes(rows) if suffix == "csv" else xlsx(rows)
-    batch = importers.create_batch(data=data, file_name=f"花名册.{suffix}", scope=village)
+    batch = batches.create_batch(data=data, file_name=f"花名册.{suffix}", scope=village)
 
-    batch = importers.check_batch(batch)
+    batch = batches.check_batch(batch)
 
     assert batch.status == ImportBatch.Status.PREVIEWED
     assert rejections(batch) == [
@@ -85,7 +85,7 @@ def test_control_characters_in_a_roster_reject_the_row_naming_its_column_and_con
         (5, "第F列", reason("U+007F")),
     ]
     assert batch.report["sheets"][0]["unknown"] == ["备注"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
     assert list(Household.objects.values_list("head_name", "address")) == [
@@ -107,14 +107,14 @@ def test_control_characters_in_an_assignment_list_reject_the_row_and_confirm_suc
             ["市委组织部", "张明", "13912345678", "蔡小红", ID_B],
         ]
     )
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data, file_name="联系户.xlsx", scope=None, kind=ImportBatch.Kind.ASSIGNMENTS
     )
 
-    batch = importers.check_batch(batch)
+    batch = batches.check_batch(batch)
 
     assert rejections(batch) == [(2, "干部姓名", reason("U+0000"))]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
     assert list(HouseholdAssignment.objects.values_list("household__head_name", "cadre__name")) == [

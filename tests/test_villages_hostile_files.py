@@ -17,9 +17,10 @@ from django.utils import translation
 
 from benchmarks import hostile_files
 from benchmarks.hostile_files import HostileFile, header_row, xlsx
+from common.spreadsheets import limits
+from common.spreadsheets.errors import SpreadsheetError
+from common.spreadsheets.reading import read_sheets
 from tests.roster_files import csv_bytes
-from villages import spreadsheets
-from villages.spreadsheets import SpreadsheetError, read_sheets
 
 CELLS = (
     "此文件的工作表至少占{cells}个单元格（从第一行第一列算到最后一个有内容的单元格），"
@@ -180,7 +181,7 @@ def test_a_csv_cell_over_the_excel_limit_is_refused_even_below_the_csv_modules_o
 
 
 def test_the_cell_limit_applies_to_every_sheet_together(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spreadsheets, "MAX_CELLS", 5)
+    monkeypatch.setattr(limits, "MAX_CELLS", 5)
     data = xlsx([header_row(), header_row()])  # 3 cells each
 
     with pytest.raises(SpreadsheetError) as caught:

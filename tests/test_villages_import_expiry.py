@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_import_batch, make_village, unique_resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_confirming_a_stale_preview_directly_is_refused_too(superuser_client: Cl
     after = confirm(superuser_client, batch)
     assert EXPIRED_MESSAGE in after
     with pytest.raises(ValueError, match="not previewed"):
-        importers.confirm_batch(ImportBatch.objects.get(pk=batch.pk))
+        batches.confirm_batch(ImportBatch.objects.get(pk=batch.pk))
     assert Household.objects.count() == before
 
 
@@ -77,7 +77,7 @@ def test_the_preview_time_is_a_setting(superuser_client: Client, settings: objec
     kept, stale = make_import_batch(), make_import_batch()
     age(kept, hours=1.5)
     age(stale, hours=2.5)
-    assert importers.expire_previews() == 1
+    assert batches.expire_previews() == 1
     assert "检查已超过2小时" in confirm(superuser_client, stale)
     confirm(superuser_client, kept)
     kept.refresh_from_db()
@@ -96,10 +96,10 @@ def test_an_interrupted_import_expires_like_a_preview() -> None:
     batch = make_import_batch()
     ImportBatch.objects.filter(pk=batch.pk).update(status="failed", interrupted=True)
     age(batch, hours=25)
-    assert importers.expire_previews() == 1
+    assert batches.expire_previews() == 1
     batch.refresh_from_db()
     assert (batch.status, batch.interrupted) == ("expired", False)
-    assert not importers.claim_for_import(batch)
+    assert not batches.claim_for_import(batch)
 
 
 def test_a_dry_run_leaves_a_batch_that_cannot_be_confirmed(
@@ -112,7 +112,7 @@ def test_a_dry_run_leaves_a_batch_that_cannot_be_confirmed(
     call_command("import_roster", str(path), "--village", village.code, "--dry-run")
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.created) == ("dry_run", 1)
-    assert not importers.claim_for_import(batch)
+    assert not batches.claim_for_import(batch)
 
     page = superuser_client.get(reverse("admin:villages_importbatch_change", args=[batch.pk]))
     assert "试运行，不可导入" in page.text

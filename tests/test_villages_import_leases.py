@@ -20,7 +20,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import make_import_batch, make_village, unique_resident_id
-from villages import batch_leases, importers, tasks
+from villages import tasks
+from villages.imports import batches, leases
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_a_dead_import_is_failed_on_its_page_and_confirmed_again(
     assert 'id="roster-confirm"' in page
     task.refresh_from_db()
     assert task.status == TaskResultStatus.FAILED
-    assert task.exception_class_path == "villages.batch_leases.WorkerLost"
+    assert task.exception_class_path == "villages.imports.leases.WorkerLost"
 
     superuser_client.post(reverse("admin:villages_importbatch_confirm", args=[batch.pk]))
 
@@ -109,7 +110,7 @@ def test_the_import_list_shows_a_dead_import_as_failed(superuser_client: Client)
 def test_a_starting_worker_fails_the_batches_of_a_dead_one() -> None:
     dead = make_import_batch()
     left_by_a_killed_worker(dead, ImportBatch.Status.IMPORTING)
-    queued = importers.create_batch(
+    queued = batches.create_batch(
         data=f"户主姓名,身份证号码\n李秀英,{unique_resident_id()}\n".encode(),
         file_name="花名册.csv",
         scope=make_village(),
@@ -131,14 +132,14 @@ def test_a_dead_check_is_failed_and_asks_for_the_file_again(superuser_client: Cl
     assert (batch.status, batch.interrupted, batch.message) == ("failed", False, CHECK_STOPPED)
     assert CHECK_STOPPED in page
     assert 'id="roster-confirm"' not in page
-    assert not importers.claim_for_import(batch)
+    assert not batches.claim_for_import(batch)
 
 
 def test_an_import_whose_lease_runs_is_left_alone_and_cannot_be_confirmed_twice(
     superuser_client: Client,
 ) -> None:
     batch = make_import_batch()
-    assert importers.claim_for_import(batch)
+    assert batches.claim_for_import(batch)
 
     response = superuser_client.post(
         reverse("admin:villages_importbatch_confirm", args=[batch.pk]), follow=True
@@ -153,26 +154,26 @@ def test_an_import_whose_lease_runs_is_left_alone_and_cannot_be_confirmed_twice(
 def test_of_two_confirms_of_a_dead_import_only_one_claims_it() -> None:
     batch = make_import_batch()
     left_by_a_killed_worker(batch, ImportBatch.Status.IMPORTING)
-    assert batch_leases.fail_dead_batches() == 1
+    assert leases.fail_dead_batches() == 1
     first, second = ImportBatch.objects.get(pk=batch.pk), ImportBatch.objects.get(pk=batch.pk)
 
-    assert [importers.claim_for_import(first), importers.claim_for_import(second)] == [True, False]
+    assert [batches.claim_for_import(first), batches.claim_for_import(second)] == [True, False]
 
 
 def test_checking_takes_a_lease_from_the_setting_and_progress_renews_it(settings: object) -> None:
     settings.IMPORT_LEASE_SECONDS = 120
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=f"户主姓名,身份证号码\n李秀英,{unique_resident_id()}\n".encode(),
         file_name="花名册.csv",
         scope=make_village(),
     )
-    importers._set_status(batch, ImportBatch.Status.CHECKING)
+    batches._set_status(batch, ImportBatch.Status.CHECKING)
     batch.refresh_from_db()
     expected = timezone.now() + datetime.timedelta(seconds=120)
     assert abs((batch.lease_expires_at - expected).total_seconds()) < 5
 
     ImportBatch.objects.filter(pk=batch.pk).update(lease_expires_at=timezone.now())
-    importers._progress_saver(batch)(2000)
+    batches._progress_saver(batch)(2000)
 
     batch.refresh_from_db()
     assert batch.rows_done == 2000
@@ -182,7 +183,7 @@ def test_checking_takes_a_lease_from_the_setting_and_progress_renews_it(settings
 def test_a_finished_import_holds_no_lease() -> None:
     batch = make_import_batch()
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
 
     batch.refresh_from_db()
     assert (batch.status, batch.lease_expires_at) == ("done", None)
@@ -198,10 +199,10 @@ postgresql = pytest.mark.skipif(
 def test_a_live_import_renews_its_lease_from_inside_its_transaction(settings: object) -> None:
     settings.IMPORT_LEASE_SECONDS = 60
     batch = make_import_batch()
-    assert importers.claim_for_import(batch)
+    assert batches.claim_for_import(batch)
     ran_out = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(lease_expires_at=ran_out)
-    renew = batch_leases.renewer(batch.pk)
+    renew = leases.renewer(batch.pk)
 
     with transaction.atomic():
         time.sleep(0.01)
@@ -228,10 +229,10 @@ KILLED_WORKER = """
 import sys, time
 import django
 django.setup()
-from villages import importers
+from villages.imports import batches, framework
 from villages.models import ImportBatch
 
-importer = importers.importer_for("roster")
+importer = framework.importer_for("roster")
 write = importer.write
 
 def slow_write(batch, classified, *, progress=None):
@@ -240,7 +241,7 @@ def slow_write(batch, classified, *, progress=None):
     time.sleep(60)
 
 importer.write = slow_write
-importers.confirm_batch(ImportBatch.objects.get(pk=int(sys.argv[1])))
+batches.confirm_batch(ImportBatch.objects.get(pk=int(sys.argv[1])))
 """
 
 
@@ -278,11 +279,11 @@ def test_a_worker_killed_while_writing_leaves_nothing_and_the_import_can_be_conf
     assert Household.objects.filter(head_name="王建国").count() == 0
     time.sleep(1.5)
 
-    assert batch_leases.fail_dead_batches() == 1
+    assert leases.fail_dead_batches() == 1
     batch.refresh_from_db()
     assert (batch.status, batch.interrupted, batch.message) == ("failed", True, IMPORT_STOPPED)
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert (batch.status, batch.created) == ("done", 1)
     assert Household.objects.filter(head_name="王建国").count() == 1
@@ -297,7 +298,7 @@ def test_batches_stuck_before_leases_existed_get_an_expired_lease_on_upgrade() -
 
     migration.expire_leases_of_stuck_batches(apps, None)
 
-    assert batch_leases.fail_dead_batches() == 1
+    assert leases.fail_dead_batches() == 1
     stuck.refresh_from_db()
     assert (stuck.status, stuck.interrupted) == ("failed", True)
 

@@ -16,7 +16,7 @@ from tests.factories import (
     make_village,
     unique_resident_id,
 )
-from villages import importers
+from villages.imports import areas, batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -132,8 +132,8 @@ def test_a_forged_target_outside_the_area_is_refused_with_the_form_s_error(
 def test_the_service_refuses_a_target_not_wholly_inside_the_user_s_area(
     scope_world: ScopeWorld,
 ) -> None:
-    with pytest.raises(importers.OutsideArea, match="东明县不完全在您的管辖范围内。"):
-        importers.create_batch(
+    with pytest.raises(areas.OutsideArea, match="东明县不完全在您的管辖范围内。"):
+        batches.create_batch(
             data=b"",
             file_name="x.csv",
             scope=scope_world.home.village.township.county,
@@ -149,14 +149,14 @@ def test_rows_outside_the_area_are_rejected_at_check_time(scope_world: ScopeWorl
     # user became a township coordinator.
     user = scope_world.users["county"]
     new_id = unique_resident_id()
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=county_roster(scope_world, new_id),
         file_name="东明县花名册.csv",
         scope=scope_world.home.village.township.county,
         user=user,
     )
     become_township_coordinator(user, scope_world)
-    batch = importers.check_batch(batch)
+    batch = batches.check_batch(batch)
     assert (batch.created, batch.updated, batch.rejected) == (1, 1, 2)
     assert reasons(batch) == [OUTSIDE_ROW, OUTSIDE_ROW]
     assert "乙" not in str(batch.report["rejected"])
@@ -169,8 +169,8 @@ def test_a_role_changed_after_the_check_writes_nothing_outside_the_new_area(
     new_id = unique_resident_id()
     outside = scope_world.next_door.household
     before = (outside.phone, outside.address, outside.members)
-    batch = importers.check_batch(
-        importers.create_batch(
+    batch = batches.check_batch(
+        batches.create_batch(
             data=county_roster(scope_world, new_id),
             file_name="东明县花名册.csv",
             scope=scope_world.home.village.township.county,
@@ -180,7 +180,7 @@ def test_a_role_changed_after_the_check_writes_nothing_outside_the_new_area(
     assert (batch.created, batch.updated, batch.rejected) == (2, 2, 0)
 
     become_township_coordinator(user, scope_world)
-    batch = importers.confirm_batch(batch)
+    batch = batches.confirm_batch(batch)
 
     assert (batch.status, batch.created, batch.updated, batch.rejected) == ("done", 1, 1, 2)
     assert not Household.objects.filter(id_number=new_id).exists()
@@ -195,17 +195,17 @@ def test_a_confirm_by_another_coordinator_is_bounded_by_their_area_too(
     scope_world: ScopeWorld,
 ) -> None:
     new_id = unique_resident_id()
-    batch = importers.check_batch(
-        importers.create_batch(
+    batch = batches.check_batch(
+        batches.create_batch(
             data=county_roster(scope_world, new_id),
             file_name="东明县花名册.csv",
             scope=scope_world.home.village.township.county,
             user=scope_world.users["county"],
         )
     )
-    importers.claim_for_import(batch)
-    importers.set_confirmer(batch, scope_world.users["township"])
-    batch = importers.confirm_batch(batch)
+    batches.claim_for_import(batch)
+    batches.set_confirmer(batch, scope_world.users["township"])
+    batch = batches.confirm_batch(batch)
     assert (batch.created, batch.updated, batch.rejected) == (1, 1, 2)
     assert not Household.objects.filter(id_number=new_id).exists()
 
@@ -257,8 +257,8 @@ def test_an_assignment_file_without_a_target_is_bounded_by_the_user_s_area(
             [cadre.unit.name, cadre.name, scope_world.far.household.id_number],
         ]
     )
-    batch = importers.check_batch(
-        importers.create_batch(
+    batch = batches.check_batch(
+        batches.create_batch(
             data=data,
             file_name="联系户.csv",
             scope=None,
@@ -268,7 +268,7 @@ def test_an_assignment_file_without_a_target_is_bounded_by_the_user_s_area(
     )
     assert (batch.created, batch.rejected) == (1, 1)
     assert reasons(batch) == ["该户登记在您管辖范围以外的村（社区）。"]
-    batch = importers.confirm_batch(batch)
+    batch = batches.confirm_batch(batch)
     assert set(batch.touched_villages.all()) == {scope_world.home.village}
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests import roster_files
 from tests.factories import make_import_batch, make_staff_user, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -172,8 +172,8 @@ def test_the_page_of_a_running_import_says_it_writes_all_or_nothing(
     superuser_client: Client, caizhai: Village
 ) -> None:
     batch = make_import_batch(village=caizhai)
-    assert importers.claim_for_import(batch)
-    assert not importers.claim_for_import(batch), "a second confirm must not start again"
+    assert batches.claim_for_import(batch)
+    assert not batches.claim_for_import(batch), "a second confirm must not start again"
     page = superuser_client.get(reverse("admin:villages_importbatch_change", args=[batch.pk]))
     assert "导入中" in page.text
     assert "所有行在一个事务中写入" in page.text

@@ -4,7 +4,7 @@ import pytest
 
 from tests import roster_files
 from tests.factories import make_village, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +19,10 @@ def village() -> Village:
 
 
 def check(village: Village, rows: list[list[object]]) -> ImportBatch:
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=roster_files.xlsx({"Sheet1": rows}), file_name="花名册.xlsx", scope=village
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_every_name_of_a_category_maps_to_it(village: Village, written: str, cat
     rows = [["户主姓名", "身份证号码", "类别"], ["蔡甲", resident_id(1), written]]
     batch = check(village, rows)
     assert (batch.created, batch.rejected) == (1, 0), batch.report["rejected"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert Household.objects.get().category == category
 
 
@@ -93,7 +93,7 @@ def test_a_poor_household_column_takes_yes_no_or_the_category_itself(village: Vi
     assert [(r["row"], r["reason"]) for r in batch.report["rejected"]] == [
         (5, "“是否贫困户”一列请填写“是”或“否”。")
     ]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert dict(Household.objects.values_list("head_name", "category")) == {
         "蔡甲": Category.LIFTED,
         "蔡乙": Category.GENERAL,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests import roster_files
 from tests.factories import make_village, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -66,15 +66,15 @@ def village() -> Village:
 def test_a_workbook_without_a_roster_is_refused_with_its_reason(
     village: Village, data: bytes, reason: str
 ) -> None:
-    batch = importers.create_batch(data=data, file_name="花名册.xlsx", scope=village)
-    batch = importers.check_batch(batch)
+    batch = batches.create_batch(data=data, file_name="花名册.xlsx", scope=village)
+    batch = batches.check_batch(batch)
     assert (batch.status, batch.message) == (ImportBatch.Status.REFUSED, reason)
-    assert not importers.claim_for_import(batch)
+    assert not batches.claim_for_import(batch)
 
 
 def test_an_empty_csv_file_is_refused_too(village: Village) -> None:
-    batch = importers.create_batch(data=b"\r\n,,\r\n", file_name="花名册.csv", scope=village)
-    batch = importers.check_batch(batch)
+    batch = batches.create_batch(data=b"\r\n,,\r\n", file_name="花名册.csv", scope=village)
+    batch = batches.check_batch(batch)
     assert (batch.status, batch.message) == (
         ImportBatch.Status.REFUSED,
         EMPTY.replace("Sheet1", "花名册"),
@@ -149,10 +149,10 @@ def test_a_large_file_without_a_roster_is_refused_by_the_worker(
 
 def test_an_assignment_list_without_its_header_names_its_own_columns() -> None:
     data = roster_files.xlsx({"Sheet1": [["王建国", resident_id(1)]]})
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=data, file_name="联系户.xlsx", scope=None, kind=ImportBatch.Kind.ASSIGNMENTS
     )
-    batch = importers.check_batch(batch)
+    batch = batches.check_batch(batch)
     assert (batch.status, batch.message) == (
         ImportBatch.Status.REFUSED,
         "在工作表“Sheet1”中找不到表头：前20行中没有一行同时写有“单位”、“干部姓名”、“户主身份证号”"

@@ -6,7 +6,7 @@ import pytest
 
 from tests import roster_files
 from tests.factories import make_village, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,10 @@ def village() -> Village:
 
 
 def check(village: Village, rows: list[list[object]]) -> ImportBatch:
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=roster_files.xlsx({"Sheet1": [HEADER, *rows]}), file_name="花名册.xlsx", scope=village
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 def counts(batch: ImportBatch) -> tuple[int, int, int, int, int]:
@@ -137,11 +137,11 @@ def test_a_clerks_roster_with_its_footer_in_the_id_column_imports_cleanly(
         [["蔡大明", ID_A, "13800138000", "3人", "脱贫户", "蔡寨村1号"]]
     )
     rows.append([None, None, "村支书签字：", None, None, "日期：", None])
-    batch = importers.check_batch(
-        importers.create_batch(
+    batch = batches.check_batch(
+        batches.create_batch(
             data=roster_files.xlsx({"Sheet1": rows}), file_name="花名册.xlsx", scope=village
         )
     )
     assert counts(batch) == (1, 0, 0, 0, 4), batch.report["rejected"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert Household.objects.get().head_name == "蔡大明"

@@ -9,7 +9,7 @@ from django.db import IntegrityError
 
 from tests import roster_files
 from tests.factories import make_county, make_household, make_township, make_village, resident_id
-from villages import importers
+from villages.imports import batches, households
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -44,8 +44,8 @@ def area() -> dict:
 def run(
     data: bytes, scope: object, *, name: str = "花名册.xlsx", move: bool = False
 ) -> ImportBatch:
-    batch = importers.create_batch(data=data, file_name=name, scope=scope, move_households=move)
-    return importers.check_batch(batch)
+    batch = batches.create_batch(data=data, file_name=name, scope=scope, move_households=move)
+    return batches.check_batch(batch)
 
 
 def counts(batch: ImportBatch) -> tuple[int, int, int, int, int]:
@@ -75,7 +75,7 @@ def test_a_clerks_roster_with_title_totals_and_signatures_imports_every_househol
     assert counts(batch) == (2, 0, 0, 0, 3)
     assert Household.objects.count() == 0, "the preview writes nothing"
 
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
     first = Household.objects.get(id_number=ID_A)
@@ -98,7 +98,7 @@ def test_full_width_and_non_breaking_spaces_are_blank_or_trimmed(area: dict) -> 
     ]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
     assert counts(batch) == (1, 0, 0, 0, 1)
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert Household.objects.values_list("head_name", "id_number", "phone").get() == (
         "蔡四",
         ID_B,
@@ -148,7 +148,7 @@ def test_header_variants_in_any_order_are_recognised(area: dict, header: list[st
     data = roster_files.xlsx({"Sheet1": [header, [by_field[h] for h in header]]})
     batch = run(data, area["caizhai"])
     assert counts(batch) == (1, 0, 0, 0, 0)
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     household = Household.objects.get()
     assert (household.head_name, household.members, household.category, household.address) == (
         "蔡大明",
@@ -169,7 +169,7 @@ def test_values_are_normalized_as_clerks_type_them(area: dict) -> None:
     ]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
     assert counts(batch) == (3, 0, 0, 0, 0), batch.report
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     stored = {h.head_name: h for h in Household.objects.all()}
     assert (stored["蔡大明"].id_number, stored["蔡大明"].phone, stored["蔡大明"].members) == (
         ID_A,
@@ -290,7 +290,7 @@ def test_an_id_registered_in_another_village_is_a_conflict_unless_moving(area: d
     assert moved.report["changes"][0]["fields"] == [
         {"field": "村（社区）", "old": "王寨村", "new": "蔡寨村"}
     ]
-    importers.confirm_batch(moved)
+    batches.confirm_batch(moved)
     assert Household.objects.get(id_number=ID_A).village == area["caizhai"]
 
 
@@ -305,7 +305,7 @@ def test_a_township_file_finds_villages_with_or_without_the_suffix(area: dict) -
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["township"])
     assert counts(batch) == (3, 0, 0, 1, 0)
     assert rejections(batch) == [(5, "村（社区）", "沙沃镇没有名为“李庄村”的村（社区）。")]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert set(Household.objects.values_list("village__name", "head_name")) == {
         ("蔡寨村", "蔡甲"),
         ("王寨村", "王乙"),
@@ -340,7 +340,7 @@ def test_one_sheet_per_village_with_hidden_and_instruction_sheets_skipped(area: 
     batch = run(data, area["township"])
     assert counts(batch) == (2, 0, 0, 0, 0)
     assert batch.report["skipped_sheets"] == ["填表说明", "旧表"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert set(Household.objects.values_list("village__name", "head_name")) == {
         ("蔡寨村", "蔡甲"),
         ("王寨村", "王乙"),
@@ -351,10 +351,10 @@ def test_reimporting_the_same_file_changes_nothing_and_says_so(area: dict) -> No
     data = roster_files.xlsx(
         {"Sheet1": [["户主姓名", "身份证号码", "家庭人口"], ["蔡甲", ID_A, 3]]}
     )
-    first = importers.confirm_batch(run(data, area["caizhai"]))
+    first = batches.confirm_batch(run(data, area["caizhai"]))
     again = run(data, area["caizhai"])
     assert counts(again) == (0, 0, 1, 0, 0)
-    assert importers.previous_import(again) == first
+    assert batches.previous_import(again) == first
 
 
 def test_updates_show_each_changed_field_and_blank_cells_change_nothing(area: dict) -> None:
@@ -373,7 +373,7 @@ def test_updates_show_each_changed_field_and_blank_cells_change_nothing(area: di
             "fields": [{"field": "家庭人口", "old": "3", "new": "4"}],
         }
     ]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     household = Household.objects.get(id_number=ID_A)
     assert (household.members, household.phone) == (4, "13800138000")
 
@@ -387,7 +387,7 @@ def test_the_error_workbook_holds_the_rejected_rows_and_its_fix_adds_exactly_the
         ["蔡乙", "3.71728E+17", 2],
         ["蔡丙", ID_C, "很多"],
     ]
-    batch = importers.confirm_batch(run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"]))
+    batch = batches.confirm_batch(run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"]))
     assert (batch.created, batch.rejected) == (1, 2)
 
     book = openpyxl.load_workbook(io.BytesIO(batch.error_file.read()))
@@ -406,7 +406,7 @@ def test_the_error_workbook_holds_the_rejected_rows_and_its_fix_adds_exactly_the
     second = run(fixed.getvalue(), area["caizhai"], name="花名册-错误行.xlsx")
     assert counts(second) == (2, 0, 0, 0, 0)
     assert second.report["sheets"][0]["unknown"] == ["错误原因", "原行号"]
-    importers.confirm_batch(second)
+    batches.confirm_batch(second)
     assert Household.objects.count() == 3
 
 
@@ -417,14 +417,14 @@ def test_a_fault_in_the_middle_of_writing_leaves_the_database_unchanged(
     rows = [["户主姓名", "身份证号码", "家庭人口"], ["蔡老", ID_X, 5]]
     rows += [[f"蔡{chr(0x4E00 + n)}", resident_id(n, born="19900101"), 1] for n in range(300, 340)]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
-    monkeypatch.setattr(importers, "WRITE_CHUNK", 10)
+    monkeypatch.setattr(households, "CHUNK_ROWS", 10)
 
     def fail_after_first_chunk(done: int) -> None:
         if done >= 10:
             raise IntegrityError("disk full")
 
     with pytest.raises(IntegrityError):
-        importers.confirm_batch(batch, progress=fail_after_first_chunk)
+        batches.confirm_batch(batch, progress=fail_after_first_chunk)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
     assert batch.message == "disk full"
@@ -480,7 +480,7 @@ def test_a_register_of_residents_imports_only_the_heads_rows(area: dict) -> None
     ]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
     assert counts(batch) == (1, 0, 0, 0, 2)
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert Household.objects.values_list("head_name", "id_number").get() == ("蔡大明", ID_A)
 
 
@@ -488,7 +488,7 @@ def test_the_head_of_household_column_wins_over_a_plain_name_column(area: dict) 
     rows = [["姓名", "身份证号码", "户主姓名"], ["李秀英", ID_B, "蔡大明"]]
     batch = run(roster_files.xlsx({"Sheet1": rows}), area["caizhai"])
     assert batch.report["sheets"][0]["unknown"] == ["姓名"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert Household.objects.get().head_name == "蔡大明"
 
 
@@ -511,7 +511,7 @@ def test_the_first_of_two_phone_numbers_is_kept_and_a_note_after_the_name_droppe
     assert rejections(batch) == [
         (4, "联系电话", "请填写11位手机号码，或带区号的固定电话号码。（12345、67890）")
     ]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert set(Household.objects.values_list("head_name", "phone")) == {
         ("蔡大明", "13800138000"),
         ("蔡二", "05301234567"),

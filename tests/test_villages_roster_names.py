@@ -4,7 +4,7 @@ import pytest
 
 from tests import roster_files
 from tests.factories import make_village, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def check(village: Village, rows: list[list[object]], name: str = "花名册.xls
         if name.endswith(".csv")
         else roster_files.xlsx({"Sheet1": rows}, formula_text=True)
     )
-    return importers.check_batch(importers.create_batch(data=data, file_name=name, scope=village))
+    return batches.check_batch(batches.create_batch(data=data, file_name=name, scope=village))
 
 
 def rejections(batch: ImportBatch) -> list[tuple[int, str, str]]:
@@ -78,7 +78,7 @@ def test_formula_text_is_refused_the_same_from_a_csv_file(village: Village) -> N
     rows = [["户主姓名", "身份证号码"], ['=WEBSERVICE("http://x")', resident_id(1)]]
     batch = check(village, rows, name="花名册.csv")
     assert rejections(batch) == [(2, "户主姓名", FORMULA.format('=WEBSERVICE("http://x")'))]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert not Household.objects.exists()
 
 
@@ -97,7 +97,7 @@ def test_formula_text_is_refused_the_same_from_a_csv_file(village: Village) -> N
 def test_real_names_are_kept_whole(village: Village, written: str, stored: str) -> None:
     batch = check(village, [["户主姓名", "身份证号码"], [written, resident_id(1)]])
     assert (batch.created, batch.rejected) == (1, 0), batch.report["rejected"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert Household.objects.get().head_name == stored
 
 

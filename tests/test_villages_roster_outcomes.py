@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests import roster_files
 from tests.factories import make_household, make_township, make_village, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import ImportBatch, Village
 
 pytestmark = pytest.mark.django_db
@@ -130,8 +130,8 @@ def test_a_title_naming_another_village_is_a_warning_not_a_refusal(
     village: Village, title: str, warned: bool
 ) -> None:
     data = roster_files.xlsx({"Sheet1": titled(title)})
-    batch = importers.check_batch(
-        importers.create_batch(data=data, file_name="花名册.xlsx", scope=village)
+    batch = batches.check_batch(
+        batches.create_batch(data=data, file_name="花名册.xlsx", scope=village)
     )
     assert batch.created == 1
     expected = [TITLE_WARNING.replace("李庄村农户花名册", title)] if warned else []
@@ -140,16 +140,16 @@ def test_a_title_naming_another_village_is_a_warning_not_a_refusal(
 
 def test_a_sheet_named_after_another_village_is_a_warning(village: Village) -> None:
     data = roster_files.xlsx({"李庄村": [HEADER, ["王甲", resident_id(1), 3]]})
-    batch = importers.check_batch(
-        importers.create_batch(data=data, file_name="花名册.xlsx", scope=village)
+    batch = batches.check_batch(
+        batches.create_batch(data=data, file_name="花名册.xlsx", scope=village)
     )
     assert (batch.created, batch.report["warnings"]) == (1, [SHEET_WARNING])
 
 
 def test_a_township_file_has_no_such_warning(village: Village) -> None:
     rows = [["李庄村农户花名册"], ["村名", *HEADER], ["王庄村", "王甲", resident_id(1), 3]]
-    batch = importers.check_batch(
-        importers.create_batch(
+    batch = batches.check_batch(
+        batches.create_batch(
             data=roster_files.xlsx({"Sheet1": rows}),
             file_name="花名册.xlsx",
             scope=village.township,

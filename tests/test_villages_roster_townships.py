@@ -4,7 +4,7 @@ import pytest
 
 from tests import roster_files
 from tests.factories import make_county, make_township, make_village, resident_id
-from villages import importers
+from villages.imports import batches
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +31,10 @@ def area() -> dict:
 
 
 def check(rows: list[list[object]], scope: object) -> ImportBatch:
-    batch = importers.create_batch(
+    batch = batches.create_batch(
         data=roster_files.xlsx({"Sheet1": rows}), file_name="花名册.xlsx", scope=scope
     )
-    return importers.check_batch(batch)
+    return batches.check_batch(batch)
 
 
 def rejections(batch: ImportBatch) -> list[tuple[int, str, str]]:
@@ -62,7 +62,7 @@ def test_a_county_roster_with_a_township_column_tells_same_named_villages_apart(
     ]
     batch = check(rows, area["county"])
     assert (batch.created, batch.rejected) == (4, 0), batch.report["rejected"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert stored() == {
         ("王甲", "青堌集镇", "王庄村"),
         ("王乙", "普连集镇", "王庄村"),
@@ -89,7 +89,7 @@ def test_a_village_cell_holding_township_and_village_together_is_read(
     rows = [["村（社区）", "户主姓名", "身份证号码"], [written, "王甲", resident_id(1)]]
     batch = check(rows, area["county"])
     assert (batch.created, batch.rejected) == (1, 0), batch.report["rejected"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert stored() == {("王甲", township, "王庄村")}
 
 
@@ -144,7 +144,7 @@ def test_a_township_roster_refuses_rows_of_another_township(area: dict) -> None:
     assert rejections(batch) == [
         (3, "乡镇（街道）", "此行属于“普连集镇”，但本文件导入的是青堌集镇。")
     ]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert stored() == {("王甲", "青堌集镇", "王庄村")}
 
 
@@ -168,11 +168,11 @@ def test_one_sheet_per_village_named_with_its_township(area: dict) -> None:
             "普连集镇王庄村": [header, ["王乙", resident_id(2)]],
         }
     )
-    batch = importers.check_batch(
-        importers.create_batch(data=data, file_name="曹县.xlsx", scope=area["county"])
+    batch = batches.check_batch(
+        batches.create_batch(data=data, file_name="曹县.xlsx", scope=area["county"])
     )
     assert (batch.created, batch.rejected) == (2, 0), batch.report["rejected"]
-    importers.confirm_batch(batch)
+    batches.confirm_batch(batch)
     assert stored() == {("王甲", "青堌集镇", "王庄村"), ("王乙", "普连集镇", "王庄村")}
 
 

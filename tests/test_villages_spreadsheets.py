@@ -1,4 +1,4 @@
-"""Tests for villages/spreadsheets.py: reading roster uploads and refusing hostile files.
+"""Tests for common/spreadsheets: reading roster uploads and refusing hostile files.
 
 Every file is built here (openpyxl, xlwt, zipfile or plain bytes); see tests/spreadsheet_files.
 """
@@ -15,6 +15,10 @@ import xlwt
 from django.utils import translation
 from openpyxl.workbook.workbook import Workbook
 
+from common.spreadsheets import limits
+from common.spreadsheets.errors import SpreadsheetError
+from common.spreadsheets.reading import read_sheets
+from common.spreadsheets.sheets import Sheet
 from tests.spreadsheet_files import (
     MACRO_CONTENT_TYPE,
     MAIN,
@@ -29,8 +33,6 @@ from tests.spreadsheet_files import (
     xlsx_bytes,
     zip_bytes,
 )
-from villages import spreadsheets
-from villages.spreadsheets import Sheet, SpreadsheetError, read_sheets
 
 # An 18-digit resident ID typed into Excel as a number: Excel keeps 15 significant digits.
 RESIDENT_ID_AS_NUMBER = 371702198506150021
@@ -449,7 +451,7 @@ def test_zip_bombs_are_refused(parts: dict[str, bytes]) -> None:
 def test_a_workbook_unpacking_beyond_the_uncompressed_limit_is_a_zip_bomb(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(spreadsheets, "MAX_UNCOMPRESSED", 100_000)
+    monkeypatch.setattr(limits, "MAX_UNCOMPRESSED", 100_000)
     # Incompressible, so only the total size trips the check.
     noise = bytes((i * 7919) % 251 for i in range(100_000))
 

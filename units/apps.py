@@ -9,6 +9,6 @@ class UnitsConfig(AppConfig):
     def ready(self) -> None:
         # villages knows nothing of units: the assignment import plugs into its batch workflow.
         from units.assignment_import import AssignmentImporter
-        from villages import importers
+        from villages.imports import framework
 
-        importers.register(AssignmentImporter())
+        framework.register(AssignmentImporter())

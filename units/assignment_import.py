@@ -1,7 +1,7 @@
 """Assignment import (联系户导入): which cadre is responsible for which household, from a file.
 
 Units send lists of their cadres and the households each one links, as spreadsheets. The rows
-go through the same batch workflow as household rosters (``villages.importers``): preview,
+go through the same batch workflow as household rosters (``villages.imports``): preview,
 confirm in one transaction, error workbook. Nothing is created on the way: the unit, the
 cadre and the household must all be registered already; a row that names anything else is
 rejected with the reason.
@@ -19,18 +19,22 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from common.chunks import CHUNK_ROWS
 from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cadres
 from units.models import Cadre, HouseholdAssignment, Unit
 from units.signals import assignments_changed
-from villages import importers
-from villages import roster_values as values
-from villages.importers import BatchImporter, Classified, ColumnError, Progress, Rejected
+from villages.imports import areas, values
+from villages.imports.framework import (
+    BatchImporter,
+    Classified,
+    ColumnError,
+    Progress,
+    Rejected,
+    SheetLayout,
+)
 from villages.models import County, Household, ImportBatch, Township, Village
 from villages.translatable import gettext as _
 from villages.validators import clean_text, mask_phone
-
-LOOKUP_CHUNK = 2000
-WRITE_CHUNK = 2000
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "unit": ("单位", "单位名称", "派出单位", "所在单位", "工作单位"),
@@ -114,11 +118,11 @@ class _Lookup:
         self.units: dict[str, int] = dict(units.values_list("name", "pk"))
         cadre_names = sorted({row.cadre_name for row in rows})
         self.cadres: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-        for start in range(0, len(cadre_names), LOOKUP_CHUNK):
+        for start in range(0, len(cadre_names), CHUNK_ROWS):
             for cadre in (
                 Cadre.objects.filter(
                     unit_id__in=list(self.units.values()),
-                    name__in=cadre_names[start : start + LOOKUP_CHUNK],
+                    name__in=cadre_names[start : start + CHUNK_ROWS],
                 )
                 .order_by("pk")
                 .values("pk", "unit_id", "name", "phone", "in_service")
@@ -126,9 +130,9 @@ class _Lookup:
                 self.cadres[(cadre["unit_id"], cadre["name"])].append(cadre)
         id_numbers = [row.id_number for row in rows]
         self.households: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(id_numbers), LOOKUP_CHUNK):
+        for start in range(0, len(id_numbers), CHUNK_ROWS):
             for household in Household.objects.filter(
-                id_number__in=id_numbers[start : start + LOOKUP_CHUNK]
+                id_number__in=id_numbers[start : start + CHUNK_ROWS]
             ).values(
                 "pk",
                 "id_number",
@@ -141,13 +145,13 @@ class _Lookup:
             ):
                 self.households[household["id_number"]] = household
         village_ids = {household["village_id"] for household in self.households.values()}
-        self.outside_villages = importers.outside_area(bounded_by, village_ids)
+        self.outside_villages = areas.outside_area(bounded_by, village_ids)
         household_ids = [household["pk"] for household in self.households.values()]
         self.active: dict[int, dict[str, Any]] = {}
-        for start in range(0, len(household_ids), LOOKUP_CHUNK):
+        for start in range(0, len(household_ids), CHUNK_ROWS):
             for assignment in (
                 HouseholdAssignment.objects.active()
-                .filter(household_id__in=household_ids[start : start + LOOKUP_CHUNK])
+                .filter(household_id__in=household_ids[start : start + CHUNK_ROWS])
                 .values(
                     "pk",
                     "household_id",
@@ -217,7 +221,7 @@ class AssignmentImporter(BatchImporter):
     def parse_row(
         self,
         context: None,
-        layout: importers.SheetLayout,
+        layout: SheetLayout,
         number: int,
         row: list[Any],
         warnings: list[str],
@@ -257,7 +261,7 @@ class AssignmentImporter(BatchImporter):
     def classify(self, batch: ImportBatch, rows: list[AssignmentRow]) -> Classified:
         """New, reassigned, unchanged, or rejected with the reason, against the database now."""
         result = Classified()
-        lookup = _Lookup(rows, bounded_by=importers.acting_users(batch))
+        lookup = _Lookup(rows, bounded_by=areas.acting_users(batch))
         today = timezone.localdate()
         for row in rows:
             try:
@@ -586,10 +590,10 @@ def _loads_locked(links: list[Link]) -> dict[int, int]:
     touched = sorted(set(_gains(links)))
     receiving = sorted({link.cadre_id for link in links})
     if connection.in_atomic_block:
-        for start in range(0, len(receiving), LOOKUP_CHUNK):
+        for start in range(0, len(receiving), CHUNK_ROWS):
             list(
                 Cadre.objects.select_for_update()
-                .filter(pk__in=receiving[start : start + LOOKUP_CHUNK])
+                .filter(pk__in=receiving[start : start + CHUNK_ROWS])
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
@@ -634,16 +638,16 @@ def write_links(
         # Stored history, so in the site's language whoever confirms.
         reason = _("adjusted by import")
     replaced = [link.replaces for link in links if link.replaces is not None]
-    for start in range(0, len(replaced), WRITE_CHUNK):
-        chunk = replaced[start : start + WRITE_CHUNK]
+    for start in range(0, len(replaced), CHUNK_ROWS):
+        chunk = replaced[start : start + CHUNK_ROWS]
         ended = HouseholdAssignment.objects.filter(pk__in=chunk, ended_on=None).update(
             ended_on=today, end_reason=reason
         )
         if ended != len(chunk):
             raise _changed_meanwhile()
     done = 0
-    for start in range(0, len(links), WRITE_CHUNK):
-        chunk = links[start : start + WRITE_CHUNK]
+    for start in range(0, len(links), CHUNK_ROWS):
+        chunk = links[start : start + CHUNK_ROWS]
         try:
             with transaction.atomic():
                 HouseholdAssignment.objects.bulk_create(

@@ -20,6 +20,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.chunks import CHUNK_ROWS
 from units.models import Cadre, HouseholdAssignment
 from units.signals import assignments_changed
 from villages.models import Household
@@ -140,18 +141,14 @@ def check_scope(
         raise PermissionDenied(gettext("Some of these households or cadres are outside your area."))
 
 
-# Cadres counted per query: well inside every database's limit on query parameters.
-LOAD_CHUNK = 2000
-
-
 def active_loads(cadre_ids: Iterable[int]) -> dict[int, int]:
     """How many households each cadre is responsible for now (cadres with none are left out)."""
     keys = sorted(set(cadre_ids))
     loads: dict[int, int] = {}
-    for start in range(0, len(keys), LOAD_CHUNK):
+    for start in range(0, len(keys), CHUNK_ROWS):
         loads.update(
             HouseholdAssignment.objects.active()
-            .filter(cadre_id__in=keys[start : start + LOAD_CHUNK])
+            .filter(cadre_id__in=keys[start : start + CHUNK_ROWS])
             .order_by()
             .values("cadre_id")
             .annotate(n=Count("pk"))

@@ -114,7 +114,7 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
-    # Export only: rosters are imported through villages.importers. The export masks resident
+    # Export only: rosters are imported through villages.imports. The export masks resident
     # ID and phone numbers for every role, also those who see phones in full on screen: a
     # downloaded file leaves the system and its access checks behind.
     resource_classes = [HouseholdResource]
@@ -184,4 +184,4 @@ class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.Mod
 
 
 # Registered here so the roster import pages load with the rest of the villages admin.
-from villages import admin_imports  # noqa: E402, F401
+from villages.imports import admin as imports_admin  # noqa: E402, F401

@@ -274,7 +274,7 @@ class ImportBatch(models.Model):
     """One uploaded spreadsheet, from preview to result; the file is kept with it.
 
     What the rows mean depends on ``kind``; each kind's importer registers itself with
-    ``villages.importers.register``.
+    ``villages.imports.framework.register``.
     """
 
     class Kind(models.TextChoices):
@@ -374,7 +374,7 @@ class ImportBatch(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     # While checking or importing, the process doing it renews this as it goes; a batch still
-    # checking or importing after it passed lost its process (villages.batch_leases).
+    # checking or importing after it passed lost its process (villages.imports.leases).
     lease_expires_at = models.DateTimeField(
         _("worker lease expires at"), null=True, blank=True, editable=False
     )
@@ -394,7 +394,7 @@ class ImportBatch(models.Model):
     error_file = models.FileField(
         _("error workbook"), upload_to="rosters/%Y/%m/", blank=True, editable=False
     )
-    # Every row by outcome (villages.importers.preview_page), messages kept translatable.
+    # Every row by outcome (villages.imports.previews.preview_page), messages kept translatable.
     preview_file = models.FileField(upload_to="rosters/%Y/%m/", blank=True, editable=False)
 
     objects = VisibleQuerySet.as_manager()

@@ -277,7 +277,7 @@ class VillageResource(SpreadsheetResource):
 
 
 class HouseholdResource(SpreadsheetResource):
-    """Households, for export only (rosters are imported by ``villages.importers``).
+    """Households, for export only (rosters are imported by ``villages.imports``).
 
     Resident ID and phone numbers are masked unless ``reveal_personal_data=True``, which
     only a role that needs them may pass.

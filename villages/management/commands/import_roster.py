@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from villages import importers
+from villages.imports import areas, batches, framework
 from villages.models import ImportBatch
 
 # Who the audit trail names for an import without --by; not a possible user name.
@@ -39,7 +39,7 @@ class BatchImportCommand(BaseCommand):
     option_flags: dict[str, tuple[str, str]] = {}
 
     def add_arguments(self, parser: CommandParser) -> None:
-        importer = importers.importer_for(self.kind)
+        importer = framework.importer_for(self.kind)
         parser.add_argument("file", type=Path)
         scope = parser.add_mutually_exclusive_group(required=importer.scope_required)
         scope.add_argument("--village", metavar="CODE", help="12-digit code of the village")
@@ -58,7 +58,7 @@ class BatchImportCommand(BaseCommand):
             parser.add_argument(flag, dest=name, action="store_true", help=help_text)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        importer = importers.importer_for(self.kind)
+        importer = framework.importer_for(self.kind)
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
@@ -66,14 +66,14 @@ class BatchImportCommand(BaseCommand):
         scope = None
         if code:
             try:
-                scope = importers.scope_of(code)
+                scope = areas.import_scope_for_code(code)
             except LookupError as error:
                 raise CommandError(str(error)) from None
         user = self._acting_user(options["by"], importer)
         request = self._audit_request(user)
         ran_by = os_user()
         try:
-            batch = importers.create_batch(
+            batch = batches.create_batch(
                 data=path.read_bytes(),
                 file_name=path.name,
                 scope=scope,
@@ -82,25 +82,25 @@ class BatchImportCommand(BaseCommand):
                 command_user=ran_by,
                 **{name: options[name] for name in self.option_flags},
             )
-        except importers.OutsideArea as error:
+        except areas.OutsideArea as error:
             raise CommandError(str(error)) from None
-        batch = importers.check_batch(batch)
-        importers.announce(batch, action="import_upload", request=request, os_user=ran_by)
+        batch = batches.check_batch(batch)
+        batches.announce(batch, action="import_upload", request=request, os_user=ran_by)
         if batch.status == ImportBatch.Status.REFUSED:
             raise CommandError(batch.message)
         self._report(batch)
         if options["dry_run"]:
             # Kept on record (the audit trail names it), but nobody may confirm it later.
-            importers.end_dry_run(batch)
+            batches.end_dry_run(batch)
             self.stdout.write(_("Dry run: nothing was written."))
             return
         if batch.created + batch.updated == 0:
             return
         try:
-            batch = importers.confirm_batch(batch)
+            batch = batches.confirm_batch(batch)
         finally:
             batch.refresh_from_db()
-            importers.announce(batch, action="import", request=request, os_user=ran_by)
+            batches.announce(batch, action="import", request=request, os_user=ran_by)
         self.stdout.write(
             self.style.SUCCESS(
                 importer.done_message % {"created": batch.created, "updated": batch.updated}
@@ -108,7 +108,7 @@ class BatchImportCommand(BaseCommand):
         )
 
     @staticmethod
-    def _acting_user(username: str | None, importer: importers.BatchImporter) -> Any:
+    def _acting_user(username: str | None, importer: framework.BatchImporter) -> Any:
         """The user named by --by, who must be active and allowed to import this kind."""
         if username is None:
             return None
@@ -155,7 +155,7 @@ class BatchImportCommand(BaseCommand):
         for warning in batch.report.get("warnings", [])[:20]:
             self.stdout.write(self.style.WARNING(warning))
         if batch.created + batch.updated == 0:
-            self.stdout.write(importers.nothing_to_import(batch))
+            self.stdout.write(batches.nothing_to_import(batch))
 
 
 class Command(BatchImportCommand):

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from villages import batch_leases, importers, tasks, translatable
+from villages import tasks, translatable
 from villages.admin import sees_full_personal_data
+from villages.imports import areas, batches, error_workbooks, framework, leases, parsing, previews
 from villages.models import County, ImportBatch, Township, Village
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
@@ -39,7 +40,7 @@ def expired_message() -> str:
 
 def announce(request: HttpRequest, batch: ImportBatch, *, action: str, **details: Any) -> None:
     """Tell the audit trail about an uploaded or confirmed batch, with its row counts."""
-    importers.announce(batch, action=action, request=request, **details)
+    batches.announce(batch, action=action, request=request, **details)
 
 
 class ImportUploadForm(forms.ModelForm):
@@ -51,7 +52,9 @@ class ImportUploadForm(forms.ModelForm):
             "lines are fine."
         ),
     )
-    importer: importers.BatchImporter = importers.importer_for(ImportBatch.Kind.ROSTER)
+    # The kind's importer, set by ImportBatchAdmin.get_form: the admin loads before any kind
+    # is registered.
+    importer: framework.BatchImporter
 
     class Meta:
         model = ImportBatch
@@ -71,7 +74,7 @@ class ImportUploadForm(forms.ModelForm):
                 _("Upload an Excel (.xlsx, .xls) or CSV file; %(name)s is neither.")
                 % {"name": upload.name}
             )
-        if upload.size > settings.ROSTER_MAX_MB << 20:
+        if upload.size > framework.max_file_bytes():
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB; split it by township or village.")
                 % {"limit": settings.ROSTER_MAX_MB}
@@ -79,7 +82,7 @@ class ImportUploadForm(forms.ModelForm):
         # An empty file or one without a header is refused here, leaving no batch; a large
         # file is read by the worker, whose batch is refused for the same reasons.
         if upload.size <= settings.ROSTER_BACKGROUND_BYTES:
-            problem = importers.header_problem(
+            problem = parsing.header_problem(
                 upload.read(), file_name=upload.name, importer=self.importer
             )
             upload.seek(0)
@@ -99,7 +102,7 @@ class ImportUploadForm(forms.ModelForm):
         return cleaned
 
     def _post_clean(self) -> None:
-        # The batch is made by importers.create_batch, not from this form's instance.
+        # The batch is made by batches.create_batch, not from this form's instance.
         pass
 
 
@@ -133,11 +136,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def importer(
         self, request: HttpRequest, obj: ImportBatch | None = None
-    ) -> importers.BatchImporter:
+    ) -> framework.BatchImporter:
         """The batch's importer, or on the upload page the one ``?kind=`` names."""
         kind = obj.kind if obj is not None else request.GET.get("kind", ImportBatch.Kind.ROSTER)
         try:
-            return importers.importer_for(kind)
+            return framework.importer_for(kind)
         except LookupError:
             raise Http404 from None
 
@@ -146,13 +149,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         offered = [
             name
             for name, model in zip(SCOPE_FIELDS, (Village, Township, County), strict=True)
-            if model is Village or importers.targets_for(request.user, model).exists()
+            if model is Village or areas.targets_for(request.user, model).exists()
         ]
         return ["file", *offered, *self.importer(request, obj).option_fields]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name in SCOPE_FIELDS:
-            kwargs["queryset"] = importers.targets_for(request.user, db_field.related_model)
+            kwargs["queryset"] = areas.targets_for(request.user, db_field.related_model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
@@ -185,7 +188,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         upload = form.cleaned_data["file"]
         options = {name: form.cleaned_data[name] for name in form.importer.option_fields}
         # The form offered only targets inside the user's area; create_batch checks again.
-        batch = importers.create_batch(
+        batch = batches.create_batch(
             data=upload.read(),
             file_name=Path(upload.name).name,
             scope=form.cleaned_data.get("village")
@@ -196,10 +199,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
             **options,
         )
         obj.pk = batch.pk
-        if importers.runs_in_background(batch):
+        if batches.runs_in_background(batch):
             transaction.on_commit(lambda: tasks.check_roster.enqueue(batch.pk))
         else:
-            importers.check_batch(batch)
+            batches.check_batch(batch)
         announce(request, ImportBatch.objects.get(pk=batch.pk), action="import_upload")
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -214,8 +217,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # The list must not show a batch as still running after its process died, nor one
         # as waiting for confirmation after its preview ran out.
-        batch_leases.fail_dead_batches()
-        importers.expire_previews()
+        leases.fail_dead_batches()
+        batches.expire_previews()
         return super().changelist_view(request, extra_context)
 
     def change_view(
@@ -224,11 +227,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self.get_object(request, object_id)
         if batch is None:
             raise Http404
-        batch = importers.expire_if_stale(batch_leases.fail_if_dead(batch))
+        batch = batches.expire_if_stale(leases.fail_if_dead(batch))
         importer = self.importer(request, batch)
         full = sees_full_personal_data(request)
-        report = importers.report_for(batch, request.user, full_personal_data=full)
-        preview = importers.preview_page(
+        report = previews.report_for(batch, request.user, full_personal_data=full)
+        preview = previews.preview_page(
             batch,
             request.user,
             full_personal_data=full,
@@ -236,10 +239,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
             page=request.GET.get("page", 1),
         )
         if preview is not None:
-            labels = dict(zip(importers.OUTCOMES, importer.count_labels, strict=False))
+            labels = dict(zip(previews.OUTCOMES, importer.count_labels, strict=False))
             preview["tabs"] = [
                 {"name": name, "label": labels[name], "count": preview["counts"][name]}
-                for name in importers.OUTCOMES
+                for name in previews.OUTCOMES
             ]
         context = {
             **(extra_context or {}),
@@ -252,9 +255,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
             % {"created": batch.created, "updated": batch.updated},
             "add_url": f"{reverse('admin:villages_importbatch_add')}?kind={batch.kind}",
             "back_url": reverse(importer.back_url_name),
-            "previous": importers.previous_import(batch),
+            "previous": batches.previous_import(batch),
             "nothing_to_write": batch.created + batch.updated == 0,
-            "nothing_message": importers.nothing_to_import(batch),
+            "nothing_message": batches.nothing_to_import(batch),
             "progress_url": reverse("admin:villages_importbatch_progress", args=[batch.pk]),
             "confirm_url": reverse("admin:villages_importbatch_confirm", args=[batch.pk]),
             "errors_url": reverse("admin:villages_importbatch_errors", args=[batch.pk]),
@@ -281,7 +284,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         batch = get_object_or_404(self.get_queryset(request), pk=pk)
-        return importers.expire_if_stale(batch_leases.fail_if_dead(batch))
+        return batches.expire_if_stale(leases.fail_if_dead(batch))
 
     def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
         batch = self._batch(request, pk)
@@ -297,11 +300,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _confirm(request: HttpRequest, batch: ImportBatch) -> None:
-        if importers.runs_in_background(batch):
+        if batches.runs_in_background(batch):
             transaction.on_commit(lambda: tasks.import_roster.enqueue(batch.pk))
             return
         try:
-            importers.confirm_batch(batch)
+            batches.confirm_batch(batch)
         except Exception:
             # The batch records the failure; the coordinator sees it on the batch page.
             logger.exception("import %s failed", batch.pk)
@@ -320,10 +323,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
             messages.error(request, expired_message())
             return redirect("admin:villages_importbatch_change", batch.pk)
         # A double click or a re-sent form must not import the file twice.
-        if not importers.claim_for_import(batch):
+        if not batches.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))
             return redirect("admin:villages_importbatch_change", batch.pk)
-        importers.set_confirmer(batch, request.user)
+        batches.set_confirmer(batch, request.user)
         self._confirm(request, batch)
         batch.refresh_from_db()
         announce(request, batch, action="import")
@@ -333,11 +336,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
         """The rejected rows: in full for the uploader and for roles with the full-data
         right, masked for everyone else who sees the whole batch; every download recorded."""
         batch = self._batch(request, pk)
-        if not batch.error_file or not importers.sees_whole_batch(batch, request.user):
+        if not batch.error_file or not previews.sees_whole_batch(batch, request.user):
             raise Http404
         full = batch.created_by_id == request.user.pk or sees_full_personal_data(request)
         # Written afresh for each download: its reasons in the reader's language.
-        content = importers.error_workbook(batch, masked=not full)
+        content = error_workbooks.error_workbook(batch, masked=not full)
         announce(request, batch, action="import_errors", masked=not full)
         stem = Path(batch.file_name).stem
         return FileResponse(

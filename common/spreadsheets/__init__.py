@@ -1,0 +1,1 @@
+"""Uploaded spreadsheets (.xlsx, .xls, .csv), checked before they are read: ``reading``."""
