@@ -31,7 +31,7 @@ def measure(label: str, area: object, client: object, change: object, options: o
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from shuanglian import coverage, visit_stats
+    from shuanglian.figures import coverage, visit_stats
     from tests.oracles import recount_coverage, recount_visit_figures
 
     url, params = reverse("dashboard"), ({"area": area.code} if area else {})
@@ -79,7 +79,7 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from shuanglian import coverage
+    from shuanglian.figures import coverage
     from units.models import Cadre
     from villages.models import County, Household, Township, Village
     from visits.models import Visit

@@ -143,7 +143,7 @@ def admin_cases(role: Role, sample: Any) -> list[Case]:
 def gap_cases(role: Role) -> list[Case]:
     from django.urls import reverse
 
-    from shuanglian import coverage
+    from shuanglian.figures import coverage
 
     if role.name == "liaison":
         return []

@@ -29,8 +29,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shuanglian import coverage
 from shuanglian.access import scope_of
+from shuanglian.figures import coverage
 from shuanglian.models import Role, UserScope
 from units.admin import (
     PICKER_VILLAGES_MAX,

@@ -11,8 +11,9 @@ class ShuanglianConfig(AppConfig):
         from django.contrib import admin
         from django_tasks.signals import task_finished
 
-        from shuanglian import access, audit, cadre_logins, rollups
+        from shuanglian import access, audit, cadre_logins
         from shuanglian.admin_scoping import scope_registered_admins
+        from shuanglian.figures import rollups
 
         access.install()
         scope_registered_admins(admin.site)

@@ -212,7 +212,7 @@ class AuditEvent(models.Model):
 
 
 class VillageFigures(models.Model):
-    """One village's counts behind the dashboards, kept by ``shuanglian.rollups``.
+    """One village's counts behind the dashboards, kept by ``shuanglian.figures.rollups``.
 
     Triggers on the raw tables mark a village whenever something it counts changes; the
     marked villages are recounted before figures are read, so the page never shows a stale

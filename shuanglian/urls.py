@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from shuanglian import account_views, dashboards, views
+from shuanglian import account_views, views
+from shuanglian.figures import dashboards
 
 urlpatterns = [
     path("", views.home, name="home"),

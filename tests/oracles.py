@@ -29,8 +29,8 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from shuanglian.coverage import AreaRow, Coverage, Rate
-from shuanglian.visit_stats import NeedCounts, VisitFigures, VisitRow
+from shuanglian.figures.coverage import AreaRow, Coverage, Rate
+from shuanglian.figures.visit_stats import NeedCounts, VisitFigures, VisitRow
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import County, Household, Township, Village
 from visits.models import Need, Satisfaction, Visit
@@ -99,7 +99,7 @@ def _added(rates: list[Rate]) -> Rate:
 
 
 def recount_coverage(area: Area) -> Coverage:
-    """``shuanglian.coverage.coverage_for(area)``, counted from the raw tables."""
+    """``shuanglian.figures.coverage.coverage_for(area)``, counted from the raw tables."""
     linked = Exists(WorkGroup.objects.filter(village=OuterRef("pk")))
     villages = _by_row(
         Village.objects.filter(_within(area, "")),
@@ -156,7 +156,8 @@ def recount_coverage(area: Area) -> Coverage:
 
 
 def recount_visit_figures(area: Area, *, today: datetime.date | None = None) -> VisitFigures:
-    """``shuanglian.visit_stats.visit_figures_for(area, today=today)``, from the raw tables."""
+    """``shuanglian.figures.visit_stats.visit_figures_for(area, today=today)``, from the raw
+    tables."""
     today = today or timezone.localdate()
 
     def met_in_last(days: int) -> Exists:

@@ -50,7 +50,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from shuanglian import coverage
+from shuanglian.figures import coverage
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import ScopeWorld, build_scope_world
 from tests.factories import (

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from devdata.demo import CADRE_PASSWORD, SUPERUSER
-from shuanglian.coverage import coverage_for
+from shuanglian.figures.coverage import coverage_for
 from tests import roster_files
 from tests.factories import make_import_batch, resident_id
 from units.models import Cadre, HouseholdAssignment

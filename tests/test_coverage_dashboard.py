@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from shuanglian.coverage import Rate, coverage_for
+from shuanglian.figures.coverage import Rate, coverage_for
 from shuanglian.models import Role
 from tests.factories import (
     make_assignment,

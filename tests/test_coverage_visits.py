@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.coverage import Rate
-from shuanglian.visit_stats import NeedCounts, VisitRow, visit_figures_for
+from shuanglian.figures.coverage import Rate
+from shuanglian.figures.visit_stats import NeedCounts, VisitRow, visit_figures_for
 from tests.factories import (
     make_cadre,
     make_city,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian import rollups
+from shuanglian.figures import rollups
 from tests.factories import (
     make_assignment,
     make_cadre,

@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from shuanglian import coverage
+from shuanglian.figures import coverage
 from tests.conftest import ScopeWorld
 from tests.factories import make_user
 

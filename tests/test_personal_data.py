@@ -247,7 +247,7 @@ def _cadre_urls(cadre: Cadre) -> list[str]:
 
 
 def _gap_exports() -> list[str]:
-    from shuanglian.coverage import GAPS
+    from shuanglian.figures.coverage import GAPS
 
     return [f"{reverse('gap_list', args=[slug])}?format=xlsx" for slug in GAPS] + [
         reverse("gap_list", args=[slug]) for slug in GAPS

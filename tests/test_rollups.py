@@ -15,8 +15,8 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from shuanglian import rollups
-from shuanglian.coverage import (
+from shuanglian.figures import rollups
+from shuanglian.figures.coverage import (
     LINKED_IN_SERVICE,
     LINKED_LEFT_SERVICE,
     NOT_LINKED,
@@ -29,8 +29,8 @@ from shuanglian.coverage import (
     households_in,
     villages_in,
 )
+from shuanglian.figures.visit_stats import visit_figures_for
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
-from shuanglian.visit_stats import visit_figures_for
 from tests import roster_files
 from tests.factories import (
     make_cadre,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.visit_stats import NeedCounts, visit_figures_for
+from shuanglian.figures.visit_stats import NeedCounts, visit_figures_for
 from tests.factories import make_household, make_need, make_unit
 from villages.models import Household, Village
 from visits.models import Need

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from devdata.demo import SUPERUSER
-from shuanglian import rollups
+from shuanglian.figures import rollups
 from tests.factories import (
     make_assignment,
     make_cadre,

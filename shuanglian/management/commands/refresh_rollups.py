@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from shuanglian import rollups
+from shuanglian.figures import rollups
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 A household counts as visited only when a visit met the head or the family
 (``Visit.objects.contacts()``). "The last 30 days" are today and the 29 days before it.
-Every figure is read from the per-village figures (``shuanglian.rollups``): a fixed number
+Every figure is read from the per-village figures (``shuanglian.figures.rollups``): a fixed number
 of queries, whatever the data size.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from shuanglian import rollups
-from shuanglian.coverage import ROW_LEVELS, Area, Rate
-from shuanglian.rollups import since
+from shuanglian.figures import rollups
+from shuanglian.figures.coverage import ROW_LEVELS, Area, Rate
+from shuanglian.figures.rollups import since
 from units.models import HouseholdAssignment
 from villages.models import Village
 from visits.models import Visit

@@ -1,4 +1,4 @@
-"""Coverage dashboard and gap lists for coordinators; the figures come from shuanglian.coverage."""
+"""Coverage dashboard and gap lists for coordinators; the figures come from ``coverage``."""
 
 import re
 from collections.abc import Iterator
@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from shuanglian import access, audit, coverage, visit_stats
+from shuanglian import access, audit
+from shuanglian.figures import coverage, visit_stats
 from villages.exports import write_xlsx
 from villages.models import County, Township, Village, area_with_code
 from villages.paginators import KnownCountPaginator
