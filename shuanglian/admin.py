@@ -561,4 +561,4 @@ admin.site.unregister(Village)
 admin.site.register(Village, FullVillageAdmin)
 
 # The audit trail, and the household pages with the recorded reveal of a full ID.
-from shuanglian import admin_audit  # noqa: E402, F401
+from shuanglian.audit import admin as audit_admin  # noqa: E402, F401

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
-from shuanglian.audit import current_request
+from shuanglian.audit.trail import current_request
 from shuanglian.passwords import password_expired
 from units.models import Cadre
 

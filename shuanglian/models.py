@@ -123,7 +123,8 @@ class AuditEventQuerySet(VisibleQuerySet):
     bulk_update.alters_data = True
 
 
-# The actions the audit trail records (shuanglian.audit and its callers), as a reader names them.
+# The actions the audit trail records (shuanglian.audit.trail and its callers), as a reader
+# names them.
 AUDIT_ACTIONS = {
     "create": _("created"),
     "change": _("changed"),

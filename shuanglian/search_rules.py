@@ -34,8 +34,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from shuanglian import audit
 from shuanglian.access import scope_of
+from shuanglian.audit import trail
 from shuanglian.models import AuditEvent
 from units.models import HouseholdRecordQuerySet
 from villages.fields import PhoneField, ResidentIdField
@@ -185,7 +185,7 @@ def _rule(
     user = request.user
     details: dict[str, Any] = {"model": model._meta.label_lower, "term": mask_search_term(term)}
     if _over_limit(user):
-        audit.record(
+        trail.record(
             request=request,
             action=DIGIT_SEARCH,
             result=AuditEvent.Result.REFUSED,
@@ -194,16 +194,16 @@ def _rule(
         )
         return _Ruling("refused", refusal=too_many_message())
     if scope_of(user).full_personal_data:
-        audit.record(request=request, action=DIGIT_SEARCH, kind="digits", **details)
+        trail.record(request=request, action=DIGIT_SEARCH, kind="digits", **details)
         return _Ruling("search")
     resident_id = complete_resident_id(term)
     phone = None if resident_id else complete_phone(term)
     if resident_id is not None or phone is not None:
         kind, value = ("resident_id", resident_id) if resident_id else ("phone", phone)
         targets = paths.resident_ids if resident_id else paths.phones
-        audit.record(request=request, action=DIGIT_SEARCH, kind=f"exact_{kind}", **details)
+        trail.record(request=request, action=DIGIT_SEARCH, kind=f"exact_{kind}", **details)
         return _Ruling("exact", condition=_exact(model, targets, value))
-    audit.record(
+    trail.record(
         request=request,
         action=DIGIT_SEARCH,
         result=AuditEvent.Result.REFUSED,
@@ -282,7 +282,7 @@ def counting_duplicate_numbers(
         if not duplicates:
             return
         over = _over_limit(request.user)
-        audit.record(
+        trail.record(
             request=request,
             action=DIGIT_SEARCH,
             result=AuditEvent.Result.REFUSED if over else AuditEvent.Result.SUCCESS,

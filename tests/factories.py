@@ -292,7 +292,7 @@ def recorded_at(at: datetime.datetime, **fields: Any) -> Any:
     """An audit event recorded at ``at`` (events cannot be changed afterwards)."""
     from unittest import mock
 
-    from shuanglian.audit import record
+    from shuanglian.audit.trail import record
 
     with mock.patch("django.utils.timezone.now", return_value=at):
         return record(**fields)

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from shuanglian import audit
+from shuanglian.audit import trail
 from shuanglian.models import AppendOnlyError, AuditEvent
 from tests.factories import make_user, recorded_at
 
@@ -22,7 +22,7 @@ def refused_by_database(sql: str, params: list | None = None) -> None:
 
 
 def test_the_orm_refuses_to_update_or_delete_events_with_a_clear_message(db: None) -> None:
-    event = audit.record(action="sign_in", username="zhang")
+    event = trail.record(action="sign_in", username="zhang")
     for attempt in (
         lambda: AuditEvent.objects.update(username="someone else"),
         lambda: AuditEvent.objects.filter(pk=event.pk).update(action="x"),
@@ -38,7 +38,7 @@ def test_the_orm_refuses_to_update_or_delete_events_with_a_clear_message(db: Non
 
 
 def test_the_database_refuses_raw_updates_and_deletes(db: None) -> None:
-    event = audit.record(action="sign_in", username="zhang")
+    event = trail.record(action="sign_in", username="zhang")
     refused_by_database("UPDATE shuanglian_auditevent SET username = 'x'")
     refused_by_database("DELETE FROM shuanglian_auditevent WHERE id = %s", [event.pk])
     refused_by_database("DELETE FROM shuanglian_auditevent")
@@ -83,10 +83,10 @@ def test_the_purge_removes_old_events_and_leaves_its_own_event(db: None) -> None
     old = [recorded_at(now - days * DAY, action="sign_in") for days in (185, 300, 1000)]
     young = recorded_at(now - 183 * DAY, action="sign_in")
     cutoff = now - 184 * DAY
-    removed = audit.purge_events(cutoff=cutoff, username="root", os_user="root", days=184)
+    removed = trail.purge_events(cutoff=cutoff, username="root", os_user="root", days=184)
     assert removed == 3
     assert not AuditEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
-    purge = AuditEvent.objects.get(action=audit.PURGE)
+    purge = AuditEvent.objects.get(action=trail.PURGE)
     assert purge.username == "root"
     assert purge.details["rows"] == 3
     assert purge.details["os_user"] == "root"
@@ -97,13 +97,13 @@ def test_the_purge_removes_old_events_and_leaves_its_own_event(db: None) -> None
 def test_the_purge_service_refuses_a_cutoff_within_184_days(db: None) -> None:
     event = recorded_at(timezone.now() - 100 * DAY, action="sign_in")
     with pytest.raises(ValueError, match="at least 184 days"):
-        audit.purge_events(cutoff=timezone.now() - 100 * DAY, username="root")
+        trail.purge_events(cutoff=timezone.now() - 100 * DAY, username="root")
     assert list(AuditEvent.objects.values_list("pk", flat=True)) == [event.pk]
 
 
 def test_after_the_purge_the_table_is_closed_again(db: None) -> None:
     recorded_at(timezone.now() - 400 * DAY, action="sign_in")
-    audit.purge_events(cutoff=timezone.now() - 200 * DAY, username="root")
+    trail.purge_events(cutoff=timezone.now() - 200 * DAY, username="root")
     recorded_at(timezone.now() - 400 * DAY, action="sign_in")
     refused_by_database("DELETE FROM shuanglian_auditevent")
     assert AuditEvent.objects.count() == 2
@@ -112,7 +112,7 @@ def test_after_the_purge_the_table_is_closed_again(db: None) -> None:
 def test_deleting_a_user_keeps_their_name_and_id_on_their_events(db: None) -> None:
     user = make_user("zhang")
     user_id = user.pk
-    sign_in = audit.record(user=user, action="sign_in")
+    sign_in = trail.record(user=user, action="sign_in")
     user.delete()
     events = AuditEvent.objects.filter(user_id=user_id)
     assert sign_in in events
@@ -129,7 +129,7 @@ def test_an_event_written_with_only_a_user_gets_the_users_name(db: None) -> None
 def test_the_purge_command_records_the_operating_system_user_and_count(db: None) -> None:
     recorded_at(timezone.now() - 200 * DAY, action="sign_in")
     call_command("purge_audit_events", "--days", "190")
-    purge = AuditEvent.objects.get(action=audit.PURGE)
+    purge = AuditEvent.objects.get(action=trail.PURGE)
     assert purge.details["rows"] == 1
     assert purge.details["days"] == 190
     assert purge.details["os_user"] == purge.username != ""
@@ -158,7 +158,7 @@ def test_the_purge_command_refuses_bad_retention_values_with_a_message(
     with pytest.raises(CommandError) as given:
         call_command("purge_audit_events", days=days)
     assert str(given.value) == message
-    assert not AuditEvent.objects.filter(action=audit.PURGE).exists()
+    assert not AuditEvent.objects.filter(action=trail.PURGE).exists()
     assert AuditEvent.objects.count() == 1
 
 
@@ -183,10 +183,10 @@ def test_the_purge_command_refuses_bad_values_from_the_shell_with_a_non_zero_exi
 
 @pytest.mark.django_db(transaction=True)
 def test_flush_still_empties_the_whole_database_audit_trail_included() -> None:
-    audit.record(action="sign_in", username="zhang")
+    trail.record(action="sign_in", username="zhang")
     call_command("flush", interactive=False, verbosity=0)
     assert not AuditEvent.objects.exists()
-    refused_after = audit.record(action="sign_in", username="li")
+    refused_after = trail.record(action="sign_in", username="li")
     refused_by_database("DELETE FROM shuanglian_auditevent")
     assert list(AuditEvent.objects.all()) == [refused_after]
 
@@ -198,7 +198,7 @@ def test_an_event_of_a_deleted_user_still_opens_in_the_audit_list(db: None) -> N
     from shuanglian.models import Role, UserScope
 
     user = make_user("zhang")
-    event = audit.record(user=user, action="sign_in")
+    event = trail.record(user=user, action="sign_in")
     user.delete()
     reader = make_user("auditor", is_staff=True)
     UserScope.objects.create(user=reader, role=Role.AUDITOR)

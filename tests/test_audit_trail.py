@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.audit import client_ip, record
+from shuanglian.audit.trail import client_ip, record
 from shuanglian.models import AuditEvent, Role, UserScope
 from tests.factories import (
     make_cadre,

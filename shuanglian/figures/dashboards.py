@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from shuanglian import access, audit
+from shuanglian import access
+from shuanglian.audit.trail import record
 from shuanglian.figures import coverage, visit_stats
 from villages.exports import write_xlsx
 from villages.models import County, Township, Village, area_with_code
@@ -261,7 +262,7 @@ def _export(
     workbook = write_xlsx(
         [str(headers[index]) for index in keep], counted(), sheet_title=str(gap.title)
     )
-    audit.record(
+    record(
         request=request,
         action="export",
         obj=area,

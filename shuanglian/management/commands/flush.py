@@ -4,10 +4,10 @@ from typing import Any
 
 from django.core.management.commands import flush
 
-from shuanglian import audit
+from shuanglian.audit import trail
 
 
 class Command(flush.Command):
     def handle(self, **options: Any) -> None:
-        with audit.all_events_deletable(options["database"]):
+        with trail.all_events_deletable(options["database"]):
             super().handle(**options)

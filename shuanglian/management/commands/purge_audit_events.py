@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shuanglian import audit
+from shuanglian.audit import trail
 
 # A century: anything longer keeps every event there can be, and much longer overflows dates.
 MAXIMUM_DAYS = 36_600
@@ -24,13 +24,13 @@ def retention_days(value: str) -> int:
         raise argparse.ArgumentTypeError(
             _("%(value)r is not a whole number of days.") % {"value": value}
         ) from None
-    if not audit.MINIMUM_RETENTION_DAYS <= days <= MAXIMUM_DAYS:
+    if not trail.MINIMUM_RETENTION_DAYS <= days <= MAXIMUM_DAYS:
         raise argparse.ArgumentTypeError(
             _(
                 "Audit events are kept for at least %(minimum)s days and at most %(maximum)s;"
                 " %(days)s is outside that."
             )
-            % {"minimum": audit.MINIMUM_RETENTION_DAYS, "maximum": MAXIMUM_DAYS, "days": days}
+            % {"minimum": trail.MINIMUM_RETENTION_DAYS, "maximum": MAXIMUM_DAYS, "days": days}
         )
     return days
 
@@ -53,8 +53,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=retention_days,
-            default=audit.MINIMUM_RETENTION_DAYS,
-            help=f"days of events to keep, {audit.MINIMUM_RETENTION_DAYS} to {MAXIMUM_DAYS}",
+            default=trail.MINIMUM_RETENTION_DAYS,
+            help=f"days of events to keep, {trail.MINIMUM_RETENTION_DAYS} to {MAXIMUM_DAYS}",
         )
 
     def handle(self, *args: Any, days: object, **options: Any) -> None:
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         cutoff = timezone.now() - datetime.timedelta(days=days)
         user = os_user()
-        removed = audit.purge_events(
+        removed = trail.purge_events(
             cutoff=cutoff, username=user, os_user=user, days=days, command="purge_audit_events"
         )
         self.stdout.write(

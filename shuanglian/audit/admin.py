@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from shuanglian import audit
 from shuanglian.admin import FullHouseholdAdmin
+from shuanglian.audit import trail
 from shuanglian.models import AUDIT_ACTIONS, AuditEvent, Role, UserScope
 from villages.models import Household
 
@@ -127,7 +127,7 @@ class PersonalDataHouseholdAdmin(FullHouseholdAdmin):
 
     @admin.display(description=_("resident ID number"), ordering="id_number")
     def masked_id_number(self, obj: Household) -> str:
-        request = audit.current_request.get()
+        request = trail.current_request.get()
         if obj.pk is None or request is None or not self.has_full_personal_data(request):
             return obj.masked_id_number
         # Inside the change form: the button posts the form, with its CSRF token, to the reveal.
@@ -166,14 +166,14 @@ class PersonalDataHouseholdAdmin(FullHouseholdAdmin):
         if not (
             self.has_view_permission(request, household) and self.has_full_personal_data(request)
         ):
-            audit.record(
+            trail.record(
                 request=request,
-                action=audit.REVEAL,
+                action=trail.REVEAL,
                 obj=household,
                 result=AuditEvent.Result.REFUSED,
             )
             raise PermissionDenied
-        audit.record(request=request, action=audit.REVEAL, obj=household, field="id_number")
+        trail.record(request=request, action=trail.REVEAL, obj=household, field="id_number")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

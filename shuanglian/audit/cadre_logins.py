@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from shuanglian import audit
+from shuanglian.audit import trail
 from units.models import Cadre
 from units.signals import login_issued
 
@@ -21,7 +21,7 @@ def _on_login_issued(
     **kwargs: Any,
 ) -> None:
     # The account, never the password.
-    audit.record(
+    trail.record(
         user=by, action=LOGIN_CREATED if created else PASSWORD_RESET, obj=cadre, account=username
     )
 
