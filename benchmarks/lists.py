@@ -51,7 +51,7 @@ def bench_user(username: str, role: str, **scope: Any) -> Any:
     """A staff account with every coordinator permission, seeing ``role``'s scope."""
     from django.contrib.auth import get_user_model
 
-    from shuanglian.access import coordinator_permissions, forget_scope
+    from shuanglian.access.scope import coordinator_permissions, forget_scope
     from shuanglian.models import UserScope
 
     user, _ = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": True})

@@ -33,7 +33,7 @@ from devdata.city_db import (
     write,
 )
 from devdata.city_plan import MAX_SCALE, CityPlan, build_plan
-from shuanglian.access import coordinator_permissions
+from shuanglian.access.scope import coordinator_permissions
 from shuanglian.figures import rollups
 from shuanglian.models import Role, UserScope
 from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember

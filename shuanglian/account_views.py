@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import reverse_lazy
 
-from shuanglian.middleware import must_change_password, password_expired_for, remember
+from shuanglian.access.middleware import must_change_password, password_expired_for, remember
 from units.accounts import password_changed
 
 

@@ -29,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shuanglian.access import scope_of
+from shuanglian.access.scope import scope_of
 from shuanglian.figures import coverage
 from shuanglian.models import Role, UserScope
 from units.admin import (
@@ -539,7 +539,7 @@ class ScopedGroupAdmin(ReadablePermissionsMixin, GroupAdmin):
 
 
 class ScopedUserAdmin(EstimatedCountAdminMixin, ReadablePermissionsMixin, UserAdmin):
-    """Accounts with their role; only city coordinators see this page (shuanglian.access)."""
+    """Accounts with their role; only city coordinators see this page (shuanglian.access.rules)."""
 
     inlines = [*UserAdmin.inlines, UserScopeInline]
     list_display = [*UserAdmin.list_display, "role"]

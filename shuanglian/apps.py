@@ -11,12 +11,13 @@ class ShuanglianConfig(AppConfig):
         from django.contrib import admin
         from django_tasks.signals import task_finished
 
-        from shuanglian import access
-        from shuanglian.admin_scoping import scope_registered_admins
+        from shuanglian.access import decisions, rules
+        from shuanglian.access.admin import scope_registered_admins
         from shuanglian.audit import cadre_logins, trail
         from shuanglian.figures import rollups
 
-        access.install()
+        rules.install()
+        decisions.install()
         scope_registered_admins(admin.site)
         trail.connect_receivers()
         cadre_logins.connect_receivers()

@@ -183,9 +183,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "shuanglian.middleware.SessionLifetimeMiddleware",
-    "shuanglian.middleware.PasswordChangeRequiredMiddleware",
-    "shuanglian.middleware.PrivatePagesMiddleware",
+    "shuanglian.access.middleware.SessionLifetimeMiddleware",
+    "shuanglian.access.middleware.PasswordChangeRequiredMiddleware",
+    "shuanglian.access.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a refused sign-in into the locked-out page.
@@ -235,19 +235,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "shuanglian.passwords.MinimumLengthValidator",
+        "NAME": "shuanglian.access.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
     # Three of four kinds of characters; also records when a password changed.
-    {"NAME": "shuanglian.passwords.CharacterClassesValidator"},
+    {"NAME": "shuanglian.access.passwords.CharacterClassesValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 # A password older than this must be changed at the next sign-in; 0 turns the rule off.
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", default=90)
 
 AUTHENTICATION_BACKENDS = [
-    "shuanglian.auth_backends.LockoutBackend",
-    "shuanglian.auth_backends.InServiceBackend",
+    "shuanglian.access.backends.LockoutBackend",
+    "shuanglian.access.backends.InServiceBackend",
 ]
 # Five failed sign-ins for one user name from one address pause that pair for 30 minutes;
 # other addresses, and other users from the same address, can still sign in.
@@ -256,7 +256,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "shuanglian.audit.trail.client_ip"
-AXES_LOCKOUT_CALLABLE = "shuanglian.auth_backends.locked_out"
+AXES_LOCKOUT_CALLABLE = "shuanglian.access.backends.locked_out"
 # Sign-ins are in the audit trail; unlocking early: `manage.py axes_reset_username`.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
@@ -264,7 +264,7 @@ AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
 # A session ends after this long without a request, and this long after its sign-in whatever
-# happens (see shuanglian.middleware.SessionLifetimeMiddleware).
+# happens (see shuanglian.access.middleware.SessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", default=12)
 

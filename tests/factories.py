@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from shuanglian.access import coordinator_permissions
+from shuanglian.access.scope import coordinator_permissions
 from shuanglian.models import UserScope
 from units.models import (
     Cadre,

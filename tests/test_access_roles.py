@@ -6,7 +6,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from shuanglian.access import forget_scope, restrict, scope_of
+from shuanglian.access.rules import restrict
+from shuanglian.access.scope import forget_scope, scope_of
 from shuanglian.models import AuditEvent, Role, UserScope
 from tests.conftest import ScopeWorld
 from tests.factories import (

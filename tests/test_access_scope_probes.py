@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from shuanglian.admin_scoping import ScopedAdminMixin, scope_registered_admins
+from shuanglian.access.admin import ScopedAdminMixin, scope_registered_admins
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import ScopeWorld
 from tests.factories import Place, make_household, make_place, make_visit_intervals, make_work_group

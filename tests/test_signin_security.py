@@ -18,7 +18,7 @@ from django.urls.converters import IntConverter
 from django.utils import timezone, translation
 
 from devdata.demo import SUPERUSER
-from shuanglian.middleware import SEEN_AT, SIGNED_IN_AT
+from shuanglian.access.middleware import SEEN_AT, SIGNED_IN_AT
 from shuanglian.models import Role, UserScope
 from tests.factories import make_cadre, make_user
 
@@ -300,7 +300,7 @@ def test_a_cadre_not_in_service_cannot_sign_in_and_their_sessions_end(db: None) 
 
 
 def test_the_in_service_check_costs_no_extra_query(db: None, django_assert_num_queries) -> None:
-    from shuanglian.auth_backends import InServiceBackend
+    from shuanglian.access.backends import InServiceBackend
 
     user = make_user("ganbu", password=PASSWORD)
     make_cadre(user=user)

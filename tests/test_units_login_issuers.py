@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.access import may_issue_login
+from shuanglian.access.decisions import may_issue_login
 from shuanglian.models import AuditEvent
 from tests.conftest import ScopeWorld
 from tests.factories import make_cadre, make_units_at_each_level, make_user

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from shuanglian.access import may_edit_unit
+from shuanglian.access.decisions import may_edit_unit
 from tests.conftest import ScopeWorld
 from tests.factories import make_cadre, make_unit, make_units_at_each_level, make_work_group
 from units.models import Cadre, Unit

@@ -1,7 +1,8 @@
 """Decisions about units and their cadres that the project's access rules make.
 
-``shuanglian.access`` registers them when the project starts, as it registers the visibility
-rules, so that this app need not import it. A decision nobody registered refuses.
+``shuanglian.access.decisions`` registers them when the project starts, as
+``shuanglian.access.rules`` registers the visibility rules, so that this app need not import
+it. A decision nobody registered refuses.
 """
 
 from collections.abc import Callable

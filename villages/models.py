@@ -17,7 +17,7 @@ from villages.fields import PhoneField, ResidentIdField
 from villages.search import VILLAGE_OR_UNIT_NAME_MIN_LENGTH, is_id_digits, keys_or_subquery
 from villages.validators import mask_resident_id
 
-# Who may see which rows is decided in shuanglian.access, which registers one rule per model
+# Who may see which rows is decided in shuanglian.access.rules, which registers one rule per model
 # here at startup; villages itself knows nothing of roles, units or cadres.
 VisibilityRule = Callable[[models.QuerySet, Any], models.QuerySet]
 visibility_rules: dict[type[models.Model], VisibilityRule] = {}

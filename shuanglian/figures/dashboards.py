@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from shuanglian import access
+from shuanglian.access import decisions
 from shuanglian.audit.trail import record
 from shuanglian.figures import coverage, visit_stats
 from villages.exports import write_xlsx
@@ -32,8 +32,8 @@ def _area(request: HttpRequest) -> coverage.Area:
     Without ``?area=`` it is the user's own county or township; none means the city.
     """
     code = request.GET.get("area", "").strip()
-    area = _find_area(code) if code else access.home_area(request.user)
-    if not access.may_see_area_figures(request.user, area):
+    area = _find_area(code) if code else decisions.home_area(request.user)
+    if not decisions.may_see_area_figures(request.user, area):
         raise PermissionDenied
     return area
 
@@ -58,7 +58,7 @@ def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
         trail = [area]
     else:
         trail = []
-    return [place for place in trail if access.may_see_area_figures(request.user, place)]
+    return [place for place in trail if decisions.may_see_area_figures(request.user, place)]
 
 
 @staff_member_required

@@ -34,7 +34,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from shuanglian.access import scope_of
+from shuanglian.access.scope import scope_of
 from shuanglian.audit import trail
 from shuanglian.models import AuditEvent
 from units.models import HouseholdRecordQuerySet

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
+from shuanglian.access.passwords import password_expired
 from shuanglian.audit.trail import current_request
-from shuanglian.passwords import password_expired
 from units.models import Cadre
 
 # Decided once, when the user signs in, and kept in the session: pages pay no query for it.

@@ -1,6 +1,6 @@
 """One admin mixin that keeps every admin page within the user's scope.
 
-It also applies the rule on searching by ID and phone digits (``shuanglian.search_rules``) to
+It also applies the rule on searching by ID and phone digits (``shuanglian.access.search_rules``) to
 every list, autocomplete and export, and optimistic locking (``shuanglian.edit_locks``) to every
 change form.
 
@@ -20,8 +20,9 @@ from django.db.models import QuerySet
 from django.forms import Field
 from django.http import HttpRequest
 
-from shuanglian import search_rules
-from shuanglian.access import has_rule, restrict, scope_of
+from shuanglian.access import search_rules
+from shuanglian.access.rules import has_rule, restrict
+from shuanglian.access.scope import scope_of
 from shuanglian.edit_locks import EditLockMixin
 from shuanglian.models import AuditEvent, Role, UserScope
 from villages.admin_filters import choices_once
@@ -30,7 +31,7 @@ from visits.models import VisitInterval
 
 # Reference tables that only a city coordinator changes.
 CITY_WRITES: frozenset[type[models.Model]] = frozenset({City, County, Township, VisitInterval})
-# Accounts and roles, like the tables shuanglian.access has no rule for (groups, background
+# Accounts and roles, like the tables shuanglian.access.rules has no rule for (groups, background
 # tasks), are a city coordinator's alone: other roles do not even see the pages.
 CITY_ONLY: frozenset[type[models.Model]] = frozenset({UserScope, get_user_model()})
 
@@ -113,7 +114,7 @@ def _without_number_ordering(changelist_class: type) -> type:
 
 
 class ScopedAdminMixin(EditLockMixin):
-    """Applies ``shuanglian.access`` to lists, object pages, choices, filters and permissions."""
+    """Applies ``access.rules`` to lists, object pages, choices, filters and permissions."""
 
     def _sees_numbers(self, request: HttpRequest) -> bool:
         return scope_of(request.user).full_personal_data

@@ -1,4 +1,4 @@
-"""Who may see what: a user's role and area, and one visibility rule per scoped model.
+"""Who may see what: one visibility rule per scoped model.
 
 Every scoped QuerySet's ``visible_to(user)`` and the admin's ``ScopedAdminMixin`` end here.
 The rules are registered in ``villages.models.visibility_rules`` when the project starts
@@ -6,15 +6,13 @@ The rules are registered in ``villages.models.visibility_rules`` when the projec
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser, Permission
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from shuanglian.access.scope import Scope, scope_of
 from shuanglian.models import AuditEvent, Role, UserScope
 from units.models import (
     Cadre,
@@ -24,8 +22,6 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
-from units.rules import EDIT_UNIT, ISSUE_LOGIN
-from units.rules import decisions as unit_decisions
 from villages.models import (
     City,
     County,
@@ -36,123 +32,6 @@ from villages.models import (
     visibility_rules,
 )
 from visits.models import Need, NeedNote, Visit, VisitInterval
-
-COORDINATORS = frozenset({Role.CITY, Role.COUNTY, Role.TOWNSHIP, Role.LIAISON})
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one user covers: a role and, depending on it, a county, township, unit or cadre."""
-
-    role: str | None
-    user_id: int | None = None
-    county_id: int | None = None
-    township_id: int | None = None
-    unit_id: int | None = None
-    cadre_id: int | None = None
-    full_personal_data: bool = False
-
-    @property
-    def is_city(self) -> bool:
-        return self.role == Role.CITY
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role in COORDINATORS
-
-    @cached_property
-    def unit_cadre_ids(self) -> list[int]:
-        """The keys of the unit's cadres, read once for the request the scope belongs to."""
-        return list(Cadre.objects.filter(unit_id=self.unit_id).values_list("pk", flat=True))
-
-    @cached_property
-    def linked_village_ids(self) -> list[int]:
-        """The keys of the villages the unit links, read once like ``unit_cadre_ids``."""
-        return list(
-            WorkGroup.objects.filter(unit_id=self.unit_id)
-            .order_by()
-            .values_list("village_id", flat=True)
-        )
-
-    @property
-    def area_id(self) -> int | None:
-        """The township's or county's key, for the area roles."""
-        return self.township_id if self.role == Role.TOWNSHIP else self.county_id
-
-
-NOBODY = Scope(role=None)
-_CACHE_ATTRIBUTE = "_access_scope"
-
-
-# Everything a coordinator may be given in admin; the role's scope decides what they see.
-COORDINATOR_APPS = ("villages", "units", "visits", "shuanglian", "auth")
-
-
-def coordinator_permissions() -> QuerySet:
-    return Permission.objects.filter(content_type__app_label__in=COORDINATOR_APPS)
-
-
-def scope_of(user: Any) -> Scope:
-    """The user's scope; a superuser is a city coordinator with full personal data."""
-    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
-        return NOBODY
-    cached = getattr(user, _CACHE_ATTRIBUTE, None)
-    if cached is not None:
-        return cached
-    scope = _load_scope(user)
-    setattr(user, _CACHE_ATTRIBUTE, scope)
-    return scope
-
-
-def forget_scope(user: Any) -> None:
-    """Drop the scope remembered on ``user`` after its role changed."""
-    if hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
-
-
-def _load_scope(user: Any) -> Scope:
-    if not user.is_active:
-        return NOBODY
-    if user.is_superuser:
-        return Scope(role=Role.CITY, user_id=user.pk, full_personal_data=True)
-    # One query for the granted scope and the cadre the account belongs to, if any.
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .values(
-            "scope__role",
-            "scope__county_id",
-            "scope__township_id",
-            "scope__township__county_id",
-            "scope__unit_id",
-            "scope__full_personal_data",
-            "cadre__pk",
-            "cadre__unit_id",
-        )
-        .first()
-    )
-    if row is None:
-        return NOBODY
-    role = row["scope__role"]
-    if role is None or role == Role.CADRE:
-        if row["cadre__pk"] is None:
-            return NOBODY
-        return Scope(
-            role=Role.CADRE,
-            user_id=user.pk,
-            unit_id=row["cadre__unit_id"],
-            cadre_id=row["cadre__pk"],
-            full_personal_data=bool(row["scope__full_personal_data"]),
-        )
-    return Scope(
-        role=role,
-        user_id=user.pk,
-        county_id=row["scope__county_id"] or row["scope__township__county_id"],
-        township_id=row["scope__township_id"],
-        unit_id=row["scope__unit_id"],
-        full_personal_data=row["scope__full_personal_data"],
-    )
-
 
 # Each rule narrows a queryset of its model; a queryset rather than the model's manager, so that
 # annotations and filters already applied (as in the admin) are kept.
@@ -445,78 +324,3 @@ def install() -> None:
 
 
 # --- dashboards -------------------------------------------------------------------------
-
-
-def home_area(user: Any) -> County | Township | None:
-    """The area a coordinator's dashboards open on: their county or township; None: the city."""
-    scope = scope_of(user)
-    if scope.role == Role.COUNTY:
-        return County.objects.get(pk=scope.county_id)
-    if scope.role == Role.TOWNSHIP:
-        return Township.objects.select_related("county").get(pk=scope.township_id)
-    return None
-
-
-def may_see_area_figures(user: Any, area: County | Township | Village | None) -> bool:
-    """Whether the user may see the figures and gap lists of ``area`` (None: the whole city)."""
-    if isinstance(area, Village):
-        # A village's figures go with its township's.
-        return may_see_area_figures(user, area.township)
-    scope = scope_of(user)
-    if scope.is_city:
-        return True
-    if scope.role == Role.COUNTY:
-        if isinstance(area, County):
-            return area.pk == scope.county_id
-        return isinstance(area, Township) and area.county_id == scope.county_id
-    if scope.role == Role.TOWNSHIP:
-        return isinstance(area, Township) and area.pk == scope.township_id
-    return False
-
-
-# --- who keeps a unit: editing it and issuing its cadres' passwords ---------------------
-
-
-def _keeps_unit(scope: Scope, unit: Unit) -> bool:
-    """Its own liaison, and the coordinators at or above the unit's level, over its area.
-
-    Every area a unit links villages in sees it; only the level it belongs to keeps it.
-    """
-    if scope.is_city:
-        return True
-    if scope.role == Role.LIAISON:
-        return unit.pk == scope.unit_id
-    if scope.role == Role.COUNTY:
-        return unit.level != Unit.Level.CITY and unit.county_id == scope.county_id
-    if scope.role == Role.TOWNSHIP:
-        return unit.level == Unit.Level.TOWNSHIP and unit.township_id == scope.township_id
-    return False
-
-
-def may_edit_unit(user: Any, unit: Unit) -> bool:
-    """Whether ``user`` may change or delete ``unit`` and its cadres' records.
-
-    City-level units by city coordinators, county-level ones by their county's coordinators
-    (and the city's), township-level ones by their township's (and above), and any unit by
-    its own liaison.
-    """
-    return _keeps_unit(scope_of(user), unit)
-
-
-def may_issue_login(user: Any, cadre: Cadre) -> bool:
-    """Whether ``user`` may create or reset ``cadre``'s sign-in account (a password they know).
-
-    Whoever keeps the cadre's unit (``may_edit_unit``); never for an account that is also a
-    superuser's or holds a role other than cadre: that one is reset on the account's own page.
-    """
-    if not _keeps_unit(scope_of(user), cadre.unit):
-        return False
-    if cadre.user_id is None:
-        return True
-    privileged = Q(is_superuser=True) | (Q(scope__isnull=False) & ~Q(scope__role=Role.CADRE))
-    return not get_user_model().objects.filter(privileged, pk=cadre.user_id).exists()
-
-
-# Registered as this module is loaded at start-up, like the visibility rules above.
-unit_decisions[EDIT_UNIT] = may_edit_unit
-unit_decisions[ISSUE_LOGIN] = may_issue_login
