@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from shuanglian.admin import FullHouseholdAdmin
+from shuanglian.admin_households import FullHouseholdAdmin
 from shuanglian.audit import trail
 from shuanglian.models import AUDIT_ACTIONS, AuditEvent, Role, UserScope
 from villages.models import Household

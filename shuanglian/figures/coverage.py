@@ -284,7 +284,7 @@ def gap_count(slug: str, area: Area) -> int | None:
     return None
 
 
-# The household list's "linked cadre" choices (shuanglian.admin.CadreStatusFilter).
+# The household list's "linked cadre" choices (shuanglian.admin_households.CadreStatusFilter).
 LINKED_IN_SERVICE, NOT_LINKED, LINKED_LEFT_SERVICE = "active", "none", "stale"
 
 
