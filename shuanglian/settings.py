@@ -308,7 +308,7 @@ DIGIT_SEARCHES_PER_MINUTE = env_int("DIGIT_SEARCHES_PER_MINUTE", default=20)
 DIGIT_SEARCHES_PER_DAY = env_int("DIGIT_SEARCHES_PER_DAY", default=300)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Exports go through villages.exports, which keeps formula-like text as text; the library's
+# Exports go through common.exports, which keeps formula-like text as text; the library's
 # own escaping would drop characters.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

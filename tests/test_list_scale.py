@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from common.paginators import EstimatedCountPaginator
 from shuanglian.figures import rollups
 from tests.factories import (
     make_assignment,
@@ -32,7 +33,6 @@ from tests.factories import (
 from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit
 from villages import search
 from villages.models import Household, Village
-from villages.paginators import EstimatedCountPaginator
 from visits.models import Need, Visit
 
 pytestmark = pytest.mark.django_db

@@ -15,6 +15,7 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from common.aggregates import count_subquery
 from shuanglian.figures import rollups
 from shuanglian.figures.coverage import (
     LINKED_IN_SERVICE,
@@ -49,7 +50,6 @@ from tests.oracles import recount_coverage, recount_visit_figures
 from units import assignments
 from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
 from villages import tasks
-from villages.aggregates import count_subquery
 from villages.imports import batches
 from villages.models import County, Household, Township, Village
 from visits import needs

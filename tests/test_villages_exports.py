@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from common.exports import formula_safe, formula_unsafe, write_xlsx, write_xlsx_sheets
 from tests.factories import make_household, make_village, unique_resident_id
-from villages.exports import formula_safe, formula_unsafe, write_xlsx, write_xlsx_sheets
 from villages.models import Household, Township
 from villages.resources import HouseholdResource
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from common.paginators import KeysFirstPaginator
 from tests.factories import (
     make_assignment,
     make_cadre,
@@ -27,7 +28,6 @@ from tests.factories import (
     make_work_group,
 )
 from units.models import HouseholdAssignment
-from villages.paginators import KeysFirstPaginator
 from visits.models import Need, Visit
 
 pytestmark = pytest.mark.django_db

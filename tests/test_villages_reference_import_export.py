@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from common.exports import write_xlsx
 from tests.factories import make_cadre, make_staff_user, make_unit
 from units.models import Cadre, Unit
-from villages.exports import write_xlsx
 from villages.models import County, Township, Village
 from villages.resources import VillageResource
 

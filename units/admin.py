@@ -22,6 +22,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.aggregates import count_subquery
+from common.exports import SpreadsheetImportExportMixin
+from common.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin, KeysFirstPaginator
 from units.accounts import IssuedLogin, create_login, create_logins, reset_one_time_password
 from units.assignments import (
     assign_household,
@@ -42,10 +45,7 @@ from units.resources import CadreResource, UnitResource
 from units.rules import may_edit_unit, may_issue_login
 from villages.admin import sees_full_personal_data
 from villages.admin_filters import area_filters, area_key, choices_once
-from villages.aggregates import count_subquery
-from villages.exports import SpreadsheetImportExportMixin
 from villages.models import Household, Village
-from villages.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin, KeysFirstPaginator
 from villages.validators import mask_personal_numbers
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from common.chunks import CHUNK_ROWS
+from common.translatable import gettext as _
 from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cadres
 from units.models import Cadre, HouseholdAssignment, Unit
 from units.signals import assignments_changed
@@ -33,7 +34,6 @@ from villages.imports.framework import (
     SheetLayout,
 )
 from villages.models import County, Household, ImportBatch, Township, Village
-from villages.translatable import gettext as _
 from villages.validators import clean_text, mask_phone
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 
+from common.aggregates import count_subquery
 from units.assignments import link_households
 from units.models import (
     Cadre,
@@ -21,7 +22,6 @@ from units.models import (
     WorkGroup,
     WorkGroupMember,
 )
-from villages.aggregates import count_subquery
 from villages.models import Household, Village
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from villages.aggregates import count_subquery
+from common.aggregates import count_subquery
 from villages.fields import PhoneField
 from villages.models import (
     County,

@@ -5,11 +5,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from common.aggregates import count_subquery
+from common.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
+from common.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin
 from villages.admin_filters import area_filters
-from villages.aggregates import count_subquery
-from villages.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
 from villages.models import City, County, Household, Township, Village
-from villages.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin
 from villages.resources import (
     CountyResource,
     HouseholdResource,

@@ -13,7 +13,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from villages.translatable import gettext as _
+from common.translatable import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

@@ -17,7 +17,7 @@ from common.spreadsheets.errors import (
     long_cell_error,
 )
 from common.spreadsheets.sheets import Sheet, capped, printable
-from villages.translatable import gettext as _
+from common.translatable import gettext as _
 
 _CSV_SAMPLE_CHARS = 8 * 1024
 # Lines longer than a roster's, found at their start without following every line.

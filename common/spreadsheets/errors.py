@@ -4,7 +4,7 @@ Each message tells a village clerk what to do about the file.
 """
 
 from common.spreadsheets import limits
-from villages.translatable import gettext as _
+from common.translatable import gettext as _
 
 
 class SpreadsheetError(Exception):

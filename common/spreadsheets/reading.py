@@ -36,7 +36,7 @@ from common.spreadsheets.limits import MAX_BYTES, MAX_ROWS
 from common.spreadsheets.sheets import Sheet
 from common.spreadsheets.xls import read_xls
 from common.spreadsheets.xlsx import read_xlsx
-from villages.translatable import gettext as _
+from common.translatable import gettext as _
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")

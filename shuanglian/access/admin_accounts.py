@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.paginators import EstimatedCountAdminMixin
 from shuanglian.models import UserScope
-from villages.paginators import EstimatedCountAdminMixin
 
 
 class UserScopeInline(admin.StackedInline):

@@ -253,8 +253,8 @@ def connect_receivers() -> None:
     from django.contrib.auth.signals import user_logged_in, user_login_failed
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    from common.exports import transferred
     from units.signals import assignments_changed
-    from villages.exports import transferred
 
     user_logged_in.connect(_on_signed_in, dispatch_uid="audit_sign_in")
     user_login_failed.connect(_on_sign_in_failed, dispatch_uid="audit_sign_in_failed")

@@ -13,9 +13,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from common.aggregates import count_subquery
 from shuanglian.figures import rollups
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
-from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 
 Area = County | Township | Village | None

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from common.exports import write_xlsx
+from common.paginators import KnownCountPaginator
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
 from shuanglian.figures import coverage, visit_stats
-from villages.exports import write_xlsx
 from villages.models import County, Township, Village, area_with_code
-from villages.paginators import KnownCountPaginator
 
 PAGE_SIZE = 50
 AREA_CODE = re.compile(r"[0-9]{12}")

@@ -16,9 +16,9 @@ from django.db.models import Count, DateField, Exists, F, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common.aggregates import count_subquery
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
 from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
-from villages.aggregates import count_subquery
 from villages.models import County, Household, Township, Village
 from visits.models import Need, Satisfaction, Visit
 

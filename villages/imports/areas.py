@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from common.translatable import gettext as _
 from villages.models import County, ImportBatch, Township, Village, area_with_code
-from villages.translatable import gettext as _
 
 # The area an import goes into; a kind that does not require one may have none (the city).
 ImportScope = Village | Township | County

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common import translatable
+from common.exports import transferred
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
-from villages import translatable
-from villages.exports import transferred
+from common.translatable import gettext as _
 from villages.imports import leases
 from villages.imports.areas import ImportScope, OutsideArea, covers
 from villages.imports.error_workbooks import save_error_workbook
@@ -38,7 +39,6 @@ from villages.imports.framework import (
 from villages.imports.parsing import parse_sheets
 from villages.imports.previews import save_preview, summary
 from villages.models import ImportBatch
-from villages.translatable import gettext as _
 
 
 @transaction.atomic

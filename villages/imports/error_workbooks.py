@@ -7,9 +7,10 @@ from typing import Any
 import openpyxl
 from django.core.files.base import ContentFile
 
+from common import translatable
+from common.exports import _sheet_title, write_xlsx_sheets
 from common.spreadsheets.reading import read_sheets
-from villages import translatable
-from villages.exports import _sheet_title, write_xlsx_sheets
+from common.translatable import gettext as _
 from villages.imports.framework import (
     BatchImporter,
     Rejected,
@@ -20,7 +21,6 @@ from villages.imports.framework import (
 )
 from villages.imports.previews import load_preview, mask_personal
 from villages.models import ImportBatch
-from villages.translatable import gettext as _
 
 
 def error_workbook(batch: ImportBatch, *, masked: bool) -> bytes:

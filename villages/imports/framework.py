@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.utils.functional import Promise
 
-from villages import translatable
+from common import translatable
 from villages.imports import values
 from villages.models import ImportBatch
 

@@ -11,11 +11,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from common.chunks import CHUNK_ROWS
+from common.translatable import gettext as _
 from villages.imports import values
 from villages.imports.areas import outside_area
 from villages.imports.framework import Classified, Progress, Rejected
 from villages.models import Household, Village
-from villages.translatable import gettext as _
 
 HOUSEHOLD_FIELDS = ("head_name", "phone", "members", "category", "address")
 

@@ -6,11 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from common import translatable
 from common.chunks import CHUNK_ROWS
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
 from common.spreadsheets.sheets import Sheet
-from villages import translatable
+from common.translatable import gettext as _
 from villages.imports import values
 from villages.imports.framework import (
     BatchImporter,
@@ -21,7 +22,6 @@ from villages.imports.framework import (
     SheetLayout,
     max_file_bytes,
 )
-from villages.translatable import gettext as _
 
 HEADER_SCAN_ROWS = 20
 # Texts above the header kept with a sheet's layout, and their length.

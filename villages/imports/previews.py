@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.utils.functional import Promise
 
-from villages import translatable
+from common import translatable
 from villages.imports.areas import covers
 from villages.imports.framework import (
     BatchImporter,

@@ -5,13 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from common.translatable import gettext as _
 from villages.imports import values
 from villages.imports.areas import acting_users
 from villages.imports.framework import BatchImporter, Classified, ColumnError, Progress, SheetLayout
 from villages.imports.households import Row, classify_rows, write_households
 from villages.imports.village_names import TownshipError, VillageResolver
 from villages.models import Household, ImportBatch, Village
-from villages.translatable import gettext as _
 
 
 class RosterImporter(BatchImporter):

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
+from common.translatable import gettext as _
 from villages.models import Household
-from villages.translatable import gettext as _
 from villages.validators import (
     clean_text,
     looks_like_formula,

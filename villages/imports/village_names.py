@@ -2,9 +2,9 @@
 
 from collections import defaultdict
 
+from common.translatable import gettext as _
 from villages.imports import values
 from villages.models import County, Township, Village
-from villages.translatable import gettext as _
 
 
 class TownshipError(values.RowError):
