@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from common.aggregates import count_subquery
 from common.exports import SpreadsheetImportExportMixin
 from common.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin, KeysFirstPaginator
+from common.personal_data import PersonalDataAdminMixin
 from units.accounts import IssuedLogin, create_login, create_logins, reset_one_time_password
 from units.assignments import (
     assign_household,
@@ -43,7 +44,6 @@ from units.models import (
 )
 from units.resources import CadreResource, UnitResource
 from units.rules import may_edit_unit, may_issue_login
-from villages.admin import sees_full_personal_data
 from villages.admin_filters import area_filters, area_key, choices_once
 from villages.models import Household, Village
 from villages.validators import mask_personal_numbers
@@ -351,19 +351,19 @@ class UnitForm(forms.ModelForm):
         return cleaned
 
 
-class CadreInline(admin.TabularInline):
+class CadreInline(PersonalDataAdminMixin, admin.TabularInline):
     model = Cadre
     fields = ["name", "position", "phone", "is_party_member", "in_service"]
     extra = 0
     show_change_link = True
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        if sees_full_personal_data(request):
+        if self.has_full_personal_data(request):
             return self.fields
         return ["masked_phone" if name == "phone" else name for name in self.fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [] if sees_full_personal_data(request) else ["masked_phone"]
+        return [] if self.has_full_personal_data(request) else ["masked_phone"]
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Cadre) -> str:
@@ -454,7 +454,9 @@ class ActiveAssignmentInline(admin.TabularInline):
 
 
 @admin.register(Cadre)
-class CadreAdmin(EstimatedCountAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
+class CadreAdmin(
+    PersonalDataAdminMixin, EstimatedCountAdminMixin, SpreadsheetImportExportMixin, admin.ModelAdmin
+):
     resource_classes = [CadreResource]
     form = CadreForm
     list_display = [
@@ -497,14 +499,14 @@ class CadreAdmin(EstimatedCountAdminMixin, SpreadsheetImportExportMixin, admin.M
         # Without full personal data a saved cadre's phone is shown masked and kept as it is.
         # Accounts are named by phone number, so the account field goes too; the account is
         # then kept through the sign-in account buttons.
-        if sees_full_personal_data(request):
+        if self.has_full_personal_data(request):
             return list(super().get_exclude(request, obj) or [])
         hidden = ["user"] if obj is None else ["phone", "user"]
         return [*(super().get_exclude(request, obj) or []), *hidden]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not sees_full_personal_data(request):
+        if obj is not None and not self.has_full_personal_data(request):
             fields.append("masked_phone")
         return fields
 
@@ -572,7 +574,7 @@ class CadreAdmin(EstimatedCountAdminMixin, SpreadsheetImportExportMixin, admin.M
         if obj is not None:
             # The account field says whether this user may issue the cadre's password.
             obj.login_issuable = may_issue_login(request.user, obj)
-            obj.username_unmasked = sees_full_personal_data(request)
+            obj.username_unmasked = self.has_full_personal_data(request)
         return obj
 
     @admin.display(description=_("sign-in account"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from common.aggregates import count_subquery
 from common.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
 from common.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin
+from common.personal_data import PersonalDataAdminMixin
 from villages.admin_filters import area_filters
 from villages.models import City, County, Household, Township, Village
 from villages.resources import (
@@ -17,15 +18,6 @@ from villages.resources import (
     VillageResource,
 )
 from villages.validators import mask_phone
-
-
-def sees_full_personal_data(request: HttpRequest) -> bool:
-    """Superusers, and users whose role and scope (``user.scope``) grant full personal data."""
-    user = request.user
-    if not user.is_active:
-        return False
-    scope = getattr(user, "scope", None)
-    return user.is_superuser or bool(getattr(scope, "full_personal_data", False))
 
 
 @admin.register(City)
@@ -113,7 +105,9 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+class HouseholdAdmin(
+    PersonalDataAdminMixin, EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin
+):
     # Export only: rosters are imported through villages.imports. The export masks resident
     # ID and phone numbers for every role, also those who see phones in full on screen: a
     # downloaded file leaves the system and its access checks behind.
@@ -160,9 +154,6 @@ class HouseholdAdmin(EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.Mod
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: Household) -> str:
         return mask_phone(obj.phone) or self.get_empty_value_display()
-
-    def has_full_personal_data(self, request: HttpRequest) -> bool:
-        return sees_full_personal_data(request)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
         if obj is None:

@@ -24,7 +24,7 @@ from shuanglian.access import search_rules
 from shuanglian.access.rules import has_rule, restrict
 from shuanglian.access.scope import scope_of
 from shuanglian.edit_locks import EditLockMixin
-from shuanglian.models import AuditEvent, Role, UserScope
+from shuanglian.models import AuditEvent, UserScope
 from villages.admin_filters import choices_once
 from villages.models import City, County, Township
 from visits.models import VisitInterval
@@ -64,13 +64,12 @@ def scope_formfield(field: Field | None, request: HttpRequest) -> Field | None:
 
 def _may(request: HttpRequest, model: type[models.Model], *, write: bool) -> bool:
     scope = scope_of(request.user)
-    if scope.role == Role.AUDITOR:
-        return model is AuditEvent and not write
-    if not scope.is_coordinator:
-        # Cadres use their own pages; users without a role see nothing.
-        return False
     if model is AuditEvent:
-        return scope.is_city and not write
+        return scope.reads_audit_trail and not write
+    if not scope.is_coordinator:
+        # Audit viewers read only the trail; cadres use their own pages; users without a
+        # role see nothing.
+        return False
     if model in CITY_ONLY or not has_rule(model):
         return scope.is_city
     if write and model in CITY_WRITES:
@@ -116,7 +115,8 @@ def _without_number_ordering(changelist_class: type) -> type:
 class ScopedAdminMixin(EditLockMixin):
     """Applies ``access.rules`` to lists, object pages, choices, filters and permissions."""
 
-    def _sees_numbers(self, request: HttpRequest) -> bool:
+    def has_full_personal_data(self, request: HttpRequest) -> bool:
+        """Resident IDs and phones in full: the one answer for every page (see common)."""
         return scope_of(request.user).full_personal_data
 
     def _number_paths(self, request: HttpRequest) -> search_rules.NumberPaths:
@@ -168,14 +168,14 @@ class ScopedAdminMixin(EditLockMixin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
         changelist_class = super().get_changelist(request, **kwargs)
-        if self._sees_numbers(request):
+        if self.has_full_personal_data(request):
             return changelist_class
         # Sorting by a masked number tells where it lies between numbers one can add.
         return _without_number_ordering(changelist_class)
 
     def get_sortable_by(self, request: HttpRequest) -> Any:
         sortable = super().get_sortable_by(request)
-        if self._sees_numbers(request):
+        if self.has_full_personal_data(request):
             return sortable
         return [
             name for name in sortable if not _sorts_by_number(self.model, _order_field(self, name))
@@ -183,7 +183,7 @@ class ScopedAdminMixin(EditLockMixin):
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         changelist = super().get_changelist_instance(request)
-        if not self._sees_numbers(request) and self._number_paths(request):
+        if not self.has_full_personal_data(request) and self._number_paths(request):
             changelist.search_help_text = search_rules.help_text()
         return changelist
 

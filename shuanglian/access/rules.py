@@ -314,7 +314,7 @@ def _users(queryset: QuerySet, scope: Scope) -> QuerySet:
 
 @rule(AuditEvent)
 def _audit_events(queryset: QuerySet, scope: Scope) -> QuerySet:
-    return queryset if scope.role in (Role.CITY, Role.AUDITOR) else queryset.none()
+    return queryset if scope.reads_audit_trail else queryset.none()
 
 
 def install() -> None:

@@ -38,6 +38,11 @@ class Scope:
     def is_coordinator(self) -> bool:
         return self.role in COORDINATORS
 
+    @property
+    def reads_audit_trail(self) -> bool:
+        """City coordinators (superusers among them) and audit viewers; nobody writes it."""
+        return self.role in (Role.CITY, Role.AUDITOR)
+
     @cached_property
     def unit_cadre_ids(self) -> list[int]:
         """The keys of the unit's cadres, read once for the request the scope belongs to."""
@@ -51,11 +56,6 @@ class Scope:
             .order_by()
             .values_list("village_id", flat=True)
         )
-
-    @property
-    def area_id(self) -> int | None:
-        """The township's or county's key, for the area roles."""
-        return self.township_id if self.role == Role.TOWNSHIP else self.county_id
 
 
 NOBODY = Scope(role=None)

@@ -15,32 +15,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from shuanglian.access.scope import scope_of
 from shuanglian.admin_households import FullHouseholdAdmin
 from shuanglian.audit import trail
-from shuanglian.models import AUDIT_ACTIONS, AuditEvent, Role, UserScope
+from shuanglian.models import AUDIT_ACTIONS, AuditEvent
 from villages.models import Household
 
 
-def _role(user: Any) -> str | None:
-    try:
-        return user.scope.role
-    except (AttributeError, UserScope.DoesNotExist):
-        return None
-
-
 def may_read_audit_trail(user: Any) -> bool:
-    return user.is_active and (user.is_superuser or _role(user) in {Role.AUDITOR, Role.CITY})
-
-
-def has_full_personal_data(user: Any) -> bool:
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    try:
-        return user.scope.full_personal_data
-    except (AttributeError, UserScope.DoesNotExist):
-        return False
+    return scope_of(user).reads_audit_trail
 
 
 class AuditActionFilter(admin.SimpleListFilter):
@@ -121,9 +104,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 class PersonalDataHouseholdAdmin(FullHouseholdAdmin):
     """The household pages, where a user with full personal data may reveal one full ID."""
-
-    def has_full_personal_data(self, request: HttpRequest) -> bool:
-        return has_full_personal_data(request.user)
 
     @admin.display(description=_("resident ID number"), ordering="id_number")
     def masked_id_number(self, obj: Household) -> str:

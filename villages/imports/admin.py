@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from villages import tasks, translatable
-from villages.admin import sees_full_personal_data
+from common import translatable
+from common.personal_data import PersonalDataAdminMixin
+from villages import tasks
 from villages.imports import areas, batches, error_workbooks, framework, leases, parsing, previews
 from villages.models import County, ImportBatch, Township, Village
 
@@ -107,7 +108,7 @@ class ImportUploadForm(forms.ModelForm):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     form = ImportUploadForm
     add_form_template = "admin/villages/importbatch/upload.html"
     change_form_template = "admin/villages/importbatch/batch.html"
@@ -229,7 +230,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             raise Http404
         batch = batches.expire_if_stale(leases.fail_if_dead(batch))
         importer = self.importer(request, batch)
-        full = sees_full_personal_data(request)
+        full = self.has_full_personal_data(request)
         report = previews.report_for(batch, request.user, full_personal_data=full)
         preview = previews.preview_page(
             batch,
@@ -338,7 +339,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = self._batch(request, pk)
         if not batch.error_file or not previews.sees_whole_batch(batch, request.user):
             raise Http404
-        full = batch.created_by_id == request.user.pk or sees_full_personal_data(request)
+        full = batch.created_by_id == request.user.pk or self.has_full_personal_data(request)
         # Written afresh for each download: its reasons in the reader's language.
         content = error_workbooks.error_workbook(batch, masked=not full)
         announce(request, batch, action="import_errors", masked=not full)
