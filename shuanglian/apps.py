@@ -11,7 +11,7 @@ class ShuanglianConfig(AppConfig):
         from django.contrib import admin
         from django_tasks.signals import task_finished
 
-        from shuanglian.access import decisions, rules
+        from shuanglian.access import decisions, passwords, rules
         from shuanglian.access.admin import scope_registered_admins
         from shuanglian.audit import cadre_logins, trail
         from shuanglian.figures import rollups
@@ -20,5 +20,6 @@ class ShuanglianConfig(AppConfig):
         decisions.install()
         scope_registered_admins(admin.site)
         trail.connect_receivers()
+        passwords.connect_receivers()
         cadre_logins.connect_receivers()
         task_finished.connect(rollups.recount_after_task, dispatch_uid="rollups")

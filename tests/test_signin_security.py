@@ -401,3 +401,23 @@ def test_production_settings_pass_the_deploy_check() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert not re.search(r"\?: \(security\.W\d+\)", result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("validators", [[], None])
+def test_a_new_password_is_dated_wherever_it_is_saved_whatever_the_validators(
+    coordinator, settings, validators
+) -> None:
+    if validators is not None:
+        settings.AUTH_PASSWORD_VALIDATORS = validators
+    assert coordinator.scope.password_changed_at is None
+    coordinator.last_login = timezone.now()
+    coordinator.save(update_fields=["last_login"])
+    coordinator.first_name = "协调"
+    coordinator.save()
+    coordinator.scope.refresh_from_db()
+    assert coordinator.scope.password_changed_at is None, "no new password, no new date"
+
+    coordinator.set_password("Xinmima-2026!")
+    coordinator.save()
+    coordinator.scope.refresh_from_db()
+    assert timezone.now() - coordinator.scope.password_changed_at < datetime.timedelta(minutes=1)

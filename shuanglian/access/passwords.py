@@ -2,11 +2,14 @@
 
 import datetime
 import string
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLength
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -36,11 +39,7 @@ class MinimumLengthValidator(DjangoMinimumLength):
 
 
 class CharacterClassesValidator:
-    """At least three of four kinds of characters: lower case, upper case, digits, symbols.
-
-    Also records when a user's password changed: Django tells every validator after a new
-    password is saved, whichever form or service saved it.
-    """
+    """At least three of four kinds of characters: lower case, upper case, digits, symbols."""
 
     def __init__(self, min_classes: int = 3) -> None:
         self.min_classes = min_classes
@@ -62,14 +61,29 @@ class CharacterClassesValidator:
             "and symbols."
         ) % {"count": self.min_classes}
 
-    def password_changed(self, password: str, user: AbstractBaseUser) -> None:
-        record_password_change(user=user)
+
+def _note_new_password(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -> None:
+    """Before a user is saved: whether the stored password is about to change."""
+    update_fields = kwargs.get("update_fields")
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        instance._password_is_new = False
+        return
+    stored = type(instance)._default_manager.filter(pk=instance.pk).values_list("password")
+    instance._password_is_new = stored.first() != (instance.password,)
 
 
-def record_password_change(*, user: AbstractBaseUser) -> None:
-    """Restart the user's password age; kept only for users with a role and scope."""
-    if user.pk is not None:
-        UserScope.objects.filter(user=user).update(password_changed_at=timezone.now())
+def _stamp_new_password(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -> None:
+    """After it is saved: restart the password's age, kept for users with a role and scope."""
+    if getattr(instance, "_password_is_new", False):
+        UserScope.objects.filter(user=instance).update(password_changed_at=timezone.now())
+        instance._password_is_new = False
+
+
+def connect_receivers() -> None:
+    """Date every new password where it is saved, whichever form, command or service set it."""
+    user_model = get_user_model()
+    pre_save.connect(_note_new_password, sender=user_model, dispatch_uid="password_noted")
+    post_save.connect(_stamp_new_password, sender=user_model, dispatch_uid="password_stamped")
 
 
 def password_expired(*, user: AbstractBaseUser) -> bool:
