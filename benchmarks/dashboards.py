@@ -31,7 +31,7 @@ def measure(label: str, area: object, client: object, change: object, options: o
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from shuanglian.figures import coverage, visit_stats
+    from shuanglian.figures.summary import figures_for
     from tests.oracles import recount_coverage, recount_visit_figures
 
     url, params = reverse("dashboard"), ({"area": area.code} if area else {})
@@ -55,8 +55,8 @@ def measure(label: str, area: object, client: object, change: object, options: o
         recount_coverage(area)
         recount_visit_figures(area)
     baseline_queries = len(captured)
-    exact = coverage.coverage_for(area) == counted
-    exact &= visit_stats.visit_figures_for(area).total == visits.total
+    exact = figures_for(area).coverage == counted
+    exact &= figures_for(area).visits.total == visits.total
     ratio = statistics.median(baseline) / statistics.median(page)
     print(f"\n{label}: figures equal to the recount: {exact}")
     print(f"  dashboard page            {summary(page)}   {queries} queries")

@@ -99,7 +99,7 @@ def _added(rates: list[Rate]) -> Rate:
 
 
 def recount_coverage(area: Area) -> Coverage:
-    """``shuanglian.figures.coverage.coverage_for(area)``, counted from the raw tables."""
+    """``figures_for(area).coverage`` (shuanglian.figures.summary), counted from the raw tables."""
     linked = Exists(WorkGroup.objects.filter(village=OuterRef("pk")))
     villages = _by_row(
         Village.objects.filter(_within(area, "")),
@@ -156,7 +156,7 @@ def recount_coverage(area: Area) -> Coverage:
 
 
 def recount_visit_figures(area: Area, *, today: datetime.date | None = None) -> VisitFigures:
-    """``shuanglian.figures.visit_stats.visit_figures_for(area, today=today)``, from the raw
+    """``figures_for(area, today=today).visits``, from the raw
     tables."""
     today = today or timezone.localdate()
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from devdata.demo import CADRE_PASSWORD, SUPERUSER
-from shuanglian.figures.coverage import coverage_for
+from shuanglian.figures.summary import figures_for
 from tests import roster_files
 from tests.factories import make_import_batch, resident_id
 from units.models import Cadre, HouseholdAssignment
@@ -133,7 +133,7 @@ def test_the_batch_page_follows_a_background_import_until_it_is_done(
 def test_coordinator_assigns_three_households_and_the_dashboard_shows_it(
     demo: None, live_server: object, page: Page
 ) -> None:
-    before = coverage_for(None).households
+    before = figures_for(None).coverage.households
     cadre = Cadre.objects.get(user__username="cadre2")
     sign_in(page, live_server.url, SUPERUSER.username, SUPERUSER.password)
     page.goto(f"{live_server.url}/dashboard/")

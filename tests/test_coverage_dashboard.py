@@ -6,7 +6,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from shuanglian.figures.coverage import Rate, coverage_for
+from shuanglian.figures.coverage import Rate
+from shuanglian.figures.summary import figures_for
 from shuanglian.models import Role
 from tests.factories import (
     make_assignment,
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_four_city_rates_are_exact(coverage_city: dict) -> None:
-    figures = coverage_for(None)
+    figures = figures_for(None).coverage
     assert figures.units == Rate(2, 3)
     assert figures.cadres == Rate(1, 3), "张一 of 张一, 张二, 李四; 李三 left"
     assert figures.villages == Rate(2, 4)
@@ -39,7 +40,7 @@ def test_the_four_city_rates_are_exact(coverage_city: dict) -> None:
 
 
 def test_the_city_table_has_every_county_including_an_empty_one(coverage_city: dict) -> None:
-    rows = {row.name: (row.villages, row.households) for row in coverage_for(None).rows}
+    rows = {row.name: (row.villages, row.households) for row in figures_for(None).coverage.rows}
     assert rows == {
         "东明县": (Rate(2, 4), Rate(2, 4)),
         "曹县": (Rate(0, 0), Rate(0, 0)),
@@ -48,7 +49,7 @@ def test_the_city_table_has_every_county_including_an_empty_one(coverage_city: d
 
 
 def test_a_county_drills_down_to_townships_and_a_township_to_villages(coverage_city: dict) -> None:
-    county = coverage_for(coverage_city["county"])
+    county = figures_for(coverage_city["county"]).coverage
     assert county.row_level == "township"
     assert [(r.name, r.villages, r.households) for r in county.rows] == [
         ("沙沃镇", Rate(1, 2), Rate(1, 3)),
@@ -57,7 +58,7 @@ def test_a_county_drills_down_to_townships_and_a_township_to_villages(coverage_c
     # Units and cadres count where the unit is based: these are all city-level units.
     assert (county.units, county.cadres) == (Rate(0, 0), Rate(0, 0))
 
-    township = coverage_for(coverage_city["t1"])
+    township = figures_for(coverage_city["t1"]).coverage
     assert township.row_level == "village"
     assert [(r.name, r.units, r.households) for r in township.rows] == [
         ("王寨村", ["市委组织部"], Rate(1, 2)),
@@ -97,7 +98,7 @@ def test_a_village_page_shows_its_households_units_and_cadres(
 ) -> None:
     township = admin_client.get(reverse("dashboard"), {"area": "371728104000"})
     assert "?area=371728104201" in township.text, "a township's villages open their own page"
-    figures = coverage_for(Village.objects.get(code="371728104201"))
+    figures = figures_for(Village.objects.get(code="371728104201")).coverage
     assert (figures.villages, figures.households) == (Rate(1, 1), Rate(1, 2))
     assert [(r.name, r.units) for r in figures.rows] == [("王寨村", ["市委组织部"])]
 
@@ -176,7 +177,7 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_villages(
     small = _queries(admin_client, area=area)
     grow(1000)
     assert _queries(admin_client, area=area) == small
-    assert coverage_for(township).villages == Rate(334, 1000)
+    assert figures_for(township).coverage.villages == Rate(334, 1000)
 
 
 def test_every_admin_page_links_to_the_dashboard(admin_client: Client) -> None:

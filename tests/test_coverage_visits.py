@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shuanglian.figures.coverage import Rate
-from shuanglian.figures.visit_stats import NeedCounts, VisitRow, visit_figures_for
+from shuanglian.figures.summary import figures_for
+from shuanglian.figures.visit_stats import NeedCounts, VisitRow
 from tests.factories import (
     make_cadre,
     make_city,
@@ -79,7 +80,7 @@ def city(db: None) -> dict:
 
 
 def test_the_city_figures_are_exact(city: dict) -> None:
-    figures = visit_figures_for(None)
+    figures = figures_for(None).visits
     assert figures.total == VisitRow(
         visited_30=Rate(2, 5),
         visited_90=Rate(4, 5),
@@ -93,7 +94,7 @@ def test_the_city_figures_are_exact(city: dict) -> None:
 
 
 def test_a_county_is_split_by_township_and_a_township_by_village(city: dict) -> None:
-    county = visit_figures_for(city["county"])
+    county = figures_for(city["county"]).visits
     assert county.total.visited_90 == Rate(4, 5)
     assert county.row(city["t1"].pk) == VisitRow(
         visited_30=Rate(2, 4),
@@ -107,7 +108,7 @@ def test_a_county_is_split_by_township_and_a_township_by_village(city: dict) -> 
         needs=NeedCounts(raised=2, open=2, resolved=0, overdue=1),
         satisfaction=Rate(0, 0),
     )
-    township = visit_figures_for(city["t1"])
+    township = figures_for(city["t1"]).visits
     assert township.total.visited_30 == Rate(2, 4)
     assert (township.row(city["v1"].pk).visited_30, township.row(city["v1"].pk).visited_90) == (
         Rate(2, 3),
@@ -119,7 +120,7 @@ def test_a_county_is_split_by_township_and_a_township_by_village(city: dict) -> 
 
 
 def test_the_counting_day_can_be_given(city: dict) -> None:
-    later = visit_figures_for(None, today=TODAY + datetime.timedelta(days=1))
+    later = figures_for(None, today=TODAY + datetime.timedelta(days=1)).visits
     assert later.total.visited_30 == Rate(1, 5), "the visit 29 days back has dropped out"
     assert later.total.needs.overdue == 3, "the need at the limit is now overdue"
 
@@ -201,7 +202,7 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_300_visited_households(
     small = _queries(admin_client, area)
     _grow(township, 290)
     assert _queries(admin_client, area) == small
-    figures = visit_figures_for(township)
+    figures = figures_for(township).visits
     assert figures.total.visited_90.total == 300
     assert figures.total.needs.raised == Need.objects.count() == 4 + 97
 
@@ -217,8 +218,8 @@ def test_a_need_past_its_escalated_deadline_is_overdue_on_the_dashboard_as_in_ad
         progressed_on=TODAY,
         due_on=days_ago(1),
     )
-    assert visit_figures_for(None).total.needs.overdue == 3
-    assert visit_figures_for(city["t2"]).row(city["v3"].pk).needs.overdue == 2
+    assert figures_for(None).visits.total.needs.overdue == 3
+    assert figures_for(city["t2"]).visits.row(city["v3"].pk).needs.overdue == 2
     listed = admin_client.get(reverse("admin:visits_need_changelist"), {"late": "yes"})
     assert escalated in listed.context["cl"].result_list
     assert len(listed.context["cl"].result_list) == 3

@@ -23,14 +23,13 @@ from shuanglian.figures.coverage import (
     NOT_LINKED,
     Area,
     cadres_in,
-    coverage_for,
     gap_count,
     gap_queryset,
     household_list_length,
     households_in,
     villages_in,
 )
-from shuanglian.figures.visit_stats import visit_figures_for
+from shuanglian.figures.summary import figures_for
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
 from tests import roster_files
 from tests.factories import (
@@ -159,8 +158,8 @@ def assert_exact(today: datetime.date = TODAY) -> None:
     """Every level's figures, read from the rollups, equal a recount of the raw tables."""
     areas = [None, *County.objects.all(), *Township.objects.all(), *Village.objects.all()]
     for area in areas:
-        assert coverage_for(area) == recount_coverage(area), area
-        rolled = visit_figures_for(area, today=today)
+        assert figures_for(area).coverage == recount_coverage(area), area
+        rolled = figures_for(area, today=today).visits
         counted = recount_visit_figures(area, today=today)
         assert rolled.total == counted.total, area
         for pk in rolled.rows.keys() | counted.rows.keys():
@@ -199,7 +198,7 @@ def assert_cadres_above_the_maximum_exact(area: Area) -> None:
 
 def test_the_figures_start_exact_and_hold_something(city: dict) -> None:
     assert_exact()
-    figures = coverage_for(None)
+    figures = figures_for(None).coverage
     assert (figures.households.done, figures.households.total) == (9, 12)
     assert (figures.villages.done, figures.villages.total) == (3, 5)
     assert VillageFigures.objects.count() == 5
@@ -209,7 +208,7 @@ def test_the_figures_start_exact_and_hold_something(city: dict) -> None:
 def test_assigning_households(city: dict) -> None:
     household = city["households"][10]
     assignments.assign_households(households=[household], cadre=city["cadres"][6], on=TODAY)
-    assert coverage_for(None).households.done == 10
+    assert figures_for(None).coverage.households.done == 10
     assert_exact()
 
 
@@ -224,7 +223,7 @@ def test_ending_assignments_in_bulk(city: dict) -> None:
     HouseholdAssignment.objects.filter(household__village=city["villages"][0]).update(
         ended_on=TODAY
     )
-    assert coverage_for(None).households.done == 6
+    assert figures_for(None).coverage.households.done == 6
     assert_exact()
 
 
@@ -232,7 +231,7 @@ def test_a_cadre_leaving_service(city: dict) -> None:
     cadre = city["cadres"][1]
     cadre.in_service = False
     cadre.save()
-    assert coverage_for(None).households.done == 7
+    assert figures_for(None).coverage.households.done == 7
     assert_exact()
     Cadre.objects.filter(pk=city["cadres"][2].pk).update(in_service=False)
     assert_exact()
@@ -282,7 +281,7 @@ def test_following_needs_up(city: dict) -> None:
 
 def test_work_groups_made_and_removed(city: dict) -> None:
     group = make_work_group(unit=city["units"][3], village=city["villages"][4])
-    assert coverage_for(None).villages.done == 4
+    assert figures_for(None).coverage.villages.done == 4
     assert_exact()
     group.delete()
     WorkGroup.objects.filter(village=city["villages"][0]).delete()
@@ -352,7 +351,7 @@ def test_a_new_day_recounts_the_date_bound_figures(city: dict) -> None:
     assert_exact()
     later = TODAY + datetime.timedelta(days=40)
     assert_exact(later)
-    visit_figures_for(None, today=later)
+    figures_for(None, today=later)
     assert set(VillageFigures.objects.values_list("as_of", flat=True)) == {later}
     assert_exact()
 

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.figures.visit_stats import NeedCounts, visit_figures_for
+from shuanglian.figures.summary import figures_for
+from shuanglian.figures.visit_stats import NeedCounts
 from tests.factories import make_household, make_need, make_unit
 from villages.models import Household, Village
 from visits.models import Need
@@ -75,7 +76,7 @@ def test_the_needs_card_counts_every_closure_and_its_parts_add_up(
 
 
 def test_the_need_counts_add_up_in_every_row(needs: None) -> None:
-    figures = visit_figures_for(None)
+    figures = figures_for(None).visits
     assert figures.total.needs == NeedCounts(raised=9, open=4, resolved=3, overdue=1)
     assert figures.total.needs.unresolvable == 2
     for row in [*figures.rows.values(), figures.total]:

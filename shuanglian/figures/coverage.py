@@ -140,25 +140,13 @@ def _row_areas(area: Area) -> QuerySet:
     return County.objects.all()
 
 
-def coverage_for(area: Area) -> Coverage:
-    """The four rates for the area, and the table of the areas one level down.
+def coverage_from(area: Area, sums: list[dict[str, Any]]) -> Coverage:
+    """The four rates for the area, and the table of the areas one level down, from the
+    village figures summed by row (``rollups.sums_by_row``) and the unit figures.
 
-    Read from the per-village and per-unit figures; the tests compare them with a recount of
-    the raw tables (tests/oracles.py).
+    The tests compare them with a recount of the raw tables (tests/oracles.py).
     """
-    rollups.bring_up_to_date()
     key = ROW_LEVELS[type(area)]
-    sums = (
-        rollups.village_figures_in(area)
-        .values(key)
-        .annotate(
-            villages=Count("pk"),
-            linked=Count("pk", filter=Q(has_work_group=True)),
-            households=Sum("households"),
-            covered=Sum("covered"),
-        )
-        .order_by()
-    )
     by_key = {row[key]: row for row in sums}
     rows = []
     for area_row in _row_areas(area).order_by("code").values("pk", "code", "name"):

@@ -18,7 +18,7 @@ from common.exports import write_xlsx
 from common.paginators import KnownCountPaginator
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
-from shuanglian.figures import coverage, visit_stats
+from shuanglian.figures import coverage, summary, visit_stats
 from villages.models import County, Township, Village, area_with_code
 
 PAGE_SIZE = 50
@@ -64,8 +64,8 @@ def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
-    figures = coverage.coverage_for(area)
-    visits = visit_stats.visit_figures_for(area)
+    both = summary.figures_for(area)
+    figures, visits = both.coverage, both.visits
     is_village = isinstance(area, Village)
     village_cadres = visit_stats.cadres_in_village(area) if is_village else []
     chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)

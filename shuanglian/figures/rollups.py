@@ -10,9 +10,21 @@ leaves its mark for the next reader. Reading the figures of the whole city then 
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, DateField, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db import connection, models, transaction
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -193,6 +205,28 @@ def village_figures_in(area: County | Township | Village | None) -> QuerySet:
     if isinstance(area, Village):
         return figures.filter(village=area)
     return figures
+
+
+def sums_by_row(area: County | Township | Village | None, key: str) -> list[dict[str, Any]]:
+    """Every figure of the area's villages summed once for each value of ``key`` (the county,
+    township or village of a row of the dashboard's table), with how many villages there are
+    and how many have a work group."""
+    counted = [
+        field.name
+        for field in VillageFigures._meta.concrete_fields
+        if isinstance(field, models.PositiveIntegerField)
+    ]
+    sums = (
+        village_figures_in(area)
+        .values(key)
+        .annotate(
+            villages=Count("pk"),
+            linked=Count("pk", filter=Q(has_work_group=True)),
+            **{name: Sum(name) for name in counted},
+        )
+        .order_by()
+    )
+    return list(sums)
 
 
 def figures_of_villages(villages: QuerySet) -> QuerySet:
