@@ -405,8 +405,12 @@ class HouseholdCoverageQuerySet(HouseholdQuerySet):
         )
 
     def covered(self) -> "HouseholdCoverageQuerySet":
-        """Households with a responsible cadre in service."""
+        """Households with a responsible cadre in service: the one meaning of covered (全覆盖)."""
         return self.filter(self._active(cadre__in_service=True))
+
+    def not_covered(self) -> "HouseholdCoverageQuerySet":
+        """The gaps: households without a cadre, or whose cadre has left service."""
+        return self.filter(~self._active(cadre__in_service=True))
 
     def assigned(self) -> "HouseholdCoverageQuerySet":
         """Households with an active assignment, whether or not its cadre is in service."""

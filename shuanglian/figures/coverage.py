@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.aggregates import count_subquery
 from shuanglian.figures import rollups
-from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup, WorkGroupMember
+from units.models import (
+    Cadre,
+    HouseholdAssignment,
+    HouseholdCoverageQuerySet,
+    Unit,
+    WorkGroup,
+    WorkGroupMember,
+)
 from villages.models import County, Household, Township, Village
 
 Area = County | Township | Village | None
@@ -68,15 +75,6 @@ ROW_LEVELS = {type(None): "county", County: "township", Township: "village", Vil
 
 def has_work_group() -> Exists:
     return Exists(WorkGroup.objects.filter(village=OuterRef("pk")))
-
-
-def has_active_assignment() -> Exists:
-    """A cadre in service is responsible now; a departed cadre's households count as gaps."""
-    return Exists(
-        HouseholdAssignment.objects.active().filter(
-            household=OuterRef("pk"), cadre__in_service=True
-        )
-    )
 
 
 def villages_in(area: Area) -> QuerySet:
@@ -228,8 +226,8 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
         )
     if slug == "households":
         return (
-            households_in(area)
-            .filter(~has_active_assignment())
+            HouseholdCoverageQuerySet.of(households_in(area))
+            .not_covered()
             .select_related("village__township__county")
             .order_by("village__code", "pk")
         )
