@@ -79,7 +79,6 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from shuanglian.figures import coverage
     from units.models import Cadre
     from villages.models import County, Household, Township, Village
     from visits.models import Visit
@@ -110,7 +109,7 @@ def main() -> None:
     )
     for name, area in levels:
         label = f"{name} ({area.name})" if area else name
-        households = coverage.households_in(area).order_by("pk")
+        households = Household.objects.in_area(area).order_by("pk")
 
         def change(households: object = households) -> None:
             visit = Visit.objects.create(

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
-from villages.models import County, Township, VisibleQuerySet
+from villages.models import AreaQuerySet, County, Township, VisibleQuerySet
 
 
 class Role(models.TextChoices):
@@ -212,6 +212,11 @@ class AuditEvent(models.Model):
         return str(model._meta.verbose_name)
 
 
+class VillageFiguresQuerySet(AreaQuerySet):
+    # Each row names its township and county itself, so no join is needed to place it.
+    area_lookups = {"county": "county", "township": "township", "village": "village"}
+
+
 class VillageFigures(models.Model):
     """One village's counts behind the dashboards, kept by ``shuanglian.figures.rollups``.
 
@@ -245,6 +250,8 @@ class VillageFigures(models.Model):
     rated = models.PositiveIntegerField(default=0)
     pleased = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
+
+    objects = VillageFiguresQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("village figures")

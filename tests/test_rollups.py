@@ -22,12 +22,9 @@ from shuanglian.figures.coverage import (
     LINKED_LEFT_SERVICE,
     NOT_LINKED,
     Area,
-    cadres_in,
     gap_count,
     gap_queryset,
     household_list_length,
-    households_in,
-    villages_in,
 )
 from shuanglian.figures.summary import figures_for
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
@@ -173,14 +170,17 @@ def assert_exact(today: datetime.date = TODAY) -> None:
 
 def assert_household_list_lengths_exact(area: Area) -> None:
     """The household list's lengths from the rollups equal the rows of its linked-cadre filter."""
-    households = HouseholdCoverageQuerySet.of(households_in(area))
+    households = HouseholdCoverageQuerySet.of(Household.objects.in_area(area))
     for linked, listed in [
         (None, households),
         (LINKED_IN_SERVICE, households.covered()),
         (NOT_LINKED, households.uncovered()),
         (LINKED_LEFT_SERVICE, households.needing_new_cadre()),
     ]:
-        assert household_list_length(villages_in(area), linked) == listed.count(), (linked, area)
+        assert household_list_length(Village.objects.in_area(area), linked) == listed.count(), (
+            linked,
+            area,
+        )
 
 
 def assert_cadres_above_the_maximum_exact(area: Area) -> None:
@@ -189,7 +189,9 @@ def assert_cadres_above_the_maximum_exact(area: Area) -> None:
     for maximum in (0, 1, 2):
         with override_settings(ASSIGNMENT_MAX_PER_CADRE=maximum):
             listed = list(gap_queryset("overloaded", area).values_list("pk", "load"))
-        counted = cadres_in(area).annotate(load=load).filter(load__gt=maximum)
+        counted = (
+            Cadre.objects.in_service().in_area(area).annotate(load=load).filter(load__gt=maximum)
+        )
         assert listed == list(counted.order_by("-load", "pk").values_list("pk", "load")), (
             maximum,
             area,

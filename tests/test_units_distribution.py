@@ -52,7 +52,7 @@ def test_households_are_spread_evenly_over_the_cadres() -> None:
     assert plan.leftovers == []
     assert plan.max_per_cadre == 10
     # Households in key order, each to the least-loaded cadre, ties to the lower key.
-    households = list(Household.objects.in_village(village).order_by("pk"))
+    households = list(Household.objects.in_area(village).order_by("pk"))
     assert [(h, c) for h, c in plan.assignments] == [
         (households[i], cadres[i % 3]) for i in range(8)
     ]
@@ -64,7 +64,7 @@ def test_no_cadre_gets_more_than_the_maximum_and_the_rest_are_left_over() -> Non
 
     assert loads(plan) == {cadres[0]: (0, 3), cadres[1]: (0, 3)}
     assert len(plan.assignments) == 6
-    assert plan.leftovers == list(Household.objects.in_village(village).order_by("pk"))[6:]
+    assert plan.leftovers == list(Household.objects.in_area(village).order_by("pk"))[6:]
     assert plan.household_count == 10
 
 
@@ -133,9 +133,7 @@ def test_only_the_villages_uncovered_households_are_planned() -> None:
     plan = plan_distribution(village=village, max_per_cadre=10)
     planned = [household for household, _cadre in plan.assignments]
     assert covered not in planned
-    assert planned == list(
-        Household.objects.in_village(village).exclude(pk=covered.pk).order_by("pk")
-    )
+    assert planned == list(Household.objects.in_area(village).exclude(pk=covered.pk).order_by("pk"))
 
 
 def test_a_village_without_cadres_leaves_every_household_over() -> None:

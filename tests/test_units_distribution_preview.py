@@ -64,7 +64,7 @@ def village_with_group(
 
 
 def in_village(village: Village) -> list[Household]:
-    return list(Household.objects.in_village(village).order_by("pk"))
+    return list(Household.objects.in_area(village).order_by("pk"))
 
 
 def linked(village: Village) -> dict[str, str]:

@@ -127,7 +127,7 @@ def test_csv_export_guards_formula_like_text_with_a_quote(superuser_client: Clie
 def test_household_export_follows_the_changelist_filters(superuser_client: Client) -> None:
     township = Township.objects.filter(villages__households__isnull=False).first()
     rows = read_xlsx(export(superuser_client, XLSX, f"?township={township.pk}"))
-    expected = Household.objects.in_township(township)
+    expected = Household.objects.in_area(township)
     assert len(rows) - 1 == expected.count() > 0
     assert {row[1].value for row in rows[1:]} == {township.name}
     assert {row[2].value for row in rows[1:]} == set(expected.values_list("head_name", flat=True))

@@ -130,9 +130,7 @@ def plan_distribution(
     if max_per_cadre is None:
         max_per_cadre = settings.ASSIGNMENT_MAX_PER_CADRE
     households = list(
-        HouseholdCoverageQuerySet.of(Household.objects.in_village(village))
-        .uncovered()
-        .order_by("pk")
+        HouseholdCoverageQuerySet.of(Household.objects.in_area(village)).uncovered().order_by("pk")
     )
     for household in households:
         household.village = village

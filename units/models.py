@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from common.aggregates import count_subquery
 from villages.fields import PhoneField
 from villages.models import (
+    THROUGH_VILLAGE,
+    Area,
     County,
     Household,
     HouseholdQuerySet,
@@ -23,6 +25,17 @@ from villages.models import (
 )
 from villages.search import VILLAGE_OR_UNIT_NAME_MIN_LENGTH, is_id_digits, keys_or_subquery
 from villages.validators import mask_phone
+
+
+class UnitQuerySet(VisibleQuerySet):
+    # A unit is based in a county or township; a village has none of its own, so the units
+    # linking it (with a work group there) stand for it.
+    area_lookups = {"county": "county", "township": "township"}
+
+    def in_area(self, area: Area | None) -> "UnitQuerySet":
+        if area is not None and area.level == "village":
+            return self.filter(pk__in=WorkGroup.objects.filter(village=area).values("unit"))
+        return super().in_area(area)
 
 
 class Unit(models.Model):
@@ -59,7 +72,7 @@ class Unit(models.Model):
         help_text=_("For township-level units."),
     )
 
-    objects = VisibleQuerySet.as_manager()
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit")
@@ -94,6 +107,14 @@ class Unit(models.Model):
 
 
 class CadreQuerySet(VisibleQuerySet):
+    # Where their unit is based; for a village, the cadres of the units linking it.
+    area_lookups = {"county": "unit__county", "township": "unit__township"}
+
+    def in_area(self, area: Area | None) -> "CadreQuerySet":
+        if area is not None and area.level == "village":
+            return self.filter(unit__in=Unit.objects.in_area(area))
+        return super().in_area(area)
+
     def in_service(self) -> "CadreQuerySet":
         return self.filter(in_service=True)
 
@@ -296,6 +317,8 @@ class WorkGroupMember(models.Model):
 
 class HouseholdRecordQuerySet(VisibleQuerySet):
     """Records about a household by a cadre: assignments, visits and needs."""
+
+    area_lookups = THROUGH_VILLAGE
 
     def matching(self, term: str) -> "HouseholdRecordQuerySet":
         """Records a search finds: by their household (``HouseholdQuerySet.matching``) or, for a

@@ -1,7 +1,7 @@
 """Geography (City → County → Township → Village) and the households living there."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +23,28 @@ VisibilityRule = Callable[[models.QuerySet, Any], models.QuerySet]
 visibility_rules: dict[type[models.Model], VisibilityRule] = {}
 
 
-class VisibleQuerySet(models.QuerySet):
+class AreaQuerySet(models.QuerySet):
+    """Rows asked for by place the same way whatever the place: ``in_area(area)``."""
+
+    # The lookup from this model to a county, a township and a village, by ``Area.level``.
+    area_lookups: dict[str, str] = {}
+
+    def in_area(self, area: "Area | None") -> Self:
+        """The rows in ``area``, a county, township or village; None or the city: every row."""
+        if area is None or area.level == "city":
+            return self.all()
+        return self.filter(**{self.area_lookups[area.level]: area.pk})
+
+
+# Rows that belong to a village, through a ``village`` field.
+THROUGH_VILLAGE = {
+    "county": "village__township__county",
+    "township": "village__township",
+    "village": "village",
+}
+
+
+class VisibleQuerySet(AreaQuerySet):
     def visible_to(self, user: Any) -> "VisibleQuerySet":
         """The rows ``user`` may see; none while no rule is registered for the model."""
         rule = visibility_rules.get(self.model._meta.concrete_model)
@@ -43,6 +64,8 @@ class Area(models.Model):
 
     # How many leading digits of the code a child shares with this level.
     code_prefix_length = 0
+    # Which level it is: the key of ``AreaQuerySet.area_lookups``.
+    level = ""
 
     objects = VisibleQuerySet.as_manager()
 
@@ -67,6 +90,7 @@ class Area(models.Model):
 
 class City(Area):
     code_prefix_length = 4
+    level = "city"
 
     class Meta(Area.Meta):
         verbose_name = _("city")
@@ -76,6 +100,7 @@ class City(Area):
 class County(Area):
     city = models.ForeignKey(City, models.PROTECT, related_name="counties", verbose_name=_("city"))
     code_prefix_length = 6
+    level = "county"
 
     class Meta(Area.Meta):
         verbose_name = _("county or district")
@@ -86,11 +111,18 @@ class County(Area):
             self.check_code_within(self.city)
 
 
+class TownshipQuerySet(VisibleQuerySet):
+    area_lookups = {"county": "county", "township": "pk"}
+
+
 class Township(Area):
     county = models.ForeignKey(
         County, models.PROTECT, related_name="townships", verbose_name=_("county or district")
     )
     code_prefix_length = 9
+    level = "township"
+
+    objects = TownshipQuerySet.as_manager()
 
     class Meta(Area.Meta):
         verbose_name = _("township or subdistrict")
@@ -102,11 +134,7 @@ class Township(Area):
 
 
 class VillageQuerySet(VisibleQuerySet):
-    def in_township(self, township: Township) -> "VillageQuerySet":
-        return self.filter(township=township)
-
-    def in_county(self, county: County) -> "VillageQuerySet":
-        return self.filter(township__county=county)
+    area_lookups = {"county": "township__county", "township": "township", "village": "pk"}
 
 
 class Village(Area):
@@ -121,6 +149,7 @@ class Village(Area):
         verbose_name=_("township or subdistrict"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.VILLAGE)
+    level = "village"
 
     objects = VillageQuerySet.as_manager()
 
@@ -155,14 +184,7 @@ def area_with_code(code: str) -> County | Township | Village | None:
 
 
 class HouseholdQuerySet(VisibleQuerySet):
-    def in_village(self, village: Village) -> "HouseholdQuerySet":
-        return self.filter(village=village)
-
-    def in_township(self, township: Township) -> "HouseholdQuerySet":
-        return self.filter(village__township=township)
-
-    def in_county(self, county: County) -> "HouseholdQuerySet":
-        return self.filter(village__township__county=county)
+    area_lookups = THROUGH_VILLAGE
 
     def id_number_ends_with(self, digits: str) -> "HouseholdQuerySet":
         # As a prefix of the reversed number, which an index answers on PostgreSQL.

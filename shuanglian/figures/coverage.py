@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.aggregates import count_subquery
 from shuanglian.figures import rollups
+from shuanglian.models import VillageFigures
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -77,53 +78,10 @@ def has_work_group() -> Exists:
     return Exists(WorkGroup.objects.filter(village=OuterRef("pk")))
 
 
-def villages_in(area: Area) -> QuerySet:
-    if isinstance(area, County):
-        return Village.objects.filter(township__county=area)
-    if isinstance(area, Township):
-        return Village.objects.filter(township=area)
-    if isinstance(area, Village):
-        return Village.objects.filter(pk=area.pk)
-    return Village.objects.all()
-
-
-def households_in(area: Area) -> QuerySet:
-    if isinstance(area, County):
-        return Household.objects.in_county(area)
-    if isinstance(area, Township):
-        return Household.objects.in_township(area)
-    if isinstance(area, Village):
-        return Household.objects.in_village(area)
-    return Household.objects.all()
-
-
-def units_in(area: Area) -> QuerySet:
-    """Units based in the area: for a county, its county- and township-level units."""
-    if isinstance(area, County):
-        return Unit.objects.filter(county=area)
-    if isinstance(area, Township):
-        return Unit.objects.filter(township=area)
-    if isinstance(area, Village):
-        # A village has no units of its own: those linking it stand for it.
-        return Unit.objects.filter(pk__in=WorkGroup.objects.filter(village=area).values("unit"))
-    return Unit.objects.all()
-
-
-def cadres_in(area: Area) -> QuerySet:
-    cadres = Cadre.objects.in_service()
-    if isinstance(area, County):
-        return cadres.filter(unit__county=area)
-    if isinstance(area, Township):
-        return cadres.filter(unit__township=area)
-    if isinstance(area, Village):
-        return cadres.filter(unit__in=units_in(area))
-    return cadres
-
-
 def units_linking_villages_in(area: Area) -> int:
     """How many units, wherever they are based, link at least one village in the area."""
     return (
-        WorkGroup.objects.filter(village__in=villages_in(area).values("pk"))
+        WorkGroup.objects.filter(village__in=Village.objects.in_area(area).values("pk"))
         .values("unit")
         .distinct()
         .count()
@@ -134,7 +92,7 @@ def _row_areas(area: Area) -> QuerySet:
     if isinstance(area, County):
         return Township.objects.filter(county=area)
     if isinstance(area, Township | Village):
-        return villages_in(area)
+        return Village.objects.in_area(area)
     return County.objects.all()
 
 
@@ -158,7 +116,7 @@ def coverage_from(area: Area, sums: list[dict[str, Any]]) -> Coverage:
         )
     if isinstance(area, Township | Village):
         _attach_units(area, rows)
-    units = rollups.unit_figures_in(units_in(area)).aggregate(
+    units = rollups.unit_figures_in(Unit.objects.in_area(area)).aggregate(
         units=Count("pk"),
         linking=Count("pk", filter=Q(links_village=True)),
         cadres=Coalesce(Sum("cadres"), 0),
@@ -181,7 +139,7 @@ def _attach_units(area: Township | Village, rows: list[AreaRow]) -> None:
     """List each village row's linked units, by name."""
     by_village = {row.pk: row for row in rows}
     for village_id, unit_name in (
-        WorkGroup.objects.filter(village__in=villages_in(area))
+        WorkGroup.objects.filter(village__in=Village.objects.in_area(area))
         .order_by("unit__name")
         .values_list("village_id", "unit__name")
     ):
@@ -218,7 +176,7 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
     """The rows of one gap list, ready to show: related rows joined, stable order."""
     if slug == "villages":
         return (
-            villages_in(area)
+            Village.objects.in_area(area)
             .filter(~has_work_group())
             .select_related("township__county")
             .annotate(household_count=count_subquery(Household.objects.all(), "village"))
@@ -226,21 +184,23 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
         )
     if slug == "households":
         return (
-            HouseholdCoverageQuerySet.of(households_in(area))
+            HouseholdCoverageQuerySet.of(Household.objects.in_area(area))
             .not_covered()
             .select_related("village__township__county")
             .order_by("village__code", "pk")
         )
     if slug == "units":
         return (
-            units_in(area)
+            Unit.objects.in_area(area)
             .filter(~Exists(WorkGroup.objects.filter(unit=OuterRef("pk"))))
             .select_related("county", "township")
             .annotate(cadre_count=count_subquery(Cadre.objects.in_service(), "unit"))
             .order_by("level", "name")
         )
     active_load = count_subquery(HouseholdAssignment.objects.active(), "cadre")
-    cadres = cadres_in(area).select_related("unit").annotate(load=active_load)
+    cadres = (
+        Cadre.objects.in_service().in_area(area).select_related("unit").annotate(load=active_load)
+    )
     if slug == "cadres":
         return cadres.filter(load=0).order_by("unit__name", "name", "pk")
     if slug == "overloaded":
@@ -257,13 +217,15 @@ def gap_count(slug: str, area: Area) -> int | None:
     """The length of a gap list, from the rollups where they hold it; None: count the rows."""
     if slug == "households":
         rollups.bring_up_to_date()
-        total = rollups.village_figures_in(area).aggregate(
-            missing=Coalesce(Sum(F("households") - F("covered")), 0)
+        total = (
+            VillageFigures.objects.order_by()
+            .in_area(area)
+            .aggregate(missing=Coalesce(Sum(F("households") - F("covered")), 0))
         )
         return total["missing"]
     if slug == "cadres":
         rollups.bring_up_to_date()
-        total = rollups.unit_figures_in(units_in(area)).aggregate(
+        total = rollups.unit_figures_in(Unit.objects.in_area(area)).aggregate(
             missing=Coalesce(Sum(F("cadres") - F("cadres_linked")), 0)
         )
         return total["missing"]

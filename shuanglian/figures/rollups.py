@@ -195,18 +195,6 @@ def _upsert(model: type, key: str, rows: QuerySet) -> None:
         )
 
 
-def village_figures_in(area: County | Township | Village | None) -> QuerySet:
-    """The figures of the villages in the county or township, of one village, or of the city."""
-    figures = VillageFigures.objects.order_by()
-    if isinstance(area, County):
-        return figures.filter(county=area)
-    if isinstance(area, Township):
-        return figures.filter(township=area)
-    if isinstance(area, Village):
-        return figures.filter(village=area)
-    return figures
-
-
 def sums_by_row(area: County | Township | Village | None, key: str) -> list[dict[str, Any]]:
     """Every figure of the area's villages summed once for each value of ``key`` (the county,
     township or village of a row of the dashboard's table), with how many villages there are
@@ -217,7 +205,8 @@ def sums_by_row(area: County | Township | Village | None, key: str) -> list[dict
         if isinstance(field, models.PositiveIntegerField)
     ]
     sums = (
-        village_figures_in(area)
+        VillageFigures.objects.order_by()
+        .in_area(area)
         .values(key)
         .annotate(
             villages=Count("pk"),
