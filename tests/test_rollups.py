@@ -4,11 +4,13 @@ The recounts (tests/oracles.py) are written from the rules, apart from the code 
 """
 
 import datetime
+import importlib
 import io
 import threading
 import uuid
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
@@ -420,4 +422,15 @@ def test_a_recount_waits_for_a_change_in_flight_and_counts_it(city: dict) -> Non
         .count()
     )
     assert VillageFigures.objects.get(village=village).visited_30 == visited
+    assert_exact()
+
+
+def test_figures_counted_with_an_earlier_meaning_are_recounted_after_the_upgrade(
+    city: dict,
+) -> None:
+    assert_exact()
+    # As if counted before overdue took in the needs escalated past their deadline.
+    VillageFigures.objects.update(needs_overdue=0)
+    migration = importlib.import_module("shuanglian.migrations.0009_rollups_recount_overdue")
+    migration.recount_on_next_read(apps, None)
     assert_exact()
