@@ -33,7 +33,8 @@ from devdata.city_db import (
     reset_sequences,
     write,
 )
-from devdata.city_plan import MAX_SCALE, CityPlan, build_plan
+from devdata.city_plan_areas import MAX_SCALE, CityPlan
+from devdata.city_plan_links import build_plan
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.figures import rollups
 from shuanglian.models import Role, UserScope

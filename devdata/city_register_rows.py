@@ -25,7 +25,7 @@ from devdata.city_names import (
     POSITIONS_HEAD,
     POSITIONS_STAFF,
 )
-from devdata.city_plan import CATEGORIES, SURNAME_CHARS, SURNAME_WEIGHTS, CityPlan, apportion
+from devdata.city_plan_areas import CATEGORIES, SURNAME_CHARS, SURNAME_WEIGHTS, CityPlan, apportion
 from devdata.city_texts import ENDED_CHANGED, ENDED_LEFT, SURVEY
 from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember
 from villages.models import City, County, Household, Township, Village

@@ -7,7 +7,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from devdata.city_plan import VISIT_DAYS, VISITS, CityPlan
+from devdata.city_plan_areas import VISIT_DAYS, VISITS, CityPlan
 from devdata.city_register_rows import NULL, Calendar, Row, Rows, pick_table, table_rng
 from devdata.city_texts import (
     ESCALATIONS,
