@@ -22,7 +22,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from devdata import city_rows as rows
+from devdata import city_register_rows as register_rows
+from devdata import city_visit_rows as visit_rows
 from devdata.city_db import (
     BulkLoad,
     analyze,
@@ -32,7 +33,8 @@ from devdata.city_db import (
     reset_sequences,
     write,
 )
-from devdata.city_plan import MAX_SCALE, CityPlan, build_plan
+from devdata.city_plan_areas import MAX_SCALE, CityPlan
+from devdata.city_plan_links import build_plan
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.figures import rollups
 from shuanglian.models import Role, UserScope
@@ -124,7 +126,7 @@ def generate_city(
         coverage=COVERAGE,
     )
     say("plan", None, time.monotonic() - clock)
-    outcome = Outcome(coordinator, password, rows.username(plan, 1))
+    outcome = Outcome(coordinator, password, register_rows.username(plan, 1))
     outcome.over_capacity = plan.over_capacity
     with transaction.atomic():
         if replace:
@@ -157,28 +159,28 @@ def generate_city(
 def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> None:
     user_ids = [0, *reserve_user_ids(plan.cadres)]
     ops = connection.ops
-    calendar = rows.Calendar(
+    calendar = register_rows.Calendar(
         timezone.localdate(), lambda moment: str(ops.adapt_datetimefield_value(moment))
     )
-    seeds = rows.NeedSeeds()
+    seeds = visit_rows.NeedSeeds()
     bulk = BulkLoad(FILLED)
     bulk.set_aside()
     tables = (
-        lambda: rows.cities(plan),
-        lambda: rows.counties(plan),
-        lambda: rows.townships(plan),
-        lambda: rows.villages(plan),
-        lambda: rows.households(plan, calendar),
-        lambda: rows.units(plan),
-        lambda: rows.users(plan, calendar, user_ids, hashed),
-        lambda: rows.cadres(plan, user_ids),
-        lambda: rows.work_groups(plan, calendar),
-        lambda: rows.work_group_members(plan),
-        lambda: rows.assignments(plan, calendar),
-        lambda: rows.village_surveys(plan, calendar),
-        lambda: rows.visits(plan, calendar, seeds),
-        lambda: rows.needs(plan, calendar, seeds),
-        lambda: rows.need_notes(plan, calendar, seeds, user_ids),
+        lambda: register_rows.cities(plan),
+        lambda: register_rows.counties(plan),
+        lambda: register_rows.townships(plan),
+        lambda: register_rows.villages(plan),
+        lambda: register_rows.households(plan, calendar),
+        lambda: register_rows.units(plan),
+        lambda: register_rows.users(plan, calendar, user_ids, hashed),
+        lambda: register_rows.cadres(plan, user_ids),
+        lambda: register_rows.work_groups(plan, calendar),
+        lambda: register_rows.work_group_members(plan),
+        lambda: register_rows.assignments(plan, calendar),
+        lambda: register_rows.village_surveys(plan, calendar),
+        lambda: visit_rows.visits(plan, calendar, seeds),
+        lambda: visit_rows.needs(plan, calendar, seeds),
+        lambda: visit_rows.need_notes(plan, calendar, seeds, user_ids),
     )
     for make in tables:
         clock = time.monotonic()
@@ -193,7 +195,7 @@ def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> No
 
 def _check_usernames(plan: CityPlan, coordinator: str) -> None:
     user_model = get_user_model()
-    names = [rows.username(plan, cadre) for cadre in range(1, plan.cadres + 1)]
+    names = [register_rows.username(plan, cadre) for cadre in range(1, plan.cadres + 1)]
     for start in range(0, len(names), 5000):
         taken = list(
             user_model._base_manager.filter(username__in=names[start : start + 5000]).values_list(

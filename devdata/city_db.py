@@ -1,9 +1,10 @@
 """Writing the synthetic city: COPY on PostgreSQL, executemany elsewhere, and emptying it again.
 
-Both writers take the same rows (see ``city_rows``). On PostgreSQL the tables being
-filled lose their secondary indexes and foreign keys while the rows stream in and get them
-back afterwards, as pg_restore does: building an index once is far cheaper than updating it
-millions of times, and a foreign key is checked with one join instead of one lookup a row.
+Both writers take the same rows (see ``city_register_rows`` and ``city_visit_rows``). On
+PostgreSQL the tables being filled lose their secondary indexes and foreign keys while the
+rows stream in and get them back afterwards, as pg_restore does: building an index once is
+far cheaper than updating it millions of times, and a foreign key is checked with one join
+instead of one lookup a row.
 All of it runs inside the caller's transaction, so a failure leaves the schema as it was.
 """
 
@@ -17,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, models
 
-from devdata.city_rows import NULL, Row, Rows
+from devdata.city_register_rows import NULL, Row, Rows
 from shuanglian.models import Role
 from units.models import Cadre
 

@@ -26,12 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from shuanglian.access.scope import scope_of
 from shuanglian.figures import coverage
 from shuanglian.models import Role
-from units.admin import (
-    PICKER_VILLAGES_MAX,
-    cadre_autocomplete_field,
-    error_code,
-    with_list_filters,
-)
+from units.admin.actions import with_list_filters
+from units.admin.forms import error_code
+from units.admin.picker import PICKER_VILLAGES_MAX, cadre_autocomplete_field
 from units.assignments import assign_households, cadre_responsible_on
 from units.forms import over_maximum_field
 from units.models import HouseholdAssignment, HouseholdCoverageQuerySet

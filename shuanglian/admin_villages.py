@@ -27,7 +27,7 @@ from shuanglian.admin_households import (
     may_assign,
     with_preserved,
 )
-from units.admin import redirect_to_one
+from units.admin.actions import redirect_to_one
 from units.distribution import (
     DistributionResult,
     confirm_distribution,

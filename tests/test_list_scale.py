@@ -648,7 +648,7 @@ def test_the_big_lists_row_checkbox_is_djangos_own(city: City) -> None:
 def test_the_unit_filter_lists_the_units_of_the_chosen_area_only_when_few(
     city: City, admin_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from units.admin import CadreUnitFilter
+    from units.admin.filters import CadreUnitFilter
 
     far_unit = make_unit(name="曹县农业局", level="county", county=city.far_village.township.county)
     make_work_group(unit=city.cadre.unit, village=city.village)

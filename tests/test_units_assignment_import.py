@@ -27,7 +27,7 @@ from tests.factories import (
     make_village,
     resident_id,
 )
-from units import assignment_import
+from units import assignment_rows, assignment_writing
 from units.models import HouseholdAssignment
 from villages.imports import batches
 from villages.models import ImportBatch
@@ -400,15 +400,15 @@ def test_a_change_made_between_check_and_confirm_is_seen_at_confirm(world: dict)
 
 def test_links_ended_by_someone_else_while_writing_fail_the_whole_import(world: dict) -> None:
     current = make_assignment(household=world["a"], cadre=world["wang"])
-    stale = assignment_import.Link(
-        row=assignment_import.AssignmentRow("Sheet1", 2, ID_A, "市委组织部", "张明"),
+    stale = assignment_rows.Link(
+        row=assignment_rows.AssignmentRow("Sheet1", 2, ID_A, "市委组织部", "张明"),
         household_id=world["a"].pk,
         cadre_id=world["zhang"].pk,
         replaces=current.pk,
     )
     HouseholdAssignment.objects.filter(pk=current.pk).update(ended_on=timezone.localdate())
-    with pytest.raises(assignment_import.AssignmentsChanged) as failure, transaction.atomic():
-        assignment_import.write_links([stale])
+    with pytest.raises(assignment_writing.AssignmentsChanged) as failure, transaction.atomic():
+        assignment_writing.write_links([stale])
     assert str(failure.value) == (
         "导入期间部分农户的联系干部已被他人调整，请重新上传文件，按最新情况检查。"
     )
@@ -457,7 +457,7 @@ def test_a_fault_in_the_middle_of_writing_leaves_the_database_unchanged(
     rows += [["市委组织部", "李华", None, None, household.id_number] for household in extra]
     batch = run(sheet(*rows), reassign=True)
     assert counts(batch) == (25, 1, 0, 0, 0)
-    monkeypatch.setattr(assignment_import, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(assignment_writing, "CHUNK_ROWS", 10)
 
     def fail_after_first_chunk(done: int) -> None:
         if done >= 10:

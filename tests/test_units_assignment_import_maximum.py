@@ -14,7 +14,7 @@ from django.urls import reverse
 from shuanglian.models import AuditEvent
 from tests.conftest import SUPERUSER
 from tests.factories import make_assignment, make_cadre, make_household, make_unit, make_village
-from units import assignment_import
+from units import assignment_rows, assignment_writing
 from units.models import Cadre, HouseholdAssignment
 from villages.imports import batches
 from villages.models import Household, ImportBatch, Village
@@ -173,13 +173,13 @@ def test_the_confirm_counts_again_households_given_meanwhile(village: Village) -
 def test_writing_links_refuses_going_over_without_the_override(village: Village) -> None:
     wang = loaded_cadre(village, "王某", 10)
     household = free_households(village, 1)[0]
-    row = assignment_import.AssignmentRow("Sheet1", 2, household.id_number, "单位", "王某")
-    link = assignment_import.Link(row, household.pk, wang.pk, village.pk)
-    with pytest.raises(assignment_import.OverMaximum), transaction.atomic():
-        assignment_import.write_links([link])
+    row = assignment_rows.AssignmentRow("Sheet1", 2, household.id_number, "单位", "王某")
+    link = assignment_rows.Link(row, household.pk, wang.pk, village.pk)
+    with pytest.raises(assignment_writing.OverMaximum), transaction.atomic():
+        assignment_writing.write_links([link])
     assert load_of(wang) == 10
     with transaction.atomic():
-        over = assignment_import.write_links([link], over_maximum=True)
+        over = assignment_writing.write_links([link], over_maximum=True)
     assert over == [{"cadre": wang.pk, "name": "王某", "before": 10, "added": 1}]
     assert load_of(wang) == 11
 

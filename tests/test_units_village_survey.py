@@ -220,7 +220,7 @@ def test_the_survey_page_says_who_saved_it_last(group: WorkGroup) -> None:
 def test_the_unit_filter_narrows_the_list_and_lists_units_only_when_few(
     group: WorkGroup, admin_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from units.admin import RecorderUnitFilter
+    from units.admin.filters import RecorderUnitFilter
 
     make_village_survey(village=group.village, recorded_by=group.leader)
     other = make_cadre(name="外单位干部")

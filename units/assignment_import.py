@@ -5,24 +5,25 @@ go through the same batch workflow as household rosters (``villages.imports``): 
 confirm in one transaction, error workbook. Nothing is created on the way: the unit, the
 cadre and the household must all be registered already; a row that names anything else is
 rejected with the reason.
+
+The importer here; its columns and rows in ``assignment_rows``, the lookups that match them
+in ``assignment_matching``, the bulk write in ``assignment_writing``.
 """
 
 import datetime
-from collections import Counter, defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from common.chunks import CHUNK_ROWS
 from common.translatable import gettext as _
-from units.assignments import OVER_MAXIMUM_LABEL, active_loads, over_maximum_cadres
-from units.models import Cadre, HouseholdAssignment, Unit
+from units.assignment_matching import AssignmentLookup, check_scope, find_cadre
+from units.assignment_rows import COLUMN_LABELS, HEADER_ALIASES, AssignmentRow, Link, cadre_label
+from units.assignment_writing import gains_of, loads_locked, names_of, write_links
+from units.assignments import OVER_MAXIMUM_LABEL, over_maximum_cadres
+from units.models import Cadre, HouseholdAssignment
 from units.signals import assignments_changed
 from villages.imports import areas, values
 from villages.imports.framework import (
@@ -33,135 +34,8 @@ from villages.imports.framework import (
     Rejected,
     SheetLayout,
 )
-from villages.models import County, Household, ImportBatch, Township, Village
-from villages.validators import clean_text, mask_phone
-
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "unit": ("单位", "单位名称", "派出单位", "所在单位", "工作单位"),
-    "cadre_name": ("干部姓名", "联系干部", "帮扶干部", "联系干部姓名", "帮扶干部姓名", "姓名"),
-    # Recognised so it is not reported as an unknown column; positions are kept in the cadre
-    # register, not changed by a unit's list.
-    "position": ("职务", "职位", "干部职务"),
-    "cadre_phone": (
-        "干部手机",
-        "干部电话",
-        "干部手机号",
-        "干部手机号码",
-        "干部联系电话",
-        "联系电话",
-        "手机号码",
-        "手机号",
-    ),
-    "head_name": ("户主姓名", "户主"),
-    "id_number": (
-        "户主身份证号",
-        "户主身份证号码",
-        "身份证号码",
-        "身份证号",
-        "户主公民身份号码",
-        "公民身份号码",
-    ),
-}
-COLUMN_LABELS = {
-    "unit": gettext_lazy("unit"),
-    "cadre_name": gettext_lazy("cadre's name"),
-    "position": gettext_lazy("position"),
-    "cadre_phone": gettext_lazy("cadre's phone"),
-    "head_name": gettext_lazy("head of household"),
-    "id_number": gettext_lazy("resident ID number of the head"),
-}
-
-
-@dataclass(slots=True)
-class AssignmentRow:
-    """One accepted row, its cells cleaned; ``None`` means the cell was empty."""
-
-    sheet: str
-    number: int
-    id_number: str
-    unit_name: str
-    cadre_name: str
-    cadre_phone: str | None = None
-    head_name: str | None = None
-
-
-@dataclass(slots=True)
-class Link:
-    """A row found in the database: the household and the cadre it should be linked to."""
-
-    row: AssignmentRow
-    household_id: int
-    cadre_id: int
-    village_id: int = 0
-    # For the preview: the household's head, the cadre, and the cadre it is taken from.
-    head_name: str = ""
-    cadre: str = ""
-    # The active assignment to another cadre that this one replaces, and that cadre.
-    replaces: int | None = None
-    previous_cadre: str = ""
-    previous_cadre_id: int | None = None
-
-
-def _cadre_label(name: str, unit_name: str) -> str:
-    return f"{name}（{unit_name}）"
-
-
-class _Lookup:
-    """Units, cadres, households and active assignments the rows name, loaded in bulk."""
-
-    def __init__(self, rows: list[AssignmentRow], *, bounded_by: list[Any]) -> None:
-        unit_names = sorted({row.unit_name for row in rows})
-        # Units outside the area of whoever acts are as unknown as units that do not exist.
-        units = Unit.objects.filter(name__in=unit_names)
-        for user in bounded_by:
-            units = units.filter(pk__in=Unit.objects.visible_to(user).values("pk"))
-        self.units: dict[str, int] = dict(units.values_list("name", "pk"))
-        cadre_names = sorted({row.cadre_name for row in rows})
-        self.cadres: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-        for start in range(0, len(cadre_names), CHUNK_ROWS):
-            for cadre in (
-                Cadre.objects.filter(
-                    unit_id__in=list(self.units.values()),
-                    name__in=cadre_names[start : start + CHUNK_ROWS],
-                )
-                .order_by("pk")
-                .values("pk", "unit_id", "name", "phone", "in_service")
-            ):
-                self.cadres[(cadre["unit_id"], cadre["name"])].append(cadre)
-        id_numbers = [row.id_number for row in rows]
-        self.households: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(id_numbers), CHUNK_ROWS):
-            for household in Household.objects.filter(
-                id_number__in=id_numbers[start : start + CHUNK_ROWS]
-            ).values(
-                "pk",
-                "id_number",
-                "head_name",
-                "village_id",
-                "village__name",
-                "village__township_id",
-                "village__township__name",
-                "village__township__county_id",
-            ):
-                self.households[household["id_number"]] = household
-        village_ids = {household["village_id"] for household in self.households.values()}
-        self.outside_villages = areas.outside_area(bounded_by, village_ids)
-        household_ids = [household["pk"] for household in self.households.values()]
-        self.active: dict[int, dict[str, Any]] = {}
-        for start in range(0, len(household_ids), CHUNK_ROWS):
-            for assignment in (
-                HouseholdAssignment.objects.active()
-                .filter(household_id__in=household_ids[start : start + CHUNK_ROWS])
-                .values(
-                    "pk",
-                    "household_id",
-                    "cadre_id",
-                    "started_on",
-                    "cadre__name",
-                    unit_name=F("cadre__unit__name"),
-                )
-            ):
-                self.active[assignment["household_id"]] = assignment
+from villages.models import ImportBatch
+from villages.validators import clean_text
 
 
 class AssignmentImporter(BatchImporter):
@@ -261,7 +135,7 @@ class AssignmentImporter(BatchImporter):
     def classify(self, batch: ImportBatch, rows: list[AssignmentRow]) -> Classified:
         """New, reassigned, unchanged, or rejected with the reason, against the database now."""
         result = Classified()
-        lookup = _Lookup(rows, bounded_by=areas.acting_users(batch))
+        lookup = AssignmentLookup(rows, bounded_by=areas.acting_users(batch))
         today = timezone.localdate()
         for row in rows:
             try:
@@ -292,11 +166,11 @@ class AssignmentImporter(BatchImporter):
         who may then be over in turn, so the count repeats until no cadre is.
         """
         links = result.creates + result.updates
-        loads = _loads_locked(links)
+        loads = loads_locked(links)
         refused: dict[int, dict[str, Any]] = {}
         while True:
             kept = [link for link in links if link.cadre_id not in refused]
-            over = over_maximum_cadres(_gains(kept), names=_names(kept), loads=loads)
+            over = over_maximum_cadres(gains_of(kept), names=names_of(kept), loads=loads)
             if not over:
                 break
             refused.update((item["cadre"], item) for item in over)
@@ -323,7 +197,7 @@ class AssignmentImporter(BatchImporter):
         result.updates = [link for link in result.updates if link.cadre_id not in refused]
 
     def _classify_row(
-        self, batch: ImportBatch, lookup: _Lookup, row: AssignmentRow, today: datetime.date
+        self, batch: ImportBatch, lookup: AssignmentLookup, row: AssignmentRow, today: datetime.date
     ) -> Link | None:
         """The link the row asks for; None when it is already in place."""
         unit_id = lookup.units.get(row.unit_name)
@@ -331,7 +205,7 @@ class AssignmentImporter(BatchImporter):
             raise ColumnError(
                 "unit", _("There is no unit called “%(name)s”.") % {"name": row.unit_name}
             )
-        cadre = _find_cadre(lookup.cadres.get((unit_id, row.cadre_name), []), row)
+        cadre = find_cadre(lookup.cadres.get((unit_id, row.cadre_name), []), row)
         household = lookup.households.get(row.id_number)
         if household is None:
             raise ColumnError(
@@ -346,7 +220,7 @@ class AssignmentImporter(BatchImporter):
                 "id_number",
                 _("This household is registered in a village outside your area."),
             )
-        _check_scope(batch, household)
+        check_scope(batch, household)
         if row.head_name is not None and row.head_name != clean_text(household["head_name"]):
             raise ColumnError(
                 "head_name",
@@ -359,14 +233,14 @@ class AssignmentImporter(BatchImporter):
             cadre["pk"],
             household["village_id"],
             head_name=household["head_name"],
-            cadre=_cadre_label(cadre["name"], row.unit_name),
+            cadre=cadre_label(cadre["name"], row.unit_name),
         )
         current = lookup.active.get(household["pk"])
         if current is None:
             return link
         if current["cadre_id"] == cadre["pk"]:
             return None
-        previous = _cadre_label(current["cadre__name"], current["unit_name"])
+        previous = cadre_label(current["cadre__name"], current["unit_name"])
         if not batch.reassign_households:
             raise ColumnError(
                 "cadre_name",
@@ -452,7 +326,7 @@ class AssignmentImporter(BatchImporter):
                             "field": label,
                             "value": item.cadre
                             if isinstance(item, Link)
-                            else _cadre_label(row.cadre_name, row.unit_name),
+                            else cadre_label(row.cadre_name, row.unit_name),
                         }
                     ],
                 }
@@ -461,94 +335,6 @@ class AssignmentImporter(BatchImporter):
 
     def touched_villages(self, classified: Classified) -> set[int]:
         return {link.village_id for link in classified.creates + classified.updates}
-
-
-def _find_cadre(candidates: list[dict[str, Any]], row: AssignmentRow) -> dict[str, Any]:
-    """The one cadre of the unit the row means, by name, and by phone when names repeat."""
-    if not candidates:
-        raise ColumnError(
-            "cadre_name",
-            _("%(unit)s has no cadre called %(name)s; add the cadre to the unit first.")
-            % {"unit": row.unit_name, "name": row.cadre_name},
-        )
-    if len(candidates) == 1:
-        cadre = candidates[0]
-        if row.cadre_phone and cadre["phone"] and cadre["phone"] != row.cadre_phone:
-            raise ColumnError(
-                "cadre_phone",
-                _(
-                    "The cadre's phone in the file, %(file)s, differs from the registered "
-                    "%(stored)s."
-                )
-                % {"file": mask_phone(row.cadre_phone), "stored": mask_phone(cadre["phone"])},
-            )
-    elif row.cadre_phone:
-        matches = [cadre for cadre in candidates if cadre["phone"] == row.cadre_phone]
-        if not matches:
-            raise ColumnError(
-                "cadre_phone",
-                _("%(unit)s has %(count)s cadres called %(name)s, none with the phone %(phone)s.")
-                % {
-                    "unit": row.unit_name,
-                    "count": len(candidates),
-                    "name": row.cadre_name,
-                    "phone": mask_phone(row.cadre_phone),
-                },
-            )
-        if len(matches) > 1:
-            raise ColumnError(
-                "cadre_phone",
-                _(
-                    "%(unit)s has several cadres called %(name)s with the phone %(phone)s; "
-                    "correct the cadre register first."
-                )
-                % {
-                    "unit": row.unit_name,
-                    "name": row.cadre_name,
-                    "phone": mask_phone(row.cadre_phone),
-                },
-            )
-        cadre = matches[0]
-    else:
-        # Of namesakes only one may still serve: a retired cadre takes no households anyway.
-        serving = [cadre for cadre in candidates if cadre["in_service"]]
-        if len(serving) != 1:
-            raise ColumnError(
-                "cadre_name",
-                _(
-                    "%(unit)s has %(count)s cadres called %(name)s; fill in the cadre's phone "
-                    "to tell them apart."
-                )
-                % {"unit": row.unit_name, "count": len(candidates), "name": row.cadre_name},
-            )
-        cadre = serving[0]
-    if not cadre["in_service"]:
-        raise ColumnError(
-            "cadre_name",
-            _("%(name)s is no longer in service and cannot take households.")
-            % {"name": row.cadre_name},
-        )
-    return cadre
-
-
-def _check_scope(batch: ImportBatch, household: dict[str, Any]) -> None:
-    scope = batch.scope
-    if scope is None:
-        return
-    inside = {
-        Village: household["village_id"],
-        Township: household["village__township_id"],
-        County: household["village__township__county_id"],
-    }[type(scope)] == scope.pk
-    if not inside:
-        raise ColumnError(
-            "id_number",
-            _("This household is registered in %(village)s, outside %(scope)s.")
-            % {
-                "village": household["village__township__name"] + household["village__name"],
-                "scope": scope.name,
-            },
-        )
 
 
 def _over_message(batch: ImportBatch) -> str:
@@ -564,101 +350,3 @@ def _over_message(batch: ImportBatch) -> str:
         "would exceed the maximum of %(max)s per cadre. To assign them anyway, tick "
         "“%(override)s” and import the file again."
     )
-
-
-def _gains(links: list[Link]) -> dict[int, int]:
-    """Households each cadre gains from the links, less those leaving them."""
-    gains: Counter[int] = Counter()
-    for link in links:
-        gains[link.cadre_id] += 1
-        if link.previous_cadre_id is not None:
-            gains[link.previous_cadre_id] -= 1
-    return dict(gains)
-
-
-def _names(links: list[Link]) -> dict[int, str]:
-    return {link.cadre_id: link.row.cadre_name for link in links}
-
-
-def _loads_locked(links: list[Link]) -> dict[int, int]:
-    """The households of every cadre the links touch, now.
-
-    Inside a transaction (the confirm) the receiving cadres' rows are locked first, in key
-    order as every assignment path does, so a cadre given households meanwhile by someone
-    else is counted with them, and no one gives them more until this import is written.
-    """
-    touched = sorted(set(_gains(links)))
-    receiving = sorted({link.cadre_id for link in links})
-    if connection.in_atomic_block:
-        for start in range(0, len(receiving), CHUNK_ROWS):
-            list(
-                Cadre.objects.select_for_update()
-                .filter(pk__in=receiving[start : start + CHUNK_ROWS])
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-    return active_loads(touched)
-
-
-class OverMaximum(ValidationError):
-    """The links would take cadres above the maximum, and the batch does not allow it."""
-
-
-class AssignmentsChanged(Exception):
-    """Someone else changed the same assignments since the check; the import writes nothing."""
-
-
-def _changed_meanwhile() -> AssignmentsChanged:
-    return AssignmentsChanged(
-        _(
-            "Some of these households were assigned to a cadre while the file was being "
-            "imported; upload it again to check it against the current assignments."
-        )
-    )
-
-
-def write_links(
-    links: list[Link], *, over_maximum: bool = False, progress: Progress | None = None
-) -> list[dict[str, Any]]:
-    """End the assignments the links replace, then start the links, in bulk; return the
-    cadres taken above the maximum per cadre (``over_maximum`` allows it, else refused).
-
-    Runs inside the caller's transaction. The database refuses a second active assignment
-    for a household, and an assignment ended meanwhile is noticed here, so a change made by
-    someone else since the check fails the whole import instead of being overwritten.
-    """
-    over = over_maximum_cadres(_gains(links), names=_names(links), loads=_loads_locked(links))
-    if over and not over_maximum:
-        raise OverMaximum(
-            _("Some cadres would be given more households than the maximum per cadre."),
-            code="over_maximum",
-        )
-    today = timezone.localdate()
-    with translation.override(settings.LANGUAGE_CODE):
-        # Stored history, so in the site's language whoever confirms.
-        reason = _("adjusted by import")
-    replaced = [link.replaces for link in links if link.replaces is not None]
-    for start in range(0, len(replaced), CHUNK_ROWS):
-        chunk = replaced[start : start + CHUNK_ROWS]
-        ended = HouseholdAssignment.objects.filter(pk__in=chunk, ended_on=None).update(
-            ended_on=today, end_reason=reason
-        )
-        if ended != len(chunk):
-            raise _changed_meanwhile()
-    done = 0
-    for start in range(0, len(links), CHUNK_ROWS):
-        chunk = links[start : start + CHUNK_ROWS]
-        try:
-            with transaction.atomic():
-                HouseholdAssignment.objects.bulk_create(
-                    HouseholdAssignment(
-                        household_id=link.household_id, cadre_id=link.cadre_id, started_on=today
-                    )
-                    for link in chunk
-                )
-        except IntegrityError as error:
-            raise _changed_meanwhile() from error
-        done += len(chunk)
-        if progress:
-            progress(done)
-    return over

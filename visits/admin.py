@@ -15,12 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from units.admin import (
-    CadreChoicesMixin,
-    CadreUnitFilter,
-    HouseholdRecordListMixin,
-    cadre_autocomplete_field,
-)
+from units.admin.assignments import HouseholdRecordListMixin
+from units.admin.choices import CadreChoicesMixin
+from units.admin.filters import CadreUnitFilter
+from units.admin.picker import cadre_autocomplete_field
 from units.six_tasks import SIX_TASKS
 from villages.admin_filters import area_filters
 from visits import needs

@@ -1,312 +1,56 @@
-"""The shape of a synthetic city: areas, units, work groups, cadres and who links which household.
+"""Who links what in the plan of a synthetic city: units, the villages their work groups link,
+their cadres and the households each cadre links; ``build_plan`` plans the whole city."""
 
-The plan holds what several tables need to agree on (ids, counts, who is responsible for a
-household and since when) in compact arrays; the rows themselves are made from it table by
-table in ``city_rows``. Days are counted back from ``today`` ("days ago"), so the same
-seed gives the same city on any day, only shifted in time.
-"""
-
-import json
 import math
 import random
 from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from devdata.city_names import (
-    COMMUNITY_WORDS,
     FEMALE_GIVEN,
     KINDS,
     MALE_GIVEN,
-    PLACE_FIRST,
-    PLACE_SECOND,
-    SURNAMES,
-    VILLAGE_PREFIXES,
-    VILLAGE_WORDS,
     Names,
     city_units,
     county_units,
     township_units,
 )
-from devdata.demo import GEOGRAPHY_FILE
-
-# The city at scale 1.0; everything below scales with it except the nine counties.
-VILLAGES = 5_900
-HOUSEHOLDS = 2_700_000
-CITY_UNITS = 250
-COUNTY_UNITS = 1_500
-TOWNSHIP_UNITS = 1_250
-CADRES = 150_000
-VISITS = 3_000_000
-# Townships and subdistricts of each county, and its share of the households.
-COUNTY_SHAPE = {
-    "371702": (22, 10, 1.35),  # 牡丹区
-    "371703": (11, 3, 0.62),  # 定陶区
-    "371721": (27, 4, 1.55),  # 曹县
-    "371722": (22, 3, 1.15),  # 单县
-    "371723": (14, 2, 0.70),  # 成武县
-    "371724": (17, 3, 0.95),  # 巨野县
-    "371725": (22, 4, 1.15),  # 郓城县
-    "371726": (17, 2, 0.85),  # 鄄城县
-    "371728": (16, 2, 0.80),  # 东明县
-}
-MAX_SCALE = 4.0
-
-LINKED_VILLAGES = 0.97  # villages with a work group
-SECOND_GROUP = 0.04  # linked villages that a second unit links too
-UNITS_WITHOUT_VILLAGE = 0.02
-IDLE_CADRES = 0.035  # in service but linking no household, per cadre carrying households
-DEPARTED = 0.03  # cadres who left, per cadre carrying households
-DEPARTED_STILL_LINKED = 1 / 3  # of those, whose households still wait for a new cadre
-CARRYING_SHARE = 0.94  # of all cadres, those carrying households
-REASSIGNED = 0.02  # households whose cadre changed once (an ended assignment)
-VISIT_DAYS = 730  # visits reach back two years
-
-SURNAME_CHARS = [surname for surname, _weight in SURNAMES]
-SURNAME_WEIGHTS = [weight for _surname, weight in SURNAMES]
-# Household categories in villages and in urban communities, as (code, weight).
-CATEGORIES = ("general", "lifted", "monitored", "subsistence", "destitute")
-VILLAGE_CATEGORY_WEIGHTS = (80, 11, 2, 5, 2)
-COMMUNITY_CATEGORY_WEIGHTS = (93, 1, 0.5, 4, 1.5)
-
-
-@dataclass(slots=True, eq=False)
-class County:
-    id: int
-    code: str
-    name: str
-    weight: float
-    townships: list["Township"] = field(default_factory=list)
-    units: list["Unit"] = field(default_factory=list)
-
-
-@dataclass(slots=True, eq=False)
-class Township:
-    id: int
-    code: str
-    name: str
-    county: County
-    is_subdistrict: bool
-    villages: list["Village"] = field(default_factory=list)
-    units: list["Unit"] = field(default_factory=list)
-
-
-@dataclass(slots=True, eq=False)
-class Village:
-    id: int
-    code: str
-    name: str
-    kind: str
-    surname: str  # the family name the village is named after, "" for communities
-    township: Township
-    households: int = 0
-    first_household: int = 0
-    groups: list["Group"] = field(default_factory=list)
-
-
-@dataclass(slots=True, eq=False)
-class Unit:
-    id: int
-    name: str
-    kind: str
-    level: str
-    county: County | None
-    township: Township | None
-    groups: list["Group"] = field(default_factory=list)
-    first_cadre: int = 0
-    cadres: int = 0
-
-
-@dataclass(slots=True, eq=False)
-class Group:
-    id: int
-    unit: Unit
-    village: Village
-    established_ago: int
-    leader: int = 0
-    members: list[int] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class CityPlan:
-    scale: float
-    seed: int
-    max_per_cadre: int
-    city_code: str
-    city_name: str
-    counties: list[County]
-    townships: list[Township]
-    villages: list[Village]
-    units: list[Unit] = field(default_factory=list)
-    groups: list[Group] = field(default_factory=list)
-    households: int = 0
-    # Per household (index = id): category index, the cadre responsible now (0: none) and
-    # since when, and the one responsible before (0: none), from when until when.
-    category: bytearray = field(default_factory=bytearray)
-    village: array = field(default_factory=lambda: array("i"))
-    cadre: array = field(default_factory=lambda: array("i"))
-    since: array = field(default_factory=lambda: array("H"))
-    before: array = field(default_factory=lambda: array("i"))
-    before_since: array = field(default_factory=lambda: array("H"))
-    before_until: array = field(default_factory=lambda: array("H"))
-    # Per cadre (index = id): unit id, name, and the day they left (0: in service).
-    cadre_unit: array = field(default_factory=lambda: array("i", [0]))
-    cadre_name: list[str] = field(default_factory=lambda: [""])
-    left_ago: array = field(default_factory=lambda: array("H", [0]))
-    # Households a cadre could not take because every cadre of the unit had the maximum.
-    over_capacity: int = 0
-
-    @property
-    def cadres(self) -> int:
-        return len(self.cadre_name) - 1
-
-
-def apportion(total: int, weights: Sequence[float], minimum: int = 0) -> list[int]:
-    """Split ``total`` into whole shares proportional to ``weights``, each at least ``minimum``."""
-    spare = max(total - minimum * len(weights), 0)
-    whole = sum(weights)
-    raw = [spare * weight / whole for weight in weights]
-    counts = [int(share) for share in raw]
-    by_remainder = sorted(range(len(raw)), key=lambda i: counts[i] - raw[i])
-    for i in by_remainder[: spare - sum(counts)]:
-        counts[i] += 1
-    return [count + minimum for count in counts]
+from devdata.city_plan_areas import (
+    CADRES,
+    CARRYING_SHARE,
+    CITY_UNITS,
+    COUNTY_UNITS,
+    DEPARTED,
+    DEPARTED_STILL_LINKED,
+    HOUSEHOLDS,
+    IDLE_CADRES,
+    LINKED_VILLAGES,
+    REASSIGNED,
+    SECOND_GROUP,
+    SURNAME_CHARS,
+    SURNAME_WEIGHTS,
+    TOWNSHIP_UNITS,
+    UNITS_WITHOUT_VILLAGE,
+    CityPlan,
+    County,
+    Group,
+    Township,
+    Unit,
+    Village,
+    apportion,
+    plan_geography,
+    plan_households,
+)
 
 
 def build_plan(*, scale: float, seed: int, max_per_cadre: int, coverage: float) -> CityPlan:
     """The city at ``scale``, the same for the same seed."""
-    plan = _geography(random.Random(f"{seed}:geography"), scale)  # noqa: S311 - synthetic data
-    _households(random.Random(f"{seed}:households"), plan)  # noqa: S311
+    plan = plan_geography(random.Random(f"{seed}:geography"), scale)  # noqa: S311 - synthetic data
+    plan_households(random.Random(f"{seed}:households"), plan)  # noqa: S311
     _units(random.Random(f"{seed}:units"), plan)  # noqa: S311
     _work_groups(random.Random(f"{seed}:groups"), plan)  # noqa: S311
     plan.seed, plan.max_per_cadre = seed, max_per_cadre
     _cadres_and_assignments(random.Random(f"{seed}:cadres"), plan, coverage)  # noqa: S311
     return plan
-
-
-# --- areas ------------------------------------------------------------------------------
-
-
-def _geography(rng: random.Random, scale: float) -> CityPlan:
-    data = json.loads(GEOGRAPHY_FILE.read_text())
-    counties = []
-    for index, row in enumerate(data["counties"], start=1):
-        _total, _subdistricts, weight = COUNTY_SHAPE[row["code"][:6]]
-        counties.append(County(index, row["code"], row["name"], weight))
-    stems = [first + second for first in PLACE_FIRST for second in PLACE_SECOND]
-    rng.shuffle(stems)
-    townships: list[Township] = []
-    for county in counties:
-        total, subdistricts, _weight = COUNTY_SHAPE[county.code[:6]]
-        count = max(1, round(total * scale))
-        subdistricts = min(round(subdistricts * scale), count - 1)
-        towns = count - subdistricts
-        xiang = round(towns * 0.2)
-        for n in range(count):
-            if n < subdistricts:
-                number, suffix = 1 + n, "街道"
-            elif n < count - xiang:
-                number, suffix = 101 + n - subdistricts, "镇"
-            else:
-                number, suffix = 201 + n - (count - xiang), "乡"
-            township = Township(
-                len(townships) + 1,
-                f"{county.code[:6]}{number:03d}000",
-                stems.pop() + suffix,
-                county,
-                is_subdistrict=n < subdistricts,
-            )
-            county.townships.append(township)
-            townships.append(township)
-    weights = [
-        (0.7 if township.is_subdistrict else 1.0) * rng.uniform(0.6, 1.4) for township in townships
-    ]
-    per_township = apportion(round(VILLAGES * scale), weights, minimum=1)
-    villages: list[Village] = []
-    for township, count in zip(townships, per_township, strict=True):
-        community_share = 0.75 if township.is_subdistrict else 0.06
-        communities = sum(rng.random() < community_share for _ in range(count))
-        used: set[str] = set()
-        for n in range(count):
-            community = n < communities
-            name, surname = _village_name(rng, used, community=community)
-            number = 1 + n if community else 201 + n - communities
-            village = Village(
-                len(villages) + 1,
-                f"{township.code[:9]}{number:03d}",
-                name,
-                "community" if community else "village",
-                surname,
-                township,
-            )
-            township.villages.append(village)
-            villages.append(village)
-    city = data["city"]
-    return CityPlan(
-        scale=scale,
-        seed=0,
-        max_per_cadre=0,
-        city_code=city["code"],
-        city_name=city["name"],
-        counties=counties,
-        townships=townships,
-        villages=villages,
-    )
-
-
-def _village_name(rng: random.Random, used: set[str], *, community: bool) -> tuple[str, str]:
-    for _attempt in range(50):
-        if community:
-            name = rng.choice(COMMUNITY_WORDS) + rng.choice(("", "东", "西", "南", "北", "新"))
-            name, surname = f"{name}社区", ""
-        else:
-            surname = rng.choices(SURNAME_CHARS, SURNAME_WEIGHTS)[0]
-            prefix = rng.choice(VILLAGE_PREFIXES)
-            name = f"{prefix}{surname}{rng.choice(VILLAGE_WORDS)}村"
-        if name not in used:
-            used.add(name)
-            return name, surname
-    # A township this crowded is only made at a very large scale: number the rest.
-    name = f"{name[:-1]}{len(used) + 1}{name[-1]}"
-    used.add(name)
-    return name, surname
-
-
-def _households(rng: random.Random, plan: CityPlan) -> None:
-    """How many households each village has, their ids and their categories."""
-    villages_in = {
-        county.id: sum(len(t.villages) for t in county.townships) for county in plan.counties
-    }
-    weights = []
-    for village in plan.villages:
-        county = village.township.county
-        share = county.weight / villages_in[county.id]
-        if village.kind == "community":
-            weights.append(share * 1.6 * rng.uniform(0.5, 1.5))
-        else:
-            weights.append(share * rng.uniform(0.4, 1.6))
-    counts = apportion(round(HOUSEHOLDS * plan.scale), weights, minimum=1)
-    next_id = 1
-    category = bytearray(1)  # index 0 is no household
-    village_of = array("i", [0])
-    village_table = _weighted_table(VILLAGE_CATEGORY_WEIGHTS)
-    community_table = _weighted_table(COMMUNITY_CATEGORY_WEIGHTS)
-    for village, count in zip(plan.villages, counts, strict=True):
-        village.households, village.first_household = count, next_id
-        next_id += count
-        village_of.extend([village.id] * count)
-        table = community_table if village.kind == "community" else village_table
-        size, pick = len(table), rng.random
-        category.extend(table[int(pick() * size)] for _ in range(count))
-    plan.households = next_id - 1
-    plan.category = category
-    plan.village = village_of
-
-
-def _weighted_table(weights: Sequence[float], size: int = 1000) -> bytes:
-    """A lookup table of indexes in proportion to ``weights``: pick one at random."""
-    counts = apportion(size, weights)
-    return bytes(index for index, count in enumerate(counts) for _ in range(count))
 
 
 # --- units and work groups ---------------------------------------------------------------
