@@ -30,8 +30,9 @@ from units.admin.actions import with_list_filters
 from units.admin.forms import error_code
 from units.admin.picker import PICKER_VILLAGES_MAX, cadre_autocomplete_field
 from units.assignments import assign_households, cadre_responsible_on
+from units.coverage import HouseholdCoverageQuerySet
 from units.forms import over_maximum_field
-from units.models import HouseholdAssignment, HouseholdCoverageQuerySet
+from units.models import HouseholdAssignment
 from villages.admin import HouseholdAdmin
 from villages.admin_filters import area_key
 from villages.models import Household, Village

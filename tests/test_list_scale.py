@@ -30,7 +30,8 @@ from tests.factories import (
     make_work_group,
     unique_resident_id,
 )
-from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit
+from units.coverage import HouseholdCoverageQuerySet
+from units.models import Cadre, HouseholdAssignment, Unit
 from villages import search
 from villages.models import Household, Village
 from visits.models import Need, Visit

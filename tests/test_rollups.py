@@ -46,7 +46,8 @@ from tests.factories import (
 )
 from tests.oracles import recount_coverage, recount_visit_figures
 from units import assignments
-from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
+from units.coverage import HouseholdCoverageQuerySet
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages import tasks
 from villages.imports import batches
 from villages.models import County, Household, Township, Village

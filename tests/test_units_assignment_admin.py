@@ -22,7 +22,8 @@ from tests.factories import (
     make_work_group_member,
     unique_resident_id,
 )
-from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet
+from units.coverage import HouseholdCoverageQuerySet
+from units.models import Cadre, HouseholdAssignment
 from villages.models import Household, Village
 
 pytestmark = pytest.mark.django_db

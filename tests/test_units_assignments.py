@@ -14,7 +14,8 @@ from units.assignments import (
     cadre_responsible_on,
     hand_over_households,
 )
-from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet
+from units.coverage import HouseholdCoverageQuerySet
+from units.models import Cadre, HouseholdAssignment
 from villages.models import Household
 
 pytestmark = pytest.mark.django_db

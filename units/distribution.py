@@ -14,11 +14,11 @@ from django.utils.translation import gettext
 
 from common.aggregates import count_subquery
 from units.assignments import link_households
+from units.coverage import HouseholdCoverageQuerySet
 from units.models import (
     Cadre,
     CadreQuerySet,
     HouseholdAssignment,
-    HouseholdCoverageQuerySet,
     WorkGroup,
     WorkGroupMember,
 )

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,6 @@ from villages.models import (
     Area,
     County,
     Household,
-    HouseholdQuerySet,
     Township,
     Village,
     VisibleQuerySet,
@@ -411,49 +410,6 @@ class HouseholdAssignment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
-
-
-class HouseholdCoverageQuerySet(HouseholdQuerySet):
-    """Household filters by responsible cadre; here because villages knows nothing of units."""
-
-    @classmethod
-    def of(cls, households: models.QuerySet) -> "HouseholdCoverageQuerySet":
-        """The same households, with the filters below."""
-        return cls(model=households.model, query=households.query.chain(), using=households.db)
-
-    @staticmethod
-    def _active(**filters: object) -> Exists:
-        return Exists(
-            HouseholdAssignment.objects.active().filter(household=OuterRef("pk"), **filters)
-        )
-
-    def covered(self) -> "HouseholdCoverageQuerySet":
-        """Households with a responsible cadre in service: the one meaning of covered (全覆盖)."""
-        return self.filter(self._active(cadre__in_service=True))
-
-    def not_covered(self) -> "HouseholdCoverageQuerySet":
-        """The gaps: households without a cadre, or whose cadre has left service."""
-        return self.filter(~self._active(cadre__in_service=True))
-
-    def assigned(self) -> "HouseholdCoverageQuerySet":
-        """Households with an active assignment, whether or not its cadre is in service."""
-        return self.filter(self._active())
-
-    def uncovered(self) -> "HouseholdCoverageQuerySet":
-        """Households without any active assignment."""
-        return self.exclude(self._active())
-
-    def needing_new_cadre(self) -> "HouseholdCoverageQuerySet":
-        """Households whose responsible cadre has left service."""
-        return self.filter(self._active(cadre__in_service=False))
-
-    def with_responsible_cadre(self) -> "HouseholdCoverageQuerySet":
-        """Annotate the name and unit of the cadre responsible now (None when uncovered)."""
-        current = HouseholdAssignment.objects.active().filter(household=OuterRef("pk"))
-        return self.annotate(
-            responsible_cadre_name=Subquery(current.values("cadre__name")[:1]),
-            responsible_unit_name=Subquery(current.values("cadre__unit__name")[:1]),
-        )
 
 
 class VillageSurvey(models.Model):

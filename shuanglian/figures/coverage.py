@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from common.aggregates import count_subquery
 from shuanglian.figures import rollups
 from shuanglian.models import VillageFigures
+from units.coverage import HouseholdCoverageQuerySet
 from units.models import (
     Cadre,
     HouseholdAssignment,
-    HouseholdCoverageQuerySet,
     Unit,
     WorkGroup,
     WorkGroupMember,

@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from common.aggregates import count_subquery
 from shuanglian.models import RollupMark, UnitFigures, VillageFigures
-from units.models import Cadre, HouseholdAssignment, HouseholdCoverageQuerySet, Unit, WorkGroup
+from units.coverage import HouseholdCoverageQuerySet
+from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import County, Household, Township, Village
 from visits.models import Need, Satisfaction, Visit
 
