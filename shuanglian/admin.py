@@ -19,6 +19,8 @@ admin.site.site_header = _("Shuanglian Shuangchuang work management system")
 admin.site.site_title = _("Shuanglian Shuangchuang work management system")
 admin.site.index_title = _("Campaign management")
 
+# django.contrib.auth.admin registers User and Group when it is imported, and the scoped pages
+# subclass its classes: they replace those registrations, as Django's documentation does.
 admin.site.unregister(Group)
 admin.site.register(Group, ScopedGroupAdmin)
 admin.site.unregister(get_user_model())
