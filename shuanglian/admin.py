@@ -2,7 +2,7 @@
 
 Household and village admin live in villages, which knows nothing of units; the pages that link
 cadres to households are added by subclassing them (``shuanglian.admin_households`` and
-``shuanglian.admin_villages``) and registering them again here.
+``shuanglian.admin_villages``), and the subclasses are registered here, once.
 """
 
 from django.contrib import admin
@@ -19,14 +19,14 @@ admin.site.site_header = _("Shuanglian Shuangchuang work management system")
 admin.site.site_title = _("Shuanglian Shuangchuang work management system")
 admin.site.index_title = _("Campaign management")
 
+# django.contrib.auth.admin registers User and Group when it is imported, and the scoped pages
+# subclass its classes: they replace those registrations, as Django's documentation does.
 admin.site.unregister(Group)
 admin.site.register(Group, ScopedGroupAdmin)
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), ScopedUserAdmin)
-admin.site.unregister(Household)
 admin.site.register(Household, FullHouseholdAdmin)
-admin.site.unregister(Village)
 admin.site.register(Village, FullVillageAdmin)
 
-# The audit trail, and the household pages with the recorded reveal of a full ID.
+# The audit trail.
 from shuanglian.audit import admin as audit_admin  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""The household pages composed from every app's records: history, cadre status, assigning.
+"""The household pages composed from every app's records: history, cadre status, assigning,
+and the recorded reveal of a full resident ID.
 
 Household admin lives in villages, which knows nothing of units; the page that links cadres to
 households is added here by subclassing it (registered in ``shuanglian.admin``).
@@ -24,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian.access.scope import scope_of
+from shuanglian.audit.admin_reveal import IdNumberRevealMixin
 from shuanglian.figures import coverage
 from shuanglian.models import Role
 from units.admin.actions import with_list_filters
@@ -173,7 +175,7 @@ def chosen_ids(query: QueryDict) -> list[int] | None:
     return sorted({int(part) for part in parts})
 
 
-class FullHouseholdAdmin(HouseholdAdmin):
+class FullHouseholdAdmin(IdNumberRevealMixin, HouseholdAdmin):
     # Adds the "import roster" button beside export.
     import_export_change_list_template = "admin/villages/household/change_list.html"
     change_form_template = "admin/villages/household/change_form.html"

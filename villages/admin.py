@@ -77,7 +77,8 @@ class TownshipAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         return obj.n_villages
 
 
-@admin.register(Village)
+# Village and Household are registered by the project (shuanglian.admin), with the pages that
+# other apps add to them; these classes are their bases.
 class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [VillageResource]
     list_display = ["name", "code", "kind", "township", "county", "household_count"]
@@ -104,7 +105,6 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         return obj.n_households
 
 
-@admin.register(Household)
 class HouseholdAdmin(
     PersonalDataAdminMixin, EstimatedCountAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin
 ):
