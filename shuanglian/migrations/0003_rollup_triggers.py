@@ -203,10 +203,11 @@ class Migration(migrations.Migration):
             _run({"postgresql": _postgresql_create, "sqlite": _sqlite_create}),
             _run({"postgresql": _postgresql_drop, "sqlite": _sqlite_drop}),
         ),
-        # Villages and units that exist already are counted by the first reader.
+        # Villages and units that exist already are counted by the first reader. Backwards,
+        # without the triggers nothing marks or reads marks any more: none are left behind.
         migrations.RunSQL(
             "INSERT INTO shuanglian_rollupmark (kind, object_id) "
             "SELECT 'v', id FROM villages_village UNION SELECT 'u', id FROM units_unit",
-            migrations.RunSQL.noop,
+            "DELETE FROM shuanglian_rollupmark",
         ),
     ]
