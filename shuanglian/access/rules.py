@@ -302,7 +302,7 @@ def _user_scopes(queryset: QuerySet, scope: Scope) -> QuerySet:
 def _users(queryset: QuerySet, scope: Scope) -> QuerySet:
     """All accounts for city coordinators; for other coordinators, their cadres' sign-ins.
 
-    Only city coordinators open the account pages (``admin_scoping.CITY_ONLY``); the others
+    Only city coordinators open the account pages (``access.admin.CITY_ONLY``); the others
     need the accounts of their cadres as the chosen value of the cadre page's account field.
     """
     if scope.is_city:
