@@ -430,6 +430,7 @@ def test_figures_counted_with_an_earlier_meaning_are_recounted_after_the_upgrade
     city: dict,
 ) -> None:
     assert_exact()
+    assert VillageFigures.objects.filter(needs_overdue__gt=0).exists()
     # As if counted before overdue took in the needs escalated past their deadline.
     VillageFigures.objects.update(needs_overdue=0)
     migration = importlib.import_module("shuanglian.migrations.0009_rollups_recount_overdue")

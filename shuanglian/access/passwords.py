@@ -73,10 +73,15 @@ def _note_new_password(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -
 
 
 def _stamp_new_password(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -> None:
-    """After it is saved: restart the password's age, kept for users with a role and scope."""
+    """After it is saved: a new password starts its age."""
     if getattr(instance, "_password_is_new", False):
-        UserScope.objects.filter(user=instance).update(password_changed_at=timezone.now())
+        record_password_change(user=instance)
         instance._password_is_new = False
+
+
+def record_password_change(*, user: AbstractBaseUser) -> None:
+    """Restart the user's password age; kept only for users with a role and scope."""
+    UserScope.objects.filter(user=user).update(password_changed_at=timezone.now())
 
 
 def connect_receivers() -> None:

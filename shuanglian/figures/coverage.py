@@ -90,7 +90,7 @@ def units_linking_villages_in(area: Area) -> int:
 
 def _row_areas(area: Area) -> QuerySet:
     if isinstance(area, County):
-        return Township.objects.filter(county=area)
+        return Township.objects.in_area(area)
     if isinstance(area, Township | Village):
         return Village.objects.in_area(area)
     return County.objects.all()
@@ -274,7 +274,7 @@ def attach_group_villages(cadres: list[Cadre]) -> None:
 def subareas(area: Area) -> QuerySet:
     """The counties of the city, or the townships of a county, to narrow a list down."""
     if isinstance(area, County):
-        return Township.objects.filter(county=area).order_by("code")
+        return Township.objects.in_area(area).order_by("code")
     if isinstance(area, Township | Village):
         return Township.objects.none()
     return County.objects.order_by("code")
