@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from shuanglian.access.admin_accounts import ScopedGroupAdmin, ScopedUserAdmin
 from shuanglian.admin_households import FullHouseholdAdmin
@@ -19,12 +21,16 @@ admin.site.site_header = _("Shuanglian Shuangchuang work management system")
 admin.site.site_title = _("Shuanglian Shuangchuang work management system")
 admin.site.index_title = _("Campaign management")
 
-# django.contrib.auth.admin registers User and Group when it is imported, and the scoped pages
-# subclass its classes: they replace those registrations, as Django's documentation does.
-admin.site.unregister(Group)
+
+class TaskResultAdmin(DBTaskResultAdmin):
+    """The background tasks' results, as the library shows them (to city coordinators)."""
+
+
+# The site serves none of the libraries' own pages (shuanglian.admin_site); these are the ones
+# the project shows.
 admin.site.register(Group, ScopedGroupAdmin)
-admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), ScopedUserAdmin)
+admin.site.register(DBTaskResult, TaskResultAdmin)
 admin.site.register(Household, FullHouseholdAdmin)
 admin.site.register(Village, FullVillageAdmin)
 

@@ -1,9 +1,25 @@
-"""The project's admin site: its index and sidebar follow the campaign, not the alphabet."""
+"""The project's admin site: every page under the access rules, in the campaign's order.
 
+Registering a page on this site is what puts it under the rules: the site serves it behind
+``shuanglian.access.admin.ScopedAdminMixin``, placed in front of the page's own class so that no
+hook the page overrides can step around them, and its inlines likewise. So each model has one
+registration, in its final form, and none is registered twice or replaced.
+
+A library's own registration (Django's users and groups, the background tasks' results) is not
+served: those pages are the project's to choose, and ``shuanglian.admin`` registers its own for
+each it shows.
+"""
+
+import inspect
+import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+
+from shuanglian.access.admin import scoped_class
 
 # The order a coordinator works in: the places and their households, the units and their
 # cadres linked to them, the visits and needs that follow, then the imports behind them;
@@ -23,7 +39,20 @@ def _rank(order: list[str], name: str) -> int:
     return order.index(name) if name in order else len(order)
 
 
+def _of_the_project(admin_class: type) -> bool:
+    """Whether the class is written in this checkout, not in an installed library."""
+    source = Path(inspect.getfile(admin_class)).resolve()
+    installed = Path(sys.prefix).resolve()
+    return source.is_relative_to(settings.BASE_DIR) and not source.is_relative_to(installed)
+
+
 class CampaignAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        if admin_class is not None and not _of_the_project(admin_class):
+            return
+        admin_class = scoped_class(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
+
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
     ) -> list[dict[str, Any]]:

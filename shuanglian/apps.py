@@ -7,18 +7,14 @@ class ShuanglianConfig(AppConfig):
     verbose_name = _("Shuanglian Shuangchuang")
 
     def ready(self) -> None:
-        # After the admin has discovered every app's admin module (it is listed first).
-        from django.contrib import admin
         from django_tasks.signals import task_finished
 
         from shuanglian.access import decisions, passwords, rules
-        from shuanglian.access.admin import scope_registered_admins
         from shuanglian.audit import cadre_logins, trail
         from shuanglian.figures import rollups
 
         rules.install()
         decisions.install()
-        scope_registered_admins(admin.site)
         trail.connect_receivers()
         passwords.connect_receivers()
         cadre_logins.connect_receivers()

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
@@ -21,8 +22,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
-from shuanglian.access.admin import ScopedAdminMixin, scope_registered_admins
+from shuanglian.access.admin import ScopedAdminMixin
+from shuanglian.access.admin_accounts import ScopedGroupAdmin, ScopedUserAdmin
+from shuanglian.admin_site import CampaignAdminSite
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import ScopeWorld
 from tests.factories import Place, make_household, make_place, make_visit_intervals, make_work_group
@@ -291,11 +296,31 @@ def test_every_registered_admin_applies_the_scoping_mixin() -> None:
     assert unscoped == []
 
 
-def test_an_admin_registered_later_is_scoped_when_the_site_is_scoped() -> None:
-    site = admin.AdminSite(name="probe")
-    site.register(Household, admin.ModelAdmin)
-    scope_registered_admins(site)
+class _LaterHouseholdAdmin(admin.ModelAdmin):
+    """An admin page of the project, registered on a site after the project started."""
+
+
+@pytest.mark.parametrize("admin_class", [None, _LaterHouseholdAdmin])
+def test_a_page_registered_on_the_site_is_served_under_the_rules(admin_class: Any) -> None:
+    site = CampaignAdminSite(name="probe")
+    site.register(Household, admin_class)
     assert isinstance(site._registry[Household], ScopedAdminMixin)
+
+
+def test_the_site_does_not_serve_a_library_s_own_page() -> None:
+    site = CampaignAdminSite(name="probe")
+    site.register(Group, GroupAdmin)
+    site.register(DBTaskResult, DBTaskResultAdmin)
+    assert site._registry == {}
+    site.register(Group, ScopedGroupAdmin)
+    assert isinstance(site._registry[Group], ScopedGroupAdmin)
+    assert isinstance(site._registry[Group], ScopedAdminMixin)
+
+
+def test_the_project_s_own_account_and_task_pages_are_the_ones_served() -> None:
+    assert isinstance(admin.site._registry[get_user_model()], ScopedUserAdmin)
+    assert isinstance(admin.site._registry[Group], ScopedGroupAdmin)
+    assert type(admin.site._registry[DBTaskResult]).__module__ != DBTaskResultAdmin.__module__
 
 
 def test_every_inline_of_a_scoped_admin_is_scoped(scope_world: ScopeWorld, rf: Any) -> None:

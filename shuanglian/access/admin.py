@@ -4,9 +4,9 @@ It also applies the rule on searching by ID and phone digits (``shuanglian.acces
 every list, autocomplete and export, and optimistic locking (``shuanglian.edit_locks``) to every
 change form.
 
-``scope_registered_admins`` gives every registered ModelAdmin the mixin when the project starts,
-so that an admin cannot be registered without it; the villages, units and visits admins need not
-import this module.
+The project's admin site (``shuanglian.admin_site``) serves every page it registers behind the
+mixin, so that a page cannot be registered without it; the villages, units and visits admins need
+not import this module.
 """
 
 from typing import Any
@@ -272,12 +272,3 @@ def scoped_class(admin_class: type) -> type:
             {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
         )
     return _scoped_classes[admin_class]
-
-
-def scope_registered_admins(site: admin.AdminSite) -> None:
-    """Register every model of ``site`` again with its admin class behind the mixin."""
-    for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, ScopedAdminMixin):
-            continue
-        site.unregister(model)
-        site.register(model, scoped_class(type(model_admin)))
