@@ -32,7 +32,7 @@ class UnitQuerySet(VisibleQuerySet):
     area_lookups = {"county": "county", "township": "township"}
 
     def in_area(self, area: Area | None) -> "UnitQuerySet":
-        if area is not None and area.level == "village":
+        if area is not None and area.is_village:
             return self.filter(pk__in=WorkGroup.objects.filter(village=area).values("unit"))
         return super().in_area(area)
 
@@ -110,7 +110,7 @@ class CadreQuerySet(VisibleQuerySet):
     area_lookups = {"county": "unit__county", "township": "unit__township"}
 
     def in_area(self, area: Area | None) -> "CadreQuerySet":
-        if area is not None and area.level == "village":
+        if area is not None and area.is_village:
             return self.filter(unit__in=Unit.objects.in_area(area))
         return super().in_area(area)
 

@@ -66,6 +66,8 @@ class Area(models.Model):
     code_prefix_length = 0
     # Which level it is: the key of ``AreaQuerySet.area_lookups``.
     level = ""
+    # Villages are the finest level: households live in them, and nothing lies below.
+    is_village = False
 
     objects = VisibleQuerySet.as_manager()
 
@@ -75,6 +77,19 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def ancestors(self) -> list["Area"]:
+        """The county and township above this area, top-down, from its loaded parents; the
+        city, above every county, is left out."""
+        return []
+
+    def contains(self, area: "Area") -> bool:
+        """Whether ``area`` is this area or lies within it."""
+        return area == self or self in area.ancestors()
+
+    def divisions(self) -> models.QuerySet:
+        """The areas one level down; a village, the finest level, is its own one division."""
+        raise NotImplementedError
 
     def check_code_within(self, parent: "Area") -> None:
         """A child's code starts with its parent's code prefix."""
@@ -96,6 +111,13 @@ class City(Area):
         verbose_name = _("city")
         verbose_name_plural = _("cities")
 
+    def contains(self, area: Area) -> bool:
+        # Like ``in_area``, which takes the city for every row.
+        return True
+
+    def divisions(self) -> models.QuerySet:
+        return self.counties.all()
+
 
 class County(Area):
     city = models.ForeignKey(City, models.PROTECT, related_name="counties", verbose_name=_("city"))
@@ -109,6 +131,9 @@ class County(Area):
     def clean(self) -> None:
         if self.city_id:
             self.check_code_within(self.city)
+
+    def divisions(self) -> models.QuerySet:
+        return Township.objects.in_area(self)
 
 
 class TownshipQuerySet(VisibleQuerySet):
@@ -132,6 +157,12 @@ class Township(Area):
         if self.county_id:
             self.check_code_within(self.county)
 
+    def ancestors(self) -> list[Area]:
+        return [self.county]
+
+    def divisions(self) -> models.QuerySet:
+        return Village.objects.in_area(self)
+
 
 class VillageQuerySet(VisibleQuerySet):
     area_lookups = {"county": "township__county", "township": "township", "village": "pk"}
@@ -150,6 +181,7 @@ class Village(Area):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.VILLAGE)
     level = "village"
+    is_village = True
 
     objects = VillageQuerySet.as_manager()
 
@@ -171,6 +203,12 @@ class Village(Area):
     def clean(self) -> None:
         if self.township_id:
             self.check_code_within(self.township)
+
+    def ancestors(self) -> list[Area]:
+        return [self.township.county, self.township]
+
+    def divisions(self) -> models.QuerySet:
+        return Village.objects.in_area(self)
 
 
 def area_with_code(code: str) -> County | Township | Village | None:

@@ -69,11 +69,6 @@ class Coverage:
     rows: list[AreaRow]
 
 
-# The level of the table's rows under an area; also the field of a village's figures that
-# names the row it belongs to.
-ROW_LEVELS = {type(None): "county", County: "township", Township: "village", Village: "village"}
-
-
 def has_work_group() -> Exists:
     return Exists(WorkGroup.objects.filter(village=OuterRef("pk")))
 
@@ -88,12 +83,15 @@ def units_linking_villages_in(area: Area) -> int:
     )
 
 
-def _row_areas(area: Area) -> QuerySet:
-    if isinstance(area, County):
-        return Township.objects.in_area(area)
-    if isinstance(area, Township | Village):
-        return Village.objects.in_area(area)
-    return County.objects.all()
+def row_areas(area: Area) -> QuerySet:
+    """The areas of the table under an area: the city's counties, or the area's divisions."""
+    return County.objects.all() if area is None else area.divisions()
+
+
+def row_level(area: Area) -> str:
+    """The level of the table's rows; also the field of a village's figures that names the
+    row it belongs to."""
+    return row_areas(area).model.level
 
 
 def coverage_from(area: Area, sums: list[dict[str, Any]]) -> Coverage:
@@ -102,10 +100,11 @@ def coverage_from(area: Area, sums: list[dict[str, Any]]) -> Coverage:
 
     The tests compare them with a recount of the raw tables (tests/oracles.py).
     """
-    key = ROW_LEVELS[type(area)]
+    areas = row_areas(area)
+    key = areas.model.level
     by_key = {row[key]: row for row in sums}
     rows = []
-    for area_row in _row_areas(area).order_by("code").values("pk", "code", "name"):
+    for area_row in areas.order_by("code").values("pk", "code", "name"):
         counts = by_key.get(area_row["pk"], {})
         rows.append(
             AreaRow(
@@ -114,7 +113,7 @@ def coverage_from(area: Area, sums: list[dict[str, Any]]) -> Coverage:
                 households=Rate(counts.get("covered", 0), counts.get("households", 0)),
             )
         )
-    if isinstance(area, Township | Village):
+    if areas.model.is_village:
         _attach_units(area, rows)
     units = rollups.unit_figures_in(Unit.objects.in_area(area)).aggregate(
         units=Count("pk"),
@@ -130,7 +129,7 @@ def coverage_from(area: Area, sums: list[dict[str, Any]]) -> Coverage:
         households=Rate(
             sum(r.households.done for r in rows), sum(r.households.total for r in rows)
         ),
-        row_level=ROW_LEVELS[type(area)],
+        row_level=key,
         rows=rows,
     )
 
@@ -273,8 +272,6 @@ def attach_group_villages(cadres: list[Cadre]) -> None:
 
 def subareas(area: Area) -> QuerySet:
     """The counties of the city, or the townships of a county, to narrow a list down."""
-    if isinstance(area, County):
-        return Township.objects.in_area(area).order_by("code")
-    if isinstance(area, Township | Village):
-        return Township.objects.none()
-    return County.objects.order_by("code")
+    areas = row_areas(area)
+    # A list narrows down to a township at most, not to one of its villages.
+    return areas.none() if areas.model.is_village else areas.order_by("code")

@@ -19,7 +19,7 @@ from common.paginators import KnownCountPaginator
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
 from shuanglian.figures import coverage, summary, visit_stats
-from villages.models import County, Township, Village, area_with_code
+from villages.models import area_with_code
 
 PAGE_SIZE = 50
 AREA_CODE = re.compile(r"[0-9]{12}")
@@ -50,14 +50,7 @@ def _find_area(code: str) -> coverage.Area:
 
 def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
     """The areas above and including ``area`` that the user may open, for the breadcrumbs."""
-    if isinstance(area, Village):
-        trail = [area.township.county, area.township, area]
-    elif isinstance(area, Township):
-        trail = [area.county, area]
-    elif isinstance(area, County):
-        trail = [area]
-    else:
-        trail = []
+    trail = [] if area is None else [*area.ancestors(), area]
     return [place for place in trail if decisions.may_see_area_figures(request.user, place)]
 
 
@@ -66,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     both = summary.figures_for(area)
     figures, visits = both.coverage, both.visits
-    is_village = isinstance(area, Village)
+    is_village = area is not None and area.is_village
     village_cadres = visit_stats.cadres_in_village(area) if is_village else []
     chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)
     context = {
@@ -144,7 +137,8 @@ def _headlines(figures: coverage.Coverage, area: coverage.Area) -> list[dict[str
     none where city-level units link every village: the card then says so, and how many
     units link the area's villages, rather than showing an empty rate as a gap.
     """
-    local = isinstance(area, County | Township)
+    is_village = area is not None and area.is_village
+    local = area is not None and not is_village
     name = area.name if area is not None else ""
     texts = [
         (
@@ -177,7 +171,7 @@ def _headlines(figures: coverage.Coverage, area: coverage.Area) -> list[dict[str
         ),
     ]
     headlines = []
-    if isinstance(area, Village):
+    if is_village:
         texts = texts[2:]
     for slug, label, counts, gap in texts:
         rate = getattr(figures, slug)
@@ -225,6 +219,7 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     if slug == "cadres":
         coverage.attach_group_villages(list(page.object_list))
+    levels = _levels_at_and_above(area)
     context = {
         **admin.site.each_context(request),
         "title": gap.title,
@@ -234,8 +229,8 @@ def gap_list(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "subareas": coverage.subareas(area).only("code", "name"),
         "max_per_cadre": coverage.max_households_per_cadre(),
-        "show_county": area is None,
-        "show_township": not isinstance(area, Township | Village),
+        "show_county": "county" not in levels,
+        "show_township": "township" not in levels,
     }
     return render(request, f"shuanglian/gaps/{slug}.html", context)
 
@@ -279,13 +274,16 @@ def _export(
     return response
 
 
+def _levels_at_and_above(area: coverage.Area) -> set[str]:
+    """The levels of ``area`` and of the areas above it: a list of its rows holds one county,
+    township or village of each."""
+    return set() if area is None else {place.level for place in (*area.ancestors(), area)}
+
+
 def _constant_columns(area: coverage.Area) -> list[object]:
     """The area columns that hold one value throughout a list of this area's rows."""
-    if isinstance(area, County):
-        return [GAP_AREA_COLUMNS["county"]]
-    if isinstance(area, Township | Village):
-        return list(GAP_AREA_COLUMNS.values())
-    return []
+    levels = _levels_at_and_above(area)
+    return [column for level, column in GAP_AREA_COLUMNS.items() if level in levels]
 
 
 def _attachment(name: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from shuanglian.figures import rollups
-from shuanglian.figures.coverage import ROW_LEVELS, Area, Coverage, coverage_from
+from shuanglian.figures.coverage import Area, Coverage, coverage_from, row_level
 from shuanglian.figures.visit_stats import VisitFigures, visit_figures_from
 
 
@@ -23,7 +23,7 @@ class AreaFigures:
 def figures_for(area: Area, *, today: datetime.date | None = None) -> AreaFigures:
     today = today or timezone.localdate()
     rollups.bring_up_to_date(today)
-    sums = rollups.sums_by_row(area, ROW_LEVELS[type(area)])
+    sums = rollups.sums_by_row(area, row_level(area))
     return AreaFigures(
         coverage=coverage_from(area, sums),
         visits=visit_figures_from(area, sums, today=today),

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from shuanglian.figures.coverage import ROW_LEVELS, Area, Rate
+from shuanglian.figures.coverage import Area, Rate, row_level
 from shuanglian.figures.rollups import since
 from units.models import HouseholdAssignment
 from villages.models import Village
@@ -77,7 +77,7 @@ def visit_figures_from(
 
     The tests compare them with a recount of the raw tables (tests/oracles.py).
     """
-    key = ROW_LEVELS[type(area)]
+    key = row_level(area)
     rows = {
         row[key]: VisitRow(
             visited_30=Rate(row["visited_30"], row["households"]),

@@ -19,14 +19,8 @@ class VillageResolver:
     """
 
     def __init__(self, scope: Village | Township | County) -> None:
-        self.fixed = scope if isinstance(scope, Village) else None
-        villages = Village.objects.select_related("township__county")
-        if isinstance(scope, Village):
-            villages = villages.filter(pk=scope.pk)
-        elif isinstance(scope, Township):
-            villages = villages.filter(township=scope)
-        else:
-            villages = villages.filter(township__county=scope)
+        self.fixed = scope if scope.is_village else None
+        villages = Village.objects.in_area(scope).select_related("township__county")
         self.by_key: dict[str, list[Village]] = defaultdict(list)
         self.townships: dict[str, list[Township]] = defaultdict(list)
         self.county_names: set[str] = set()
@@ -68,7 +62,8 @@ class VillageResolver:
             )
         if found:
             return found
-        if isinstance(self.scope, County):
+        # A county's file may name any of its townships; a township's or village's, its own.
+        if self.scope.level == County.level:
             raise TownshipError(
                 _("There is no township called %(name)s in %(scope)s.")
                 % {"name": text, "scope": self.scope.name}
