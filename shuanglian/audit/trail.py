@@ -209,14 +209,22 @@ def _on_m2m_changed(
 
 def _on_transferred(
     sender: Any,
-    request: HttpRequest,
+    request: HttpRequest | None,
     action: str,
     model: type[models.Model],
     rows: int,
     details: dict[str, Any],
+    user: AbstractBaseUser | None = None,
     **kwargs: Any,
 ) -> None:
-    record(request=request, action=action, model=model._meta.label_lower, rows=rows, **details)
+    record(
+        request=request,
+        user=user,
+        action=action,
+        model=model._meta.label_lower,
+        rows=rows,
+        **details,
+    )
 
 
 def _on_assignments_changed(
