@@ -39,11 +39,6 @@ def expired_message() -> str:
     ) % {"hours": settings.IMPORT_PREVIEW_HOURS}
 
 
-def announce(request: HttpRequest, batch: ImportBatch, *, action: str, **details: Any) -> None:
-    """Tell the audit trail about an uploaded or confirmed batch, with its row counts."""
-    batches.announce(batch, action=action, request=request, **details)
-
-
 class ImportUploadForm(forms.ModelForm):
     """The file, the area and the kind's options; the admin picks the fields per kind."""
 
@@ -203,8 +198,7 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         if batches.runs_in_background(batch):
             transaction.on_commit(lambda: tasks.check_roster.enqueue(batch.pk))
         else:
-            batches.check_batch(batch)
-        announce(request, ImportBatch.objects.get(pk=batch.pk), action="import_upload")
+            batches.check_batch(batch, request=request)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass
@@ -305,7 +299,7 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             transaction.on_commit(lambda: tasks.import_roster.enqueue(batch.pk))
             return
         try:
-            batches.confirm_batch(batch)
+            batches.confirm_batch(batch, request=request)
         except Exception:
             # The batch records the failure; the coordinator sees it on the batch page.
             logger.exception("import %s failed", batch.pk)
@@ -329,8 +323,6 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             return redirect("admin:villages_importbatch_change", batch.pk)
         batches.set_confirmer(batch, request.user)
         self._confirm(request, batch)
-        batch.refresh_from_db()
-        announce(request, batch, action="import")
         return redirect("admin:villages_importbatch_change", batch.pk)
 
     def errors_view(self, request: HttpRequest, pk: int) -> FileResponse:
@@ -341,8 +333,9 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             raise Http404
         full = batch.created_by_id == request.user.pk or self.has_full_personal_data(request)
         # Written afresh for each download: its reasons in the reader's language.
-        content = error_workbooks.error_workbook(batch, masked=not full)
-        announce(request, batch, action="import_errors", masked=not full)
+        content = error_workbooks.error_workbook(
+            batch, user=request.user, masked=not full, request=request
+        )
         stem = Path(batch.file_name).stem
         return FileResponse(
             io.BytesIO(content),

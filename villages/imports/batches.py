@@ -15,14 +15,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from common import translatable
-from common.exports import transferred
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
 from common.translatable import gettext as _
-from villages.imports import leases
+from villages.imports import audit, leases
 from villages.imports.areas import ImportScope, OutsideArea, covers
 from villages.imports.error_workbooks import save_error_workbook
 from villages.imports.framework import (
@@ -90,8 +90,9 @@ def runs_in_background(batch: ImportBatch) -> bool:
     return batch.file.size > settings.ROSTER_BACKGROUND_BYTES
 
 
-def check_batch(batch: ImportBatch) -> ImportBatch:
-    """Read and check every row, and store the preview; nothing is written but the batch."""
+def check_batch(batch: ImportBatch, *, request: HttpRequest | None = None) -> ImportBatch:
+    """Read and check every row, store the preview, and record the upload in the audit trail
+    (once checked, wherever it is checked); nothing is written but the batch."""
     importer = importer_for(batch.kind)
     _set_status(batch, ImportBatch.Status.CHECKING)
     try:
@@ -104,7 +105,9 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     except SpreadsheetError as error:
         # The reason is kept translatable too, for whoever reads the batch page later.
         batch.report = {"message": translatable.stored(error.args[0])}
-        return _finish(batch, ImportBatch.Status.REFUSED, message=message_text(error.args[0]))
+        _finish(batch, ImportBatch.Status.REFUSED, message=message_text(error.args[0]))
+        audit.announce_upload(batch, request=request)
+        return batch
     classified = importer.classify(batch, parsed.rows)
     rejected = parsed.rejected + classified.conflicts
     batch.rows_done = batch.rows_total = parsed.read
@@ -121,6 +124,7 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     save_error_workbook(batch, parsed.layouts, rejected)
     batch.status = ImportBatch.Status.PREVIEWED
     batch.save()
+    audit.announce_upload(batch, request=request)
     return batch
 
 
@@ -198,11 +202,17 @@ def set_confirmer(batch: ImportBatch, user: Any) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=user)
 
 
-def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> ImportBatch:
+def confirm_batch(
+    batch: ImportBatch,
+    *,
+    progress: Progress | None = None,
+    request: HttpRequest | None = None,
+) -> ImportBatch:
     """Write the checked rows in one transaction, comparing again with the database now.
 
     The batch is claimed here unless the caller already did (claim_for_import). Every row is
     checked again, inside the transaction, against the area of whoever acts on the batch now.
+    The import, done or failed, is recorded in the audit trail.
     """
     if batch.status != ImportBatch.Status.IMPORTING and not claim_for_import(batch):
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
@@ -223,6 +233,7 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
             batch.touched_villages.add(*importer.touched_villages(classified))
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
+        audit.announce_import(batch, request=request)
         raise
     rejected = parsed.rejected + classified.conflicts
     batch.created = len(classified.creates)
@@ -233,7 +244,9 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     batch.report = summary(importer, parsed, classified, rejected)
     save_preview(batch, importer, parsed, classified, rejected)
     save_error_workbook(batch, parsed.layouts, rejected)
-    return _finish(batch, ImportBatch.Status.DONE)
+    _finish(batch, ImportBatch.Status.DONE)
+    audit.announce_import(batch, request=request)
+    return batch
 
 
 def nothing_to_import(batch: ImportBatch) -> str:
@@ -261,27 +274,6 @@ def previous_import(batch: ImportBatch) -> ImportBatch | None:
         .exclude(pk=batch.pk)
         .order_by("-finished_at")
         .first()
-    )
-
-
-def announce(batch: ImportBatch, *, action: str, request: Any, **details: Any) -> None:
-    """Tell the audit trail about a batch (its row counts); ``request.user`` acted."""
-    counts = ("created", "updated", "unchanged", "rejected", "skipped")
-    transferred.send(
-        sender=ImportBatch,
-        request=request,
-        action=action,
-        model=ImportBatch,
-        rows=batch.rows_total,
-        details={
-            "batch": batch.pk,
-            "kind": batch.kind,
-            "file_name": batch.file_name,
-            "scope": batch.scope_name,
-            "status": batch.status,
-            **{name: getattr(batch, name) for name in counts},
-            **details,
-        },
     )
 
 
