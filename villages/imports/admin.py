@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common import translatable
+from common.client_address import client_ip
 from common.personal_data import PersonalDataAdminMixin
 from villages import tasks
 from villages.imports import areas, batches, error_workbooks, framework, leases, parsing, previews
@@ -192,13 +193,14 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             or form.cleaned_data.get("county"),
             kind=form.importer.kind,
             user=request.user,
+            client_address=client_ip(request),
             **options,
         )
         obj.pk = batch.pk
         if batches.runs_in_background(batch):
             transaction.on_commit(lambda: tasks.check_roster.enqueue(batch.pk))
         else:
-            batches.check_batch(batch, request=request)
+            batches.check_batch(batch)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass
@@ -299,7 +301,7 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             transaction.on_commit(lambda: tasks.import_roster.enqueue(batch.pk))
             return
         try:
-            batches.confirm_batch(batch, request=request)
+            batches.confirm_batch(batch)
         except Exception:
             # The batch records the failure; the coordinator sees it on the batch page.
             logger.exception("import %s failed", batch.pk)
@@ -321,7 +323,7 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         if not batches.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))
             return redirect("admin:villages_importbatch_change", batch.pk)
-        batches.set_confirmer(batch, request.user)
+        batches.set_confirmer(batch, request.user, client_address=client_ip(request))
         self._confirm(request, batch)
         return redirect("admin:villages_importbatch_change", batch.pk)
 
@@ -334,7 +336,7 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         full = batch.created_by_id == request.user.pk or self.has_full_personal_data(request)
         # Written afresh for each download: its reasons in the reader's language.
         content = error_workbooks.error_workbook(
-            batch, user=request.user, masked=not full, request=request
+            batch, user=request.user, masked=not full, client_address=client_ip(request)
         )
         stem = Path(batch.file_name).stem
         return FileResponse(

@@ -3,13 +3,12 @@ cannot know it): each upload once checked, each import and each error-workbook d
 
 The services send these themselves, so that every caller is recorded once: the admin, the
 commands, the background worker and any caller to come. Who acted is read from the batch,
-which the worker has too; a request, when there is one, adds the client's address.
+which the worker has too, and so is the address it was asked from.
 """
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 
 from common.exports import transferred
 from villages.models import ImportBatch
@@ -20,25 +19,28 @@ SYSTEM_ACTOR = "(system)"
 COUNTS = ("created", "updated", "unchanged", "rejected", "skipped")
 
 
-def announce_upload(batch: ImportBatch, *, request: HttpRequest | None = None) -> None:
+def announce_upload(batch: ImportBatch) -> None:
     """The batch was uploaded and checked, by its uploader (a command's, with its OS user)."""
-    _announce(batch, action="import_upload", user=_uploader(batch), request=request, **_ran(batch))
+    _announce(
+        batch, action="import_upload", user=_uploader(batch), ip=batch.created_from, **_ran(batch)
+    )
 
 
-def announce_import(batch: ImportBatch, *, request: HttpRequest | None = None) -> None:
+def announce_import(batch: ImportBatch) -> None:
     """The batch was imported (or failed), by its confirmer; a batch nobody else confirmed was
     imported where it was uploaded (the command line), by its uploader."""
     if batch.confirmed_by is not None:
-        _announce(batch, action="import", user=batch.confirmed_by, request=request)
+        _announce(batch, action="import", user=batch.confirmed_by, ip=batch.confirmed_from)
     else:
-        _announce(batch, action="import", user=_uploader(batch), request=request, **_ran(batch))
+        user = _uploader(batch)
+        _announce(batch, action="import", user=user, ip=batch.created_from, **_ran(batch))
 
 
 def announce_errors(
-    batch: ImportBatch, *, user: Any, masked: bool, request: HttpRequest | None = None
+    batch: ImportBatch, *, user: Any, masked: bool, client_address: str | None = None
 ) -> None:
     """``user`` was handed the batch's error workbook, masked or in full."""
-    _announce(batch, action="import_errors", user=user, request=request, masked=masked)
+    _announce(batch, action="import_errors", user=user, ip=client_address, masked=masked)
 
 
 def _uploader(batch: ImportBatch) -> Any:
@@ -53,12 +55,13 @@ def _ran(batch: ImportBatch) -> dict[str, str]:
 
 
 def _announce(
-    batch: ImportBatch, *, action: str, user: Any, request: HttpRequest | None, **details: Any
+    batch: ImportBatch, *, action: str, user: Any, ip: str | None, **details: Any
 ) -> None:
     transferred.send(
         sender=ImportBatch,
-        request=request,
+        request=None,
         user=user,
+        ip=ip,
         action=action,
         model=ImportBatch,
         rows=batch.rows_total,

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from common import translatable
@@ -53,6 +52,7 @@ def create_batch(
     over_maximum: bool = False,
     user: Any = None,
     command_user: str = "",
+    client_address: str | None = None,
 ) -> ImportBatch:
     """Keep the uploaded file and record who sent what, of which kind, for which area.
 
@@ -76,6 +76,7 @@ def create_batch(
         created_by=user,
         by_system=user is None,
         command_user=command_user[:150],
+        created_from=client_address,
         rows_total=data.count(b"\n") if file_name.lower().endswith(".csv") else 0,
     )
     if scope is not None:
@@ -90,7 +91,7 @@ def runs_in_background(batch: ImportBatch) -> bool:
     return batch.file.size > settings.ROSTER_BACKGROUND_BYTES
 
 
-def check_batch(batch: ImportBatch, *, request: HttpRequest | None = None) -> ImportBatch:
+def check_batch(batch: ImportBatch) -> ImportBatch:
     """Read and check every row, store the preview, and record the upload in the audit trail
     (once checked, wherever it is checked); nothing is written but the batch."""
     importer = importer_for(batch.kind)
@@ -106,7 +107,7 @@ def check_batch(batch: ImportBatch, *, request: HttpRequest | None = None) -> Im
         # The reason is kept translatable too, for whoever reads the batch page later.
         batch.report = {"message": translatable.stored(error.args[0])}
         _finish(batch, ImportBatch.Status.REFUSED, message=message_text(error.args[0]))
-        audit.announce_upload(batch, request=request)
+        audit.announce_upload(batch)
         return batch
     classified = importer.classify(batch, parsed.rows)
     rejected = parsed.rejected + classified.conflicts
@@ -124,7 +125,7 @@ def check_batch(batch: ImportBatch, *, request: HttpRequest | None = None) -> Im
     save_error_workbook(batch, parsed.layouts, rejected)
     batch.status = ImportBatch.Status.PREVIEWED
     batch.save()
-    audit.announce_upload(batch, request=request)
+    audit.announce_upload(batch)
     return batch
 
 
@@ -196,17 +197,18 @@ def claim_for_import(batch: ImportBatch) -> bool:
     return bool(claimed)
 
 
-def set_confirmer(batch: ImportBatch, user: Any) -> None:
-    """Record who confirmed a claimed batch; their area bounds what it writes, too."""
+def set_confirmer(batch: ImportBatch, user: Any, *, client_address: str | None = None) -> None:
+    """Record who confirmed a claimed batch, and from where; their area bounds what it writes,
+    too."""
     batch.confirmed_by = user
-    ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=user)
+    batch.confirmed_from = client_address
+    ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=user, confirmed_from=client_address)
 
 
 def confirm_batch(
     batch: ImportBatch,
     *,
     progress: Progress | None = None,
-    request: HttpRequest | None = None,
 ) -> ImportBatch:
     """Write the checked rows in one transaction, comparing again with the database now.
 
@@ -233,7 +235,7 @@ def confirm_batch(
             batch.touched_villages.add(*importer.touched_villages(classified))
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
-        audit.announce_import(batch, request=request)
+        audit.announce_import(batch)
         raise
     rejected = parsed.rejected + classified.conflicts
     batch.created = len(classified.creates)
@@ -245,7 +247,7 @@ def confirm_batch(
     save_preview(batch, importer, parsed, classified, rejected)
     save_error_workbook(batch, parsed.layouts, rejected)
     _finish(batch, ImportBatch.Status.DONE)
-    audit.announce_import(batch, request=request)
+    audit.announce_import(batch)
     return batch
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import openpyxl
 from django.core.files.base import ContentFile
-from django.http import HttpRequest
 
 from common import translatable
 from common.exports import _sheet_title, write_xlsx_sheets
@@ -26,7 +25,7 @@ from villages.models import ImportBatch
 
 
 def error_workbook(
-    batch: ImportBatch, *, user: Any, masked: bool, request: HttpRequest | None = None
+    batch: ImportBatch, *, user: Any, masked: bool, client_address: str | None = None
 ) -> bytes:
     """The batch's error workbook for ``user``, with its reasons in the active language; each
     one handed out is recorded in the audit trail.
@@ -64,7 +63,7 @@ def error_workbook(
         sheets.append((sheet.title, header, body))
     book.close()
     content = _write_error_sheets(importer, sheets)
-    audit.announce_errors(batch, user=user, masked=masked, request=request)
+    audit.announce_errors(batch, user=user, masked=masked, client_address=client_address)
     return content
 
 
