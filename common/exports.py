@@ -49,8 +49,9 @@ _HEADER_FONT = Font(bold=True)
 _MAX_WIDTH = 60
 
 # Sent after every spreadsheet import or export, with ``request``, ``action`` ("import" or
-# "export"), ``model``, ``rows`` and ``details``; the audit trail listens (villages cannot
-# know it).
+# "export"), ``model``, ``rows``, ``details`` and optionally ``user`` and ``ip``, who acted
+# and from where (by default the request's; a command or the worker has no request); the audit
+# trail listens (villages cannot know it).
 transferred = Signal()
 
 # One sheet: its title, its header row and its data rows (any iterable, read once).

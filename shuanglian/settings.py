@@ -255,7 +255,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "shuanglian.audit.trail.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.client_address.client_ip"
 AXES_LOCKOUT_CALLABLE = "shuanglian.access.backends.locked_out"
 # Sign-ins are in the audit trail; unlocking early: `manage.py axes_reset_username`.
 AXES_DISABLE_ACCESS_LOG = True

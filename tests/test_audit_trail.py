@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shuanglian.audit.trail import client_ip, record
+from common.client_address import client_ip
+from shuanglian.audit.trail import record
 from shuanglian.models import AuditEvent, Role, UserScope
 from tests.factories import (
     make_cadre,

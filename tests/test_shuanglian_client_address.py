@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from shuanglian.audit.trail import client_ip
+from common.client_address import client_ip
 from shuanglian.models import AuditEvent, Role, UserScope
 from tests.factories import make_user
 

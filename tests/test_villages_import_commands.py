@@ -11,7 +11,8 @@ from django.urls import reverse
 from shuanglian.models import AuditEvent
 from tests.conftest import ScopeWorld
 from tests.factories import make_household, unique_resident_id
-from villages.management.commands.import_roster import SYSTEM_ACTOR, os_user
+from villages.imports.audit import SYSTEM_ACTOR
+from villages.management.commands.import_roster import os_user
 from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db

@@ -377,6 +377,14 @@ class ImportBatch(models.Model):
         related_name="+",
         verbose_name=_("confirmed by"),
     )
+    # Where the upload and the confirmation came from, for the audit trail's events about work
+    # the worker finishes later, away from the request.
+    created_from = models.GenericIPAddressField(
+        _("uploaded from"), null=True, blank=True, editable=False
+    )
+    confirmed_from = models.GenericIPAddressField(
+        _("confirmed from"), null=True, blank=True, editable=False
+    )
     # The villages whose households or assignments the import wrote, so that every
     # coordinator of one of them finds the batch.
     touched_villages = models.ManyToManyField(

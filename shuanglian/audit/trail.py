@@ -2,56 +2,24 @@
 
 import contextlib
 import datetime
-import ipaddress
 import json
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from common.client_address import client_ip
 from shuanglian.models import AuditEvent
 
 # The request being served, so that model-change events carry who made them and from where.
 current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 REPR_MAX = AuditEvent._meta.get_field("object_repr").max_length
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or the CLIENT_IP_HEADER a trusted proxy sent.
-
-    Only a connection from FORWARDED_ALLOW_IPS may name another address; as in gunicorn, a
-    UNIX-socket connection (no REMOTE_ADDR) counts as the proxy's. A proxy appends the address
-    it saw, so with a list the last entry is the one to trust. The audit trail and sign-in
-    lockouts (AXES_CLIENT_IP_CALLABLE) both use this.
-    """
-    peer = request.META.get("REMOTE_ADDR", "")
-
-    def from_proxy() -> bool:
-        allowed = settings.FORWARDED_ALLOW_IPS
-        if not peer or "*" in allowed:
-            return True
-        try:
-            address = ipaddress.ip_address(peer)
-        except ValueError:
-            return False
-        address = getattr(address, "ipv4_mapped", None) or address
-        return any(address in ipaddress.ip_network(proxy) for proxy in allowed)
-
-    header = settings.CLIENT_IP_HEADER
-    forwarded = request.META.get(header, "") if header else ""
-    raw = forwarded if forwarded and from_proxy() else peer
-    candidate = raw.split(",")[-1].strip() if raw else ""
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
 
 
 def _signed_in(request: HttpRequest | None) -> AbstractBaseUser | None:
@@ -67,9 +35,11 @@ def record(
     obj: models.Model | None = None,
     result: str = AuditEvent.Result.SUCCESS,
     username: str = "",
+    ip: str | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add one event; the user defaults to the request's signed-in user."""
+    """Add one event; the user defaults to the request's signed-in user, the address to the
+    request's (work done later, by the worker, names the address it was asked from)."""
     if request is None:
         request = current_request.get()
     if user is None:
@@ -77,7 +47,7 @@ def record(
     event = AuditEvent(
         user=user if user is not None and user.pk is not None else None,
         username=user.get_username() if user is not None else username,
-        ip=client_ip(request) if request is not None else None,
+        ip=ip or (client_ip(request) if request is not None else None),
         action=action,
         result=result,
         details=details,
@@ -209,14 +179,24 @@ def _on_m2m_changed(
 
 def _on_transferred(
     sender: Any,
-    request: HttpRequest,
+    request: HttpRequest | None,
     action: str,
     model: type[models.Model],
     rows: int,
     details: dict[str, Any],
+    user: AbstractBaseUser | None = None,
+    ip: str | None = None,
     **kwargs: Any,
 ) -> None:
-    record(request=request, action=action, model=model._meta.label_lower, rows=rows, **details)
+    record(
+        request=request,
+        user=user,
+        ip=ip,
+        action=action,
+        model=model._meta.label_lower,
+        rows=rows,
+        **details,
+    )
 
 
 def _on_assignments_changed(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common import translatable
+from common.client_address import client_ip
 from common.personal_data import PersonalDataAdminMixin
 from villages import tasks
 from villages.imports import areas, batches, error_workbooks, framework, leases, parsing, previews
@@ -37,11 +38,6 @@ def expired_message() -> str:
         "This preview has expired: it was checked more than %(hours)s hours ago and nothing "
         "was imported. Upload the file again to import it."
     ) % {"hours": settings.IMPORT_PREVIEW_HOURS}
-
-
-def announce(request: HttpRequest, batch: ImportBatch, *, action: str, **details: Any) -> None:
-    """Tell the audit trail about an uploaded or confirmed batch, with its row counts."""
-    batches.announce(batch, action=action, request=request, **details)
 
 
 class ImportUploadForm(forms.ModelForm):
@@ -197,6 +193,7 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             or form.cleaned_data.get("county"),
             kind=form.importer.kind,
             user=request.user,
+            client_address=client_ip(request),
             **options,
         )
         obj.pk = batch.pk
@@ -204,7 +201,6 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             transaction.on_commit(lambda: tasks.check_roster.enqueue(batch.pk))
         else:
             batches.check_batch(batch)
-        announce(request, ImportBatch.objects.get(pk=batch.pk), action="import_upload")
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass
@@ -327,10 +323,8 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         if not batches.claim_for_import(batch):
             messages.warning(request, _("This import has already been confirmed or cannot be."))
             return redirect("admin:villages_importbatch_change", batch.pk)
-        batches.set_confirmer(batch, request.user)
+        batches.set_confirmer(batch, request.user, client_address=client_ip(request))
         self._confirm(request, batch)
-        batch.refresh_from_db()
-        announce(request, batch, action="import")
         return redirect("admin:villages_importbatch_change", batch.pk)
 
     def errors_view(self, request: HttpRequest, pk: int) -> FileResponse:
@@ -341,8 +335,9 @@ class ImportBatchAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             raise Http404
         full = batch.created_by_id == request.user.pk or self.has_full_personal_data(request)
         # Written afresh for each download: its reasons in the reader's language.
-        content = error_workbooks.error_workbook(batch, masked=not full)
-        announce(request, batch, action="import_errors", masked=not full)
+        content = error_workbooks.error_workbook(
+            batch, user=request.user, masked=not full, client_address=client_ip(request)
+        )
         stem = Path(batch.file_name).stem
         return FileResponse(
             io.BytesIO(content),

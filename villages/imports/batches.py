@@ -18,11 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common import translatable
-from common.exports import transferred
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
 from common.translatable import gettext as _
-from villages.imports import leases
+from villages.imports import audit, leases
 from villages.imports.areas import ImportScope, OutsideArea, covers
 from villages.imports.error_workbooks import save_error_workbook
 from villages.imports.framework import (
@@ -53,6 +52,7 @@ def create_batch(
     over_maximum: bool = False,
     user: Any = None,
     command_user: str = "",
+    client_address: str | None = None,
 ) -> ImportBatch:
     """Keep the uploaded file and record who sent what, of which kind, for which area.
 
@@ -76,6 +76,7 @@ def create_batch(
         created_by=user,
         by_system=user is None,
         command_user=command_user[:150],
+        created_from=client_address,
         rows_total=data.count(b"\n") if file_name.lower().endswith(".csv") else 0,
     )
     if scope is not None:
@@ -91,7 +92,8 @@ def runs_in_background(batch: ImportBatch) -> bool:
 
 
 def check_batch(batch: ImportBatch) -> ImportBatch:
-    """Read and check every row, and store the preview; nothing is written but the batch."""
+    """Read and check every row, store the preview, and record the upload in the audit trail
+    (once checked, wherever it is checked); nothing is written but the batch."""
     importer = importer_for(batch.kind)
     _set_status(batch, ImportBatch.Status.CHECKING)
     try:
@@ -104,7 +106,9 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     except SpreadsheetError as error:
         # The reason is kept translatable too, for whoever reads the batch page later.
         batch.report = {"message": translatable.stored(error.args[0])}
-        return _finish(batch, ImportBatch.Status.REFUSED, message=message_text(error.args[0]))
+        _finish(batch, ImportBatch.Status.REFUSED, message=message_text(error.args[0]))
+        audit.announce_upload(batch)
+        return batch
     classified = importer.classify(batch, parsed.rows)
     rejected = parsed.rejected + classified.conflicts
     batch.rows_done = batch.rows_total = parsed.read
@@ -121,6 +125,7 @@ def check_batch(batch: ImportBatch) -> ImportBatch:
     save_error_workbook(batch, parsed.layouts, rejected)
     batch.status = ImportBatch.Status.PREVIEWED
     batch.save()
+    audit.announce_upload(batch)
     return batch
 
 
@@ -192,17 +197,24 @@ def claim_for_import(batch: ImportBatch) -> bool:
     return bool(claimed)
 
 
-def set_confirmer(batch: ImportBatch, user: Any) -> None:
-    """Record who confirmed a claimed batch; their area bounds what it writes, too."""
+def set_confirmer(batch: ImportBatch, user: Any, *, client_address: str | None = None) -> None:
+    """Record who confirmed a claimed batch, and from where; their area bounds what it writes,
+    too."""
     batch.confirmed_by = user
-    ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=user)
+    batch.confirmed_from = client_address
+    ImportBatch.objects.filter(pk=batch.pk).update(confirmed_by=user, confirmed_from=client_address)
 
 
-def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> ImportBatch:
+def confirm_batch(
+    batch: ImportBatch,
+    *,
+    progress: Progress | None = None,
+) -> ImportBatch:
     """Write the checked rows in one transaction, comparing again with the database now.
 
     The batch is claimed here unless the caller already did (claim_for_import). Every row is
     checked again, inside the transaction, against the area of whoever acts on the batch now.
+    The import, done or failed, is recorded in the audit trail.
     """
     if batch.status != ImportBatch.Status.IMPORTING and not claim_for_import(batch):
         raise ValueError(f"batch {batch.pk} is {batch.status}, not previewed")
@@ -223,6 +235,7 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
             batch.touched_villages.add(*importer.touched_villages(classified))
     except Exception as error:
         _finish(batch, ImportBatch.Status.FAILED, message=str(error))
+        audit.announce_import(batch)
         raise
     rejected = parsed.rejected + classified.conflicts
     batch.created = len(classified.creates)
@@ -233,7 +246,9 @@ def confirm_batch(batch: ImportBatch, *, progress: Progress | None = None) -> Im
     batch.report = summary(importer, parsed, classified, rejected)
     save_preview(batch, importer, parsed, classified, rejected)
     save_error_workbook(batch, parsed.layouts, rejected)
-    return _finish(batch, ImportBatch.Status.DONE)
+    _finish(batch, ImportBatch.Status.DONE)
+    audit.announce_import(batch)
+    return batch
 
 
 def nothing_to_import(batch: ImportBatch) -> str:
@@ -261,27 +276,6 @@ def previous_import(batch: ImportBatch) -> ImportBatch | None:
         .exclude(pk=batch.pk)
         .order_by("-finished_at")
         .first()
-    )
-
-
-def announce(batch: ImportBatch, *, action: str, request: Any, **details: Any) -> None:
-    """Tell the audit trail about a batch (its row counts); ``request.user`` acted."""
-    counts = ("created", "updated", "unchanged", "rejected", "skipped")
-    transferred.send(
-        sender=ImportBatch,
-        request=request,
-        action=action,
-        model=ImportBatch,
-        rows=batch.rows_total,
-        details={
-            "batch": batch.pk,
-            "kind": batch.kind,
-            "file_name": batch.file_name,
-            "scope": batch.scope_name,
-            "status": batch.status,
-            **{name: getattr(batch, name) for name in counts},
-            **details,
-        },
     )
 
 

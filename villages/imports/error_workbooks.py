@@ -11,6 +11,7 @@ from common import translatable
 from common.exports import _sheet_title, write_xlsx_sheets
 from common.spreadsheets.reading import read_sheets
 from common.translatable import gettext as _
+from villages.imports import audit
 from villages.imports.framework import (
     BatchImporter,
     Rejected,
@@ -23,8 +24,11 @@ from villages.imports.previews import load_preview, mask_personal
 from villages.models import ImportBatch
 
 
-def error_workbook(batch: ImportBatch, *, masked: bool) -> bytes:
-    """The batch's error workbook with its reasons in the active language.
+def error_workbook(
+    batch: ImportBatch, *, user: Any, masked: bool, client_address: str | None = None
+) -> bytes:
+    """The batch's error workbook for ``user``, with its reasons in the active language; each
+    one handed out is recorded in the audit trail.
 
     ``masked``: the columns the importer reads personal numbers from are masked whole; in
     every other cell (the reason, columns the importer ignores) ID and mobile numbers are
@@ -58,7 +62,9 @@ def error_workbook(batch: ImportBatch, *, masked: bool) -> bytes:
             body.append(cells)
         sheets.append((sheet.title, header, body))
     book.close()
-    return _write_error_sheets(importer, sheets)
+    content = _write_error_sheets(importer, sheets)
+    audit.announce_errors(batch, user=user, masked=masked, client_address=client_address)
+    return content
 
 
 def _personal_columns(importer: BatchImporter, header: list[Any]) -> dict[int, str]:

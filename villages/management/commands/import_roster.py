@@ -5,14 +5,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from villages.imports import areas, batches, framework
 from villages.models import ImportBatch
-
-# Who the audit trail names for an import without --by; not a possible user name.
-SYSTEM_ACTOR = "(system)"
 
 
 def os_user() -> str:
@@ -70,8 +66,6 @@ class BatchImportCommand(BaseCommand):
             except LookupError as error:
                 raise CommandError(str(error)) from None
         user = self._acting_user(options["by"], importer)
-        request = self._audit_request(user)
-        ran_by = os_user()
         try:
             batch = batches.create_batch(
                 data=path.read_bytes(),
@@ -79,13 +73,12 @@ class BatchImportCommand(BaseCommand):
                 scope=scope,
                 kind=self.kind,
                 user=user,
-                command_user=ran_by,
+                command_user=os_user(),
                 **{name: options[name] for name in self.option_flags},
             )
         except areas.OutsideArea as error:
             raise CommandError(str(error)) from None
         batch = batches.check_batch(batch)
-        batches.announce(batch, action="import_upload", request=request, os_user=ran_by)
         if batch.status == ImportBatch.Status.REFUSED:
             raise CommandError(batch.message)
         self._report(batch)
@@ -96,11 +89,7 @@ class BatchImportCommand(BaseCommand):
             return
         if batch.created + batch.updated == 0:
             return
-        try:
-            batch = batches.confirm_batch(batch)
-        finally:
-            batch.refresh_from_db()
-            batches.announce(batch, action="import", request=request, os_user=ran_by)
+        batch = batches.confirm_batch(batch)
         self.stdout.write(
             self.style.SUCCESS(
                 importer.done_message % {"created": batch.created, "updated": batch.updated}
@@ -121,14 +110,6 @@ class BatchImportCommand(BaseCommand):
                 % {"name": username, "kind": importer.verbose_name}
             )
         return user
-
-    @staticmethod
-    def _audit_request(user: Any) -> HttpRequest:
-        """What the audit trail reads the actor from: the --by user, or the system."""
-        request = HttpRequest()
-        # An unsaved user only names the system: the event keeps the name and no account.
-        request.user = user or get_user_model()(username=SYSTEM_ACTOR)
-        return request
 
     def _report(self, batch: ImportBatch) -> None:
         self.stdout.write(
