@@ -143,6 +143,14 @@ AUDIT_ACTIONS = {
     "assignments_assign": _("households assigned"),
     "assignments_distribute": _("households distributed"),
     "assignments_hand_over": _("households handed over"),
+    "allocation_apply": _("pooled funds applied for"),
+    "allocation_review": _("application reviewed"),
+    "allocation_return": _("application returned"),
+    "allocation_approve": _("allocation approved"),
+    "disbursement": _("funds disbursed"),
+    "project_accept": _("project accepted"),
+    "voucher_download": _("voucher downloaded"),
+    "ledger": _("ledger exported"),
 }
 
 

@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "villages",
     "units",
     "visits",
+    "projects",
     "devdata",  # the demo data and the synthetic city, with their commands; no models
     # Last: composes the admin of the apps above and holds the project-wide commands.
     "shuanglian",

@@ -43,8 +43,9 @@ def _on_white(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def prepare_photo(upload: UploadedFile) -> ContentFile:
-    """Check an uploaded photo and return it upright, as an RGB JPEG within 600×800, no metadata."""
+def prepare_photo(upload: UploadedFile, *, box: tuple[int, int] = PHOTO_BOX) -> ContentFile:
+    """Check an uploaded photo and return it upright, as an RGB JPEG within ``box`` (600×800),
+    with no metadata."""
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise ValidationError(
             _("The photo must not be larger than %(max_mb)s MB.")
@@ -80,7 +81,7 @@ def prepare_photo(upload: UploadedFile) -> ContentFile:
                 code="damaged",
             ) from None
         photo = _on_white(upright)
-    photo.thumbnail(PHOTO_BOX, Image.Resampling.LANCZOS)
+    photo.thumbnail(box, Image.Resampling.LANCZOS)
     output = io.BytesIO()
     # Saved without exif or icc_profile arguments: no GPS position, camera or date leaves.
     photo.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)

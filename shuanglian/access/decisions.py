@@ -5,9 +5,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from projects import rules as project_rules
 from shuanglian.access.scope import Scope, scope_of
 from shuanglian.models import Role
-from units.models import Cadre, Unit
+from units.models import Cadre, Unit, WorkGroup
 from units.rules import EDIT_UNIT, ISSUE_LOGIN
 from units.rules import decisions as unit_decisions
 from villages.models import County, Township, Village
@@ -84,7 +85,44 @@ def may_issue_login(user: Any, cadre: Cadre) -> bool:
     return not get_user_model().objects.filter(privileged, pk=cadre.user_id).exists()
 
 
+# --- projects and funds ------------------------------------------------------------------
+
+
+def _over_village(scope: Scope, village: Village) -> bool:
+    """Whether an area coordinator's area holds ``village`` (compared by keys)."""
+    if scope.is_city:
+        return True
+    if scope.role == Role.COUNTY:
+        return Township.objects.filter(pk=village.township_id, county_id=scope.county_id).exists()
+    if scope.role == Role.TOWNSHIP:
+        return village.township_id == scope.township_id
+    return False
+
+
+def may_keep_projects(user: Any, work_group: WorkGroup) -> bool:
+    """Its unit's liaison, and the coordinators over its village, keep a work group's projects
+    and activities."""
+    scope = scope_of(user)
+    if scope.role == Role.LIAISON:
+        return work_group.unit_id == scope.unit_id
+    return _over_village(scope, work_group.village)
+
+
+def may_review_project(user: Any, project: Any) -> bool:
+    """The coordinators over the project's village review its applications and accept it."""
+    return _over_village(scope_of(user), project.village)
+
+
+def may_approve_funds(user: Any, obj: Any = None) -> bool:
+    """City coordinators approve allocations, pay them out and keep the fund pools."""
+    return scope_of(user).is_city
+
+
 def install() -> None:
-    """Answer the decisions units asks for by name (``units.rules``)."""
+    """Answer the decisions units and projects ask for by name (``units.rules``,
+    ``projects.rules``)."""
     unit_decisions[EDIT_UNIT] = may_edit_unit
     unit_decisions[ISSUE_LOGIN] = may_issue_login
+    project_rules.decisions[project_rules.KEEP_PROJECT] = may_keep_projects
+    project_rules.decisions[project_rules.REVIEW_PROJECT] = may_review_project
+    project_rules.decisions[project_rules.APPROVE_FUNDS] = may_approve_funds

@@ -12,6 +12,16 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from projects.models import (
+    Activity,
+    ActivityPhoto,
+    Allocation,
+    Disbursement,
+    FundPool,
+    Project,
+    ProjectNeed,
+    ProjectNote,
+)
 from shuanglian.access.scope import Scope, scope_of
 from shuanglian.models import AuditEvent, Role, UserScope
 from units.models import (
@@ -288,6 +298,47 @@ def _village_surveys(queryset: QuerySet, scope: Scope) -> QuerySet:
 @rule(VisitInterval)
 def _visit_intervals(queryset: QuerySet, scope: Scope) -> QuerySet:
     return queryset if scope.is_coordinator else queryset.none()
+
+
+# --- projects, funds and activities ------------------------------------------------------
+
+
+@rule(FundPool)
+def _fund_pools(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """Pools are the city's and hold no personal data: every coordinator sees what is left."""
+    return queryset if scope.is_coordinator else queryset.none()
+
+
+@rule(Project, Activity)
+def _work_group_records(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """A work group's projects and activities: its unit's, and those of the area's villages."""
+    if scope.role == Role.LIAISON:
+        return queryset.filter(unit_id=scope.unit_id)
+    if scope.role == Role.CADRE:
+        return queryset.filter(work_group__in=_work_groups(WorkGroup.objects, scope).values("pk"))
+    return _filter(queryset, _village_condition(scope, "village"))
+
+
+@rule(ProjectNote, ProjectNeed, Allocation)
+def _project_parts(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    return queryset.filter(project__in=_work_group_records(Project.objects, scope).values("pk"))
+
+
+@rule(Disbursement)
+def _disbursements(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    projects = _work_group_records(Project.objects, scope).values("pk")
+    return queryset.filter(allocation__project__in=projects)
+
+
+@rule(ActivityPhoto)
+def _activity_photos(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    return queryset.filter(activity__in=_work_group_records(Activity.objects, scope).values("pk"))
 
 
 # --- people and the audit trail ---------------------------------------------------------

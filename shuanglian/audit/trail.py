@@ -215,15 +215,35 @@ def _on_assignments_changed(
     )
 
 
+def _on_project_step(
+    sender: Any,
+    action: str,
+    obj: models.Model,
+    user: AbstractBaseUser | None,
+    details: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    record(user=user, action=action, obj=obj, username="" if user else "(system)", **details)
+
+
 def audited_models() -> list[type[models.Model]]:
     """Models whose every change is recorded: accounts, roles and scopes, work groups, links."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from projects.models import FundPool
     from shuanglian.models import UserScope
     from units.models import HouseholdAssignment, WorkGroup, WorkGroupMember
 
-    return [get_user_model(), Group, UserScope, WorkGroup, WorkGroupMember, HouseholdAssignment]
+    return [
+        get_user_model(),
+        Group,
+        UserScope,
+        WorkGroup,
+        WorkGroupMember,
+        HouseholdAssignment,
+        FundPool,
+    ]
 
 
 def connect_receivers() -> None:
@@ -234,6 +254,7 @@ def connect_receivers() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     from common.exports import transferred
+    from projects.signals import step_taken
     from units.signals import assignments_changed
 
     user_logged_in.connect(_on_signed_in, dispatch_uid="audit_sign_in")
@@ -244,6 +265,7 @@ def connect_receivers() -> None:
         user_locked_out.connect(_on_locked_out, dispatch_uid="audit_locked_out")
     transferred.connect(_on_transferred, dispatch_uid="audit_transferred")
     assignments_changed.connect(_on_assignments_changed, dispatch_uid="audit_bulk_assignments")
+    step_taken.connect(_on_project_step, dispatch_uid="audit_project_steps")
     for model in audited_models():
         uid = model._meta.label_lower
         post_save.connect(_on_saved, sender=model, dispatch_uid=f"audit_saved_{uid}")
