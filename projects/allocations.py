@@ -58,9 +58,10 @@ def _refuse(allowed: bool) -> None:
 
 
 def _locked(allocation: Allocation) -> Allocation:
-    """The allocation as the database holds it now, locked until the step is written."""
+    """The allocation as the database holds it now, locked until the step is written (its
+    row only: a payment need not hold up the pool's other allocations)."""
     return (
-        Allocation.objects.select_for_update()
+        Allocation.objects.select_for_update(of=("self",))
         .select_related("project", "pool")
         .get(pk=allocation.pk)
     )
