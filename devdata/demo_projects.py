@@ -553,8 +553,13 @@ def _voucher(number: int, name: str) -> SimpleUploadedFile:
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         return SimpleUploadedFile(f"{name}.png", buffer.getvalue(), content_type="image/png")
+    return SimpleUploadedFile(f"{name}.pdf", voucher_pdf(), content_type="application/pdf")
+
+
+def voucher_pdf() -> bytes:
+    """A valid one-page A4 PDF, standing for a scanned payment voucher."""
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     buffer = io.BytesIO()
     writer.write(buffer)
-    return SimpleUploadedFile(f"{name}.pdf", buffer.getvalue(), content_type="application/pdf")
+    return buffer.getvalue()
