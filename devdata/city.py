@@ -3,13 +3,15 @@
 At scale 1.0: the nine real counties, ~168 townships, ~5,900 villages and communities, 2.7
 million households, ~3,000 units with ~150,000 cadres (each with a sign-in account), work
 groups in ~97% of villages, ~95% of households linked to a cadre, 3 million visits over the
-last two years and the needs they raised. Smaller scales keep the nine counties and at least
+last two years and the needs they raised, and the fund pools of the five departments with
+~6,000 projects (their allocations and payments in every state) and ~20,000 activities of
+the work groups over this year and last. Smaller scales keep the nine counties and at least
 one township per county and one village per township.
 
 Everything is written in one transaction: on PostgreSQL the tables are filled by COPY with
 their indexes and foreign keys set aside (``city_db.BulkLoad``); a failure leaves the
 database as it was. The planner's statistics are refreshed and the dashboards' figures
-recounted.
+recounted last, once every table they count (projects and activities too) is written.
 """
 
 import time
@@ -19,9 +21,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from devdata import city_project_rows as project_rows
 from devdata import city_register_rows as register_rows
 from devdata import city_visit_rows as visit_rows
 from devdata.city_db import (
@@ -35,6 +40,17 @@ from devdata.city_db import (
 )
 from devdata.city_plan_areas import MAX_SCALE, CityPlan
 from devdata.city_plan_links import build_plan
+from devdata.demo_projects import voucher_pdf
+from projects.models import (
+    Activity,
+    ActivityPhoto,
+    Allocation,
+    Disbursement,
+    FundPool,
+    Project,
+    ProjectNeed,
+    ProjectNote,
+)
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.figures import rollups
 from shuanglian.models import Role, UserScope
@@ -49,6 +65,15 @@ COVERAGE = 0.95
 
 # The campaign's tables, children before parents: what --replace empties.
 CAMPAIGN: tuple[type[models.Model], ...] = (
+    ActivityPhoto,
+    Activity,
+    Disbursement,
+    Allocation,
+    ProjectNeed,
+    ProjectNote,
+    Project.beneficiaries.through,
+    Project,
+    FundPool,
     NeedNote,
     Need,
     Visit,
@@ -81,6 +106,13 @@ FILLED: tuple[type[models.Model], ...] = (
     Visit,
     Need,
     NeedNote,
+    FundPool,
+    Project,
+    Project.beneficiaries.through,
+    ProjectNote,
+    Allocation,
+    Disbursement,
+    Activity,
 )
 
 Report = Callable[[str, int | None, float], None]
@@ -163,6 +195,9 @@ def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> No
         timezone.localdate(), lambda moment: str(ops.adapt_datetimefield_value(moment))
     )
     seeds = visit_rows.NeedSeeds()
+    clock = time.monotonic()
+    funds = project_rows.plan_funds(plan, calendar)
+    say("plan projects and funds", None, time.monotonic() - clock)
     bulk = BulkLoad(FILLED)
     bulk.set_aside()
     tables = (
@@ -181,6 +216,13 @@ def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> No
         lambda: visit_rows.visits(plan, calendar, seeds),
         lambda: visit_rows.needs(plan, calendar, seeds),
         lambda: visit_rows.need_notes(plan, calendar, seeds, user_ids),
+        lambda: project_rows.pools(funds),
+        lambda: project_rows.projects(funds),
+        lambda: project_rows.beneficiaries(funds),
+        lambda: project_rows.project_notes(funds),
+        lambda: project_rows.allocations(funds),
+        lambda: project_rows.disbursements(funds),
+        lambda: project_rows.activities(plan, calendar),
     )
     for make in tables:
         clock = time.monotonic()
@@ -191,6 +233,13 @@ def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> No
         say(name, count, time.monotonic() - clock)
     bulk.put_back(lambda what, seconds: say(what, None, seconds))
     reset_sequences(FILLED)
+    _voucher_file()
+
+
+def _voucher_file() -> None:
+    """The one voucher the generated disbursements share, so that each opens."""
+    if not default_storage.exists(project_rows.VOUCHER):
+        default_storage.save(project_rows.VOUCHER, ContentFile(voucher_pdf()))
 
 
 def _check_usernames(plan: CityPlan, coordinator: str) -> None:

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
+from devdata.demo_projects import load_projects
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -111,7 +112,8 @@ def demo_is_loaded() -> bool:
 
 @transaction.atomic
 def load_demo() -> None:
-    """Create the demo city, units, cadres, households, links, visits and needs."""
+    """Create the demo city, units, cadres, households, links, visits and needs, the fund
+    pools, the units' projects and the work groups' activities."""
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     today = timezone.localdate()
     data = json.loads(GEOGRAPHY_FILE.read_text())
@@ -127,7 +129,8 @@ def load_demo() -> None:
                 unit=unit,
                 village=village,
                 leader=members[0],
-                established_on=today - datetime.timedelta(days=300),
+                # In March of last year: last year's projects were theirs too.
+                established_on=datetime.date(today.year - 1, 3, 1),
             )
             WorkGroupMember.objects.bulk_create(
                 WorkGroupMember(work_group=group, cadre=cadre) for cadre in members
@@ -138,6 +141,8 @@ def load_demo() -> None:
             _assign_and_visit(rng, households, carriers, today)
             if index == 0:
                 _write_survey(village, members[0], today)
+    # A generator of its own, so the people and visits drawn above stay the same.
+    load_projects(random.Random(f"{SEED}:projects"), today)  # noqa: S311
 
 
 def _load_geography(data: dict) -> dict[str, Village]:

@@ -127,7 +127,11 @@ def test_restore_replaces_a_database_that_is_not_empty_only_with_clean(
     backup = back_up(tmp_path, source)
     with scratch_database("restore") as target:
         assert run("restore", str(backup), target).returncode == 0
-        query(target, "DELETE FROM visits_neednote; DELETE FROM visits_need")
+        query(
+            target,
+            "DELETE FROM projects_projectneed; DELETE FROM visits_neednote; "
+            "DELETE FROM visits_need",
+        )
 
         refused = run("restore", str(backup), target)
         assert refused.returncode != 0

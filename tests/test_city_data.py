@@ -10,13 +10,23 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from devdata.city import DEFAULT_PASSWORD
+from devdata.city_project_rows import ACTIVITIES, PROJECTS
 from devdata.demo import GEOGRAPHY_FILE, SUPERUSER, load_demo
+from projects.models import (
+    ZERO,
+    Activity,
+    Allocation,
+    Disbursement,
+    FundPool,
+    Project,
+    ProjectNote,
+)
 from shuanglian.models import Role, UserScope
 from tests.factories import make_household
 from units.models import (
@@ -174,9 +184,101 @@ class TestGeneratedCity:
             Visit,
             Need,
             NeedNote,
+            FundPool,
+            Project,
+            ProjectNote,
+            Allocation,
+            Disbursement,
+            Activity,
         ):
             for row in model.objects.order_by("?")[:50]:
                 row.full_clean()
+
+    def test_projects_and_activities_are_in_proportion_and_in_every_state(
+        self, in_city: str
+    ) -> None:
+        year = timezone.localdate().year
+        assert Project.objects.count() == round(PROJECTS * 0.01)
+        assert Activity.objects.count() == round(ACTIVITIES * 0.01)
+        assert "projects_activity" in in_city
+        sources = {"organisation", "finance", "agriculture", "water", "poverty_relief"}
+        for pool_year in (year, year - 1):
+            pools = FundPool.objects.filter(year=pool_year)
+            assert set(pools.values_list("source", flat=True)) == sources
+        assert FundPool.objects.count() == 10
+        this_year = Project.objects.filter(year=year)
+        assert set(this_year.values_list("status", flat=True)) == set(Project.Status.values)
+        assert Project.objects.filter(year=year - 1).exists()
+        assert set(Project.objects.values_list("kind", flat=True)) == set(Project.Kind.values)
+        assert set(Allocation.objects.values_list("status", flat=True)) == set(
+            Allocation.Status.values
+        )
+        assert set(Activity.objects.values_list("kind", flat=True)) == set(Activity.Kind.values)
+        assert ProjectNote.objects.exists() and Disbursement.objects.exists()
+        # Some work groups did nothing this year: the dashboard's gap list has rows.
+        busy = WorkGroup.objects.filter(
+            Q(projects__year=year) | Q(activities__held_on__year=year)
+        ).distinct()
+        assert 0 < busy.count() < WorkGroup.objects.count()
+
+    def test_the_money_adds_up_in_every_pool_and_allocation(self, in_city: str) -> None:
+        today = timezone.localdate()
+        counted = ("approved", "disbursed", "accepted")
+        for pool in FundPool.objects.annotate(
+            granted=Sum("allocations__amount", filter=Q(allocations__status__in=counted))
+        ):
+            assert pool.allocated == (pool.granted or ZERO) <= pool.amount
+        for allocation in Allocation.objects.select_related("project", "pool").annotate(
+            disbursed=Sum("disbursements__amount"),
+            first_paid=Min("disbursements__paid_on"),
+            last_paid=Max("disbursements__paid_on"),
+        ):
+            assert allocation.paid == (allocation.disbursed or ZERO) <= allocation.amount
+            assert allocation.pool.year == allocation.project.year
+            if allocation.status in ("disbursed", "accepted"):
+                assert allocation.paid > 0
+                assert allocation.approved_at.date() <= allocation.first_paid
+                assert allocation.last_paid <= today
+            else:
+                assert allocation.paid == 0
+            if allocation.status == "accepted":
+                assert allocation.project.status == "accepted"
+                assert allocation.accepted_at == allocation.project.accepted_at
+            if allocation.status == "returned":
+                assert allocation.return_reason and allocation.approved_at is None
+            moments = [allocation.applied_at, allocation.reviewed_at, allocation.approved_at]
+            taken = [moment for moment in moments if moment is not None]
+            assert taken == sorted(taken)
+        for project in Project.objects.prefetch_related("allocations"):
+            asked = [a.amount for a in project.allocations.all() if a.status != "returned"]
+            assert sum(asked, start=ZERO) <= project.budget_pooled
+            if project.status == "accepted":
+                assert {a.status for a in project.allocations.all()} <= {"accepted", "returned"}
+        # Every generated voucher opens as the PDF they share.
+        with Disbursement.objects.first().voucher.open("rb") as voucher:
+            assert voucher.read(5) == b"%PDF-"
+
+    def test_projects_and_activities_belong_to_their_work_groups_villages(
+        self, in_city: str
+    ) -> None:
+        today = timezone.localdate()
+        for model in (Project, Activity):
+            assert not model.objects.exclude(
+                unit=F("work_group__unit"), village=F("work_group__village")
+            ).exists()
+        through = Project.beneficiaries.through.objects
+        assert through.exists()
+        assert not through.exclude(household__village=F("project__village")).exists()
+        assert (
+            not Project.objects.annotate(linked=Count("beneficiaries"))
+            .filter(beneficiary_count__lt=F("linked"))
+            .exists()
+        )
+        assert not Project.objects.filter(actual_start__gt=today).exists()
+        assert not Project.objects.filter(actual_end__lt=F("actual_start")).exists()
+        assert not Project.objects.exclude(status="planned").filter(actual_start=None).exists()
+        assert not Activity.objects.filter(held_on__gt=today).exists()
+        assert not Activity.objects.filter(households_reached__gt=F("attendees")).exists()
 
     def test_every_record_is_in_its_households_village(self, in_city: str) -> None:
         for model in (HouseholdAssignment, Visit, Need):
@@ -260,6 +362,12 @@ def _fingerprint() -> str:
         Need.objects.order_by("pk").values_list(
             "household", "status", "level", "closed_on", "due_on"
         ),
+        Project.objects.order_by("pk").values_list(
+            "work_group", "title", "status", "budget_pooled", "actual_start"
+        ),
+        Allocation.objects.order_by("pk").values_list("pool", "project", "amount", "paid"),
+        FundPool.objects.order_by("pk").values_list("name", "amount", "allocated"),
+        Activity.objects.order_by("pk").values_list("work_group", "held_on", "attendees"),
     ):
         for row in queryset.iterator():
             digest.update(repr(row).encode())

@@ -2,14 +2,27 @@
 
 import datetime
 import random
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from devdata.demo import CADRE_PASSWORD, SEED, SUPERUSER, _follow_up
+from projects.models import (
+    ZERO,
+    Activity,
+    ActivityPhoto,
+    Allocation,
+    Disbursement,
+    FundPool,
+    Project,
+    ProjectNeed,
+    ProjectNote,
+)
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import City, County, Household, Village
 from villages.validators import normalize_resident_id
@@ -87,10 +100,13 @@ def test_demo_logins_work_and_the_cadres_have_households(demo: None, client: Cli
 def test_loading_the_demo_twice_changes_nothing(db: None, capsys: pytest.CaptureFixture) -> None:
     call_command("load_demo")
     first = capsys.readouterr().out
-    counts = (Household.objects.count(), Visit.objects.count(), Cadre.objects.count())
+    tables = (Household, Visit, Cadre, FundPool, Project, Allocation, Disbursement, Activity)
+    counts = [model.objects.count() for model in tables]
+    pools = list(FundPool.objects.values_list("pk", "allocated"))
     call_command("load_demo")
     second = capsys.readouterr().out
-    assert (Household.objects.count(), Visit.objects.count(), Cadre.objects.count()) == counts
+    assert [model.objects.count() for model in tables] == counts
+    assert list(FundPool.objects.values_list("pk", "allocated")) == pools
     assert "演示数据已加载。" in first
     assert "演示数据已存在，未重复加载。" in second
     assert f"用户名 {SUPERUSER.username}  密码 {SUPERUSER.password}" in second
@@ -142,3 +158,113 @@ def test_the_demo_needs_follow_the_same_course_on_every_load() -> None:
 
     assert course(SEED) == course(SEED)
     assert {status for status, *_rest in course(SEED)} == set(Need.Status.values)
+
+
+# --- projects, funds and activities ----------------------------------------------------
+
+
+def test_the_demo_has_pools_of_the_five_departments_for_this_year_and_last(demo: None) -> None:
+    year = timezone.localdate().year
+    departments = {"organisation", "finance", "agriculture", "water", "poverty_relief"}
+    for pool_year in (year, year - 1):
+        pools = FundPool.objects.filter(year=pool_year)
+        assert set(pools.values_list("source", flat=True)) == departments
+        for pool in pools:
+            assert pool.name.startswith(f"{pool_year}年度")
+            assert pool.amount == pool.amount.quantize(ZERO) > 0
+    assert FundPool.objects.get(year=year, source="finance").name == (
+        f"{year}年度双联双创整合涉农资金（财政）"
+    )
+
+
+def test_the_demo_has_projects_of_every_kind_in_every_state(demo: None) -> None:
+    year = timezone.localdate().year
+    this_year = Project.objects.filter(year=year)
+    assert set(this_year.values_list("status", flat=True)) == set(Project.Status.values)
+    assert set(Project.objects.values_list("kind", flat=True)) == set(Project.Kind.values)
+    assert set(Project.objects.filter(year=year - 1).values_list("status", flat=True)) == {
+        "accepted"
+    }
+    titles = set(Project.objects.values_list("title", flat=True))
+    assert {"郑庄村农贸市场建设", "蒜刘庄村农村电商服务站", "王寨村大蒜种植技术培训班"} <= titles
+    # Every launch unit does something for its villages.
+    assert set(Project.objects.values_list("unit__name", flat=True)) == LAUNCH_UNITS
+    for project in Project.objects.prefetch_related("beneficiaries"):
+        linked = list(project.beneficiaries.all())
+        assert linked and project.beneficiary_count >= len(linked)
+        assert {household.village_id for household in linked} == {project.village_id}
+        assert project.budget_total > 0
+        assert project.budget_pooled >= project.allocated_total()
+        if project.status != Project.Status.PLANNED:
+            assert project.actual_start is not None
+        if project.status in (Project.Status.COMPLETED, Project.Status.ACCEPTED):
+            assert project.actual_start <= project.actual_end <= timezone.localdate()
+        if project.status == Project.Status.ACCEPTED:
+            assert project.acceptance_note and project.accepted_at is not None
+    assert ProjectNote.objects.exclude(photo="").exists()
+    assert ProjectNote.objects.filter(project__status=Project.Status.UNDERWAY).exists()
+
+
+def test_the_demo_allocations_reach_every_step_and_the_money_adds_up(demo: None) -> None:
+    assert set(Allocation.objects.values_list("status", flat=True)) == set(Allocation.Status.values)
+    for pool in FundPool.objects.all():
+        granted = [a.amount for a in pool.allocations.all() if a.counts_against_pool]
+        assert pool.allocated == sum(granted, start=ZERO) <= pool.amount
+    for allocation in Allocation.objects.prefetch_related("disbursements"):
+        paid = [d.amount for d in allocation.disbursements.all()]
+        assert allocation.paid == sum(paid, start=ZERO) <= allocation.amount
+        assert allocation.project.year == allocation.pool.year
+        steps = [
+            allocation.applied_at,
+            allocation.reviewed_at,
+            allocation.approved_at,
+            allocation.accepted_at,
+        ]
+        taken = [moment for moment in steps if moment is not None]
+        assert taken == sorted(taken)
+        if allocation.status in ("disbursed", "accepted"):
+            assert allocation.paid > 0
+        if allocation.status == "accepted":
+            assert allocation.project.status == Project.Status.ACCEPTED
+        if allocation.status == "returned":
+            assert allocation.return_reason and allocation.approved_at is None
+        for disbursement in allocation.disbursements.all():
+            assert allocation.approved_at.date() <= disbursement.paid_on
+    # Some paid in part, some in full; the vouchers are PDFs and scans.
+    assert Allocation.objects.filter(status="disbursed", paid__lt=F("amount")).exists()
+    assert Allocation.objects.filter(paid=F("amount"), paid__gt=0).exists()
+    vouchers = {Path(d.voucher.name).suffix for d in Disbursement.objects.all()}
+    assert vouchers == {".pdf", ".jpg"}
+    for disbursement in Disbursement.objects.all():
+        with disbursement.voucher.open("rb") as voucher:
+            assert voucher.read(5).startswith((b"%PDF-", b"\xff\xd8\xff"))
+
+
+def test_a_need_resolved_by_a_project_says_so_in_its_history(demo: None) -> None:
+    resolved = ProjectNeed.objects.select_related("project", "need")
+    assert resolved.exists()
+    for link in resolved:
+        need = link.need
+        assert need.status == Need.Status.RESOLVED
+        assert need.household.village_id == link.project.village_id
+        last = need.notes.order_by("-noted_on", "-pk").first()
+        assert last.status == Need.Status.RESOLVED
+        assert link.project.title in last.text and link.project.title in need.resolution
+
+
+def test_the_demo_work_groups_hold_activities_of_every_kind(demo: None) -> None:
+    today = timezone.localdate()
+    activities = Activity.objects.all()
+    assert set(activities.values_list("kind", flat=True)) == set(Activity.Kind.values)
+    for activity in activities:
+        assert activity.held_on <= today
+        assert activity.attendees > 0
+        assert activity.households_reached <= activity.attendees
+        assert (activity.unit_id, activity.village_id) == (
+            activity.work_group.unit_id,
+            activity.work_group.village_id,
+        )
+    this_year = activities.filter(held_on__year=today.year)
+    assert set(this_year.values_list("unit__name", flat=True)) == LAUNCH_UNITS
+    assert activities.filter(held_on__year=today.year - 1).exists()
+    assert ActivityPhoto.objects.exists()

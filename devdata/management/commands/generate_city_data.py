@@ -15,8 +15,8 @@ from devdata.city import (
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a synthetic city of the real shape of Heze: areas, "
-        "households, units, cadres with sign-in accounts, work groups, assignments, visits "
-        "and needs."
+        "households, units, cadres with sign-in accounts, work groups, assignments, visits, "
+        "needs, fund pools, projects with their allocations and payments, and activities."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +37,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="Empty the campaign tables first (households, units, cadres, areas, visits, …).",
+            help=(
+                "Empty the campaign tables first (households, units, cadres, areas, visits, "
+                "projects, funds, …)."
+            ),
         )
         parser.add_argument(
             "--no-input",
@@ -50,8 +53,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["replace"] and options["interactive"]:
             answer = input(
-                "This deletes every area, household, unit, cadre, work group, assignment, visit "
-                "and need in the database, the cadres' sign-in accounts, and the county, "
+                "This deletes every area, household, unit, cadre, work group, assignment, visit, "
+                "need, fund pool, project and activity in the database, the cadres' sign-in "
+                "accounts, and the county, "
                 "township and unit roles of coordinators and liaisons.\n"
                 "Type 'yes' to continue: "
             )
