@@ -117,6 +117,26 @@ def _cell(sheet: WriteOnlyWorksheet, value: object, *, font: Font | None = None)
     return cell
 
 
+def xlsx_cell(
+    sheet: WriteOnlyWorksheet,
+    value: object,
+    *,
+    font: Font | None = None,
+    number_format: str | None = None,
+) -> Cell:
+    """One cell of a write-only sheet, written as :func:`write_xlsx_sheets` writes its cells
+    (formula-like text stays text), for workbooks laid out by hand: titles, totals, formats."""
+    cell = _cell(sheet, value, font=font)
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def xlsx_sheet_title(title: str) -> str:
+    """``title`` as Excel accepts a sheet name: no ``[]:*?/\\``, at most 31 characters."""
+    return _sheet_title(title)
+
+
 def _column_width(header: object) -> float:
     text = "" if header is None else str(header)
     # CJK characters are about twice as wide as Latin ones.
