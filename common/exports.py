@@ -132,6 +132,25 @@ def xlsx_cell(
     return cell
 
 
+def xlsx_value(
+    sheet: WriteOnlyWorksheet,
+    value: object,
+    *,
+    font: Font | None = None,
+    number_format: str | None = None,
+) -> object:
+    """What to append for one value: the value itself where openpyxl writes it unchanged and
+    unstyled, else a cell from :func:`xlsx_cell`. openpyxl takes plain values on a fast path
+    and each cell object on a slow one, which tells on sheets of tens of thousands of rows."""
+    if value is None:
+        return None
+    if font is None and number_format is None:
+        plain = _xlsx_value(value)
+        if not (isinstance(plain, str) and _looks_like_formula(plain)):
+            return plain
+    return xlsx_cell(sheet, value, font=font, number_format=number_format)
+
+
 def xlsx_sheet_title(title: str) -> str:
     """``title`` as Excel accepts a sheet name: no ``[]:*?/\\``, at most 31 characters."""
     return _sheet_title(title)

@@ -34,7 +34,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from common.exports import xlsx_cell, xlsx_sheet_title
+from common.exports import xlsx_cell, xlsx_sheet_title, xlsx_value
 from projects import rules
 from projects.models import (
     ZERO,
@@ -75,7 +75,8 @@ def _money(header: Any, width: int = 16) -> Column:
 
 
 def _date(header: Any) -> Column:
-    return Column(header, 12, DATE_FORMAT)
+    # openpyxl gives a date cell DATE_FORMAT itself, on its fast path for plain values.
+    return Column(header, 12)
 
 
 POOL_COLUMNS = [
@@ -451,11 +452,13 @@ class _LedgerWriter:
         sheet, columns = target.sheet, target.columns
         cells = []
         for index, value in enumerate(values):
-            form = columns[index].format if index < len(columns) else None
-            cell = xlsx_cell(sheet, value, font=font, number_format=form)
             if indent and index == 0:
+                cell = xlsx_cell(sheet, value, font=font)
                 cell.alignment = _INDENT
-            cells.append(cell)
+                cells.append(cell)
+                continue
+            form = columns[index].format if index < len(columns) else None
+            cells.append(xlsx_value(sheet, value, font=font, number_format=form))
         sheet.append(cells)
 
     # --- projects
