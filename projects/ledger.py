@@ -53,7 +53,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 FIRST_YEAR = 2000
-# A header, a title and the rows under them: where the panes freeze.
+# Each sheet's header row, under a title and a subtitle; the panes freeze below it.
 HEADER_ROW = 3
 
 _TITLE_FONT = Font(bold=True, size=14)
