@@ -117,6 +117,45 @@ def _cell(sheet: WriteOnlyWorksheet, value: object, *, font: Font | None = None)
     return cell
 
 
+def xlsx_cell(
+    sheet: WriteOnlyWorksheet,
+    value: object,
+    *,
+    font: Font | None = None,
+    number_format: str | None = None,
+) -> Cell:
+    """One cell of a write-only sheet, written as :func:`write_xlsx_sheets` writes its cells
+    (formula-like text stays text), for workbooks laid out by hand: titles, totals, formats."""
+    cell = _cell(sheet, value, font=font)
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def xlsx_value(
+    sheet: WriteOnlyWorksheet,
+    value: object,
+    *,
+    font: Font | None = None,
+    number_format: str | None = None,
+) -> object:
+    """What to append for one value: the value itself where openpyxl writes it unchanged and
+    unstyled, else a cell from :func:`xlsx_cell`. openpyxl takes plain values on a fast path
+    and each cell object on a slow one, which tells on sheets of tens of thousands of rows."""
+    if value is None:
+        return None
+    if font is None and number_format is None:
+        plain = _xlsx_value(value)
+        if not (isinstance(plain, str) and _looks_like_formula(plain)):
+            return plain
+    return xlsx_cell(sheet, value, font=font, number_format=number_format)
+
+
+def xlsx_sheet_title(title: str) -> str:
+    """``title`` as Excel accepts a sheet name: no ``[]:*?/\\``, at most 31 characters."""
+    return _sheet_title(title)
+
+
 def _column_width(header: object) -> float:
     text = "" if header is None else str(header)
     # CJK characters are about twice as wide as Latin ones.

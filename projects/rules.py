@@ -19,6 +19,9 @@ KEEP_PROJECT = "keep_project"
 REVIEW_PROJECT = "review_project"
 # Approve allocations, record disbursements and keep the fund pools: city coordinators.
 APPROVE_FUNDS = "approve_funds"
+# Take the ledger (台账) of an area: the coordinators over it, and a unit's liaison for the
+# areas of the villages it links. The area is None for everything the user may see.
+SEE_LEDGER = "see_ledger"
 
 
 def decide(name: str, user: Any, obj: models.Model | None) -> bool:
@@ -39,3 +42,8 @@ def may_review(user: Any, project: models.Model) -> bool:
 def may_approve(user: Any) -> bool:
     """Whether ``user`` may approve allocations, pay them out and keep the fund pools."""
     return decide(APPROVE_FUNDS, user, None)
+
+
+def may_see_ledger(user: Any, area: models.Model | None) -> bool:
+    """Whether ``user`` may take the ledger of ``area`` (None: all they may see)."""
+    return decide(SEE_LEDGER, user, area)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/", include("visits.urls")),
     path("", include("units.urls")),
+    path("projects/", include("projects.urls")),
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/gaps/<slug:slug>/", dashboards.gap_list, name="gap_list"),
     path("admin/", admin.site.urls),

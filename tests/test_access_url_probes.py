@@ -50,6 +50,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from projects.models import Allocation, Disbursement, FundPool, Project
 from shuanglian.figures import coverage
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import ScopeWorld, build_scope_world
@@ -498,6 +499,7 @@ PROBES: dict[str, str] = {
     "admin:villages_importbatch_errors": "batch_errors",
     "admin:visits_need_follow_up": "follow_up",
     "admin:auth_user_password_change": "user_password",
+    "projects:ledger": "ledger",
 }
 
 
@@ -1194,6 +1196,63 @@ def probe_area_page(run: Run, entry: Entry, model: Any) -> None:
             run.reached(entry.key, gaps, run.inside.uncovered.head_name, {"area": township.code})
         else:
             run.reached(entry.key, urls[0], township.name, {"area": township.code})
+
+
+def _ledger_funds(world: ProbeWorld) -> None:
+    """A pool of this year, and in each place a project paid from it, named with its tag."""
+    pool = FundPool.objects.create(
+        source=FundPool.Source.FINANCE, name="探针资金", amount="1000.00", allocated="300.00"
+    )
+    for place in world.places.values():
+        group = place.place.work_group
+        project = Project.objects.create(
+            work_group=group, kind=Project.Kind.OTHER, title=f"{place.tag}项目", budget_pooled=100
+        )
+        allocation = Allocation.objects.create(
+            pool=pool,
+            project=project,
+            amount="100.00",
+            paid="100.00",
+            status=Allocation.Status.DISBURSED,
+            approved_at=timezone.now(),
+        )
+        Disbursement.objects.create(
+            allocation=allocation,
+            amount="100.00",
+            voucher="vouchers/probe.pdf",
+            voucher_name=f"{place.tag}凭证.pdf",
+        )
+
+
+def probe_ledger(run: Run, entry: Entry, model: Any) -> None:
+    """The ledger page and its workbook: an outside area refused, no outside row in the
+    workbook of everything the role sees or of its own township, each download audited."""
+    url = reverse(entry.key)
+    year = timezone.localdate().year
+    with rolled_back():
+        _ledger_funds(run.world)
+        run.get(entry.key, url)
+        inside_areas = set(_areas(run.inside)) if run.inside else set()
+        for place in run.targets:
+            for area in _areas(place):
+                if area not in inside_areas:
+                    run.refused(entry.key, url, {"year": year, "area": area.code})
+        for bad in ("371728\x00", "9" * 400, "abc"):
+            run.get(entry.key, url, {"year": year, "area": bad})
+        run.get(entry.key, url, {"year": "1999"})
+        events = AuditEvent.objects.count()
+        whole = run.get(entry.key, url, {"year": year})
+        if whole.status_code == 200:
+            audited = AuditEvent.objects.count() > events
+            run.check(audited, entry.key, f"ledger {url} not in the audit trail")
+        if run.role in COORDINATORS:
+            marker = f"{run.inside.tag}凭证.pdf"
+            run.check(whole.status_code == 200, entry.key, f"{url} refused the role's own ledger")
+            run.check(marker in body(whole), entry.key, f"the ledger lacks {marker}")
+        if run.role in AREA_COORDINATORS:
+            township = run.inside.place.village.township
+            data = {"year": year, "area": township.code}
+            run.reached(entry.key, url, f"{run.inside.tag}项目", data)
 
 
 # --- admin, generic pages of each model

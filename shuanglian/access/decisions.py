@@ -118,6 +118,20 @@ def may_approve_funds(user: Any, obj: Any = None) -> bool:
     return scope_of(user).is_city
 
 
+def may_see_ledger(user: Any, area: County | Township | Village | None) -> bool:
+    """Coordinators take the ledger of their own area and of any area within it; a unit's
+    liaison that of an area holding a village the unit links (its rows are the unit's own).
+    Without an area, every coordinator takes what they may see."""
+    scope = scope_of(user)
+    if not scope.is_coordinator:
+        return False
+    if area is None or scope.is_city:
+        return True
+    if scope.role == Role.LIAISON:
+        return Village.objects.in_area(area).filter(pk__in=scope.linked_village_ids).exists()
+    return may_see_area_figures(user, area)
+
+
 def install() -> None:
     """Answer the decisions units and projects ask for by name (``units.rules``,
     ``projects.rules``)."""
@@ -126,3 +140,4 @@ def install() -> None:
     project_rules.decisions[project_rules.KEEP_PROJECT] = may_keep_projects
     project_rules.decisions[project_rules.REVIEW_PROJECT] = may_review_project
     project_rules.decisions[project_rules.APPROVE_FUNDS] = may_approve_funds
+    project_rules.decisions[project_rules.SEE_LEDGER] = may_see_ledger
