@@ -3,6 +3,7 @@
 import datetime
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
+from projects.models import Activity, Allocation, FundPool, Project
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.models import UserScope
 from units.models import (
@@ -324,3 +326,46 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def make_fund_pool(**overrides: Any) -> FundPool:
+    n = next(_sequence)
+    fields = {
+        "source": FundPool.Source.FINANCE,
+        "name": f"涉农资金{n}",
+        "amount": Decimal("100000.00"),
+        **overrides,
+    }
+    return FundPool.objects.create(**fields)
+
+
+def make_project(**overrides: Any) -> Project:
+    """A planned project of ``work_group`` (a new group if not given), 50,000 yuan of it pooled."""
+    if "work_group" not in overrides:
+        overrides["work_group"] = make_work_group()
+    n = next(_sequence)
+    fields = {
+        "kind": Project.Kind.INFRASTRUCTURE,
+        "title": f"硬化道路{n}",
+        "budget_pooled": Decimal("50000.00"),
+        **overrides,
+    }
+    return Project.objects.create(**fields)
+
+
+def make_allocation(**overrides: Any) -> Allocation:
+    """An application (申报) for a project's pooled funds, written as it stands, steps unchecked."""
+    if "project" not in overrides:
+        overrides["project"] = make_project()
+    if "pool" not in overrides:
+        overrides["pool"] = make_fund_pool()
+    fields = {"amount": Decimal("10000.00"), **overrides}
+    return Allocation.objects.create(**fields)
+
+
+def make_activity(**overrides: Any) -> Activity:
+    if "work_group" not in overrides:
+        overrides["work_group"] = make_work_group()
+    n = next(_sequence)
+    fields = {"kind": Activity.Kind.TRAINING, "title": f"技能培训班{n}", **overrides}
+    return Activity.objects.create(**fields)
