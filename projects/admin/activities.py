@@ -57,7 +57,7 @@ class ActivityAdmin(ServiceSaveMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("village", "unit", "work_group__village")
+            .select_related("village__township", "unit", "work_group__village")
             .annotate(n_photos=count_subquery(ActivityPhoto.objects, "activity"))
         )
 

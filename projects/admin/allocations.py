@@ -141,7 +141,7 @@ class AllocationAdmin(StepPagesMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related(
-                "project__village",
+                "project__village__township",
                 "project__work_group",
                 "pool",
                 "applied_by",

@@ -238,7 +238,7 @@ class ProjectAdmin(ServiceSaveMixin, StepPagesMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("village", "unit", "work_group__village")
+            .select_related("village__township", "unit", "work_group__village")
             .annotate(n_budget=total)
         )
 
