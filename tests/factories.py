@@ -1,6 +1,7 @@
 """Plain builders for test objects: ``make_household(**overrides)`` and friends."""
 
 import datetime
+import io
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,8 +9,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from projects.models import Activity, Allocation, FundPool, Project
 from shuanglian.access.scope import coordinator_permissions
@@ -369,3 +372,27 @@ def make_activity(**overrides: Any) -> Activity:
     n = next(_sequence)
     fields = {"kind": Activity.Kind.TRAINING, "title": f"技能培训班{n}", **overrides}
     return Activity.objects.create(**fields)
+
+
+def make_funded_project(**overrides: Any) -> Project:
+    """A project (``make_project(**overrides)``) with an approved allocation paid in part with a
+    PDF voucher, a progress note and an activity of its work group. Writes the voucher to
+    MEDIA_ROOT: point it at a temporary folder."""
+    from projects import allocations
+    from projects import projects as project_steps
+
+    project = make_project(**overrides)
+    allocation = allocations.apply_for(
+        project=project, pool=make_fund_pool(), amount="1000", by=None
+    )
+    allocations.review(allocation=allocation, by=None)
+    allocations.approve(allocation=allocation, by=None)
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    voucher = io.BytesIO()
+    writer.write(voucher)
+    upload = SimpleUploadedFile("拨付凭证.pdf", voucher.getvalue())
+    allocations.disburse(allocation=allocation, amount="100", voucher=upload, by=None)
+    project_steps.add_note(project=project, by=None, text="路基已完成")
+    make_activity(work_group=project.work_group)
+    return project

@@ -14,6 +14,8 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from projects import allocations
+from projects.admin.allocations import ALLOCATION_STEPS
+from projects.admin.projects import PROJECT_STEPS
 from projects.models import Activity, Allocation, Disbursement, FundPool, Project
 from shuanglian.models import AuditEvent
 from tests.conftest import ScopeWorld
@@ -26,6 +28,7 @@ from tests.factories import (
     make_need,
     make_project,
 )
+from tests.test_admin_chinese import english_texts
 from visits.models import Need
 
 pytestmark = pytest.mark.django_db
@@ -612,3 +615,22 @@ def test_a_household_of_the_project_village_is_offered_in_the_beneficiary_search
 
     assert any("甲户主" in name for name in offered("甲户主"))
     assert offered("丙村受益户") == []
+
+
+def test_every_step_page_speaks_chinese(
+    scope_world: ScopeWorld, project: Project, pool: FundPool
+) -> None:
+    allocation = make_allocation(project=project, pool=pool)
+    city = client_of(scope_world, "city")
+    city.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    urls = [step_url(project, step) for step in PROJECT_STEPS]
+    urls += [step_url(allocation, step) for step in ALLOCATION_STEPS]
+    urls += [
+        reverse("admin:projects_project_change", args=[project.pk]),
+        reverse("admin:projects_allocation_change", args=[allocation.pk]),
+    ]
+    names = {"city", scope_world.home.need.description}
+    for url in urls:
+        response = city.get(url)
+        assert response.status_code == 200, url
+        assert english_texts(response.text, names) == set(), url

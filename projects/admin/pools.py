@@ -41,9 +41,13 @@ class FundPoolAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(n_left=F("amount") - F("allocated"))
 
+    def get_fields(self, request: HttpRequest, obj: FundPool | None = None) -> list[str]:
+        # A new pool has allocated nothing yet.
+        return self.fields if obj is not None else self.fields[:4]
+
     @admin.display(description=_("left to allocate (yuan)"), ordering="n_left")
-    def left_to_allocate(self, obj: FundPool) -> Decimal | None:
-        return obj.left if obj.pk is not None else None
+    def left_to_allocate(self, obj: FundPool) -> Decimal:
+        return obj.left
 
     def save_model(self, request: HttpRequest, obj: FundPool, form: Any, change: bool) -> None:
         if not change:
