@@ -1,11 +1,10 @@
 """Forms of the projects admin: the change forms saved through the services, and one small form
 per step of a project or an allocation."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
@@ -223,8 +222,3 @@ class DisburseForm(StepForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["amount"].initial = self.obj.unpaid
-
-
-def readonly_everything(model_admin: admin.ModelAdmin, obj: Any) -> Sequence[str]:
-    """Every field of the page, shown and never written: the steps write these rows."""
-    return [*model_admin.get_fields(None, obj)]
