@@ -22,14 +22,24 @@ from django.http import HttpRequest
 from shuanglian.access.admin import scoped_class
 
 # The order a coordinator works in: the places and their households, the units and their
-# cadres linked to them, the visits and needs that follow, then the imports behind them;
-# surveys, the audit trail, accounts and background tasks after. Anything not named here
-# (a model added later) comes after the named ones of its app, alphabetically.
-APP_ORDER = ["villages", "units", "visits", "shuanglian", "auth", "django_tasks_database"]
+# cadres linked to them, the visits and needs that follow, then the imports behind them; the
+# projects and funds the units spend on their villages; surveys, the audit trail, accounts and
+# background tasks after. Anything not named here (a model added later) comes after the named
+# ones of its app, alphabetically.
+APP_ORDER = [
+    "villages",
+    "units",
+    "visits",
+    "projects",
+    "shuanglian",
+    "auth",
+    "django_tasks_database",
+]
 MODEL_ORDER = {
     "villages": ["City", "County", "Township", "Village", "Household", "ImportBatch"],
     "units": ["Unit", "Cadre", "WorkGroup", "HouseholdAssignment", "VillageSurvey"],
     "visits": ["Visit", "Need", "VisitInterval"],
+    "projects": ["Project", "Activity", "Allocation", "Disbursement", "FundPool"],
     "shuanglian": ["AuditEvent"],
     "auth": ["User", "Group"],
 }

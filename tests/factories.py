@@ -1,15 +1,20 @@
 """Plain builders for test objects: ``make_household(**overrides)`` and friends."""
 
 import datetime
+import io
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfWriter
 
+from projects.models import Activity, Allocation, FundPool, Project
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.models import UserScope
 from units.models import (
@@ -324,3 +329,70 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def make_fund_pool(**overrides: Any) -> FundPool:
+    n = next(_sequence)
+    fields = {
+        "source": FundPool.Source.FINANCE,
+        "name": f"涉农资金{n}",
+        "amount": Decimal("100000.00"),
+        **overrides,
+    }
+    return FundPool.objects.create(**fields)
+
+
+def make_project(**overrides: Any) -> Project:
+    """A planned project of ``work_group`` (a new group if not given), 50,000 yuan of it pooled."""
+    if "work_group" not in overrides:
+        overrides["work_group"] = make_work_group()
+    n = next(_sequence)
+    fields = {
+        "kind": Project.Kind.INFRASTRUCTURE,
+        "title": f"硬化道路{n}",
+        "budget_pooled": Decimal("50000.00"),
+        **overrides,
+    }
+    return Project.objects.create(**fields)
+
+
+def make_allocation(**overrides: Any) -> Allocation:
+    """An application (申报) for a project's pooled funds, written as it stands, steps unchecked."""
+    if "project" not in overrides:
+        overrides["project"] = make_project()
+    if "pool" not in overrides:
+        overrides["pool"] = make_fund_pool()
+    fields = {"amount": Decimal("10000.00"), **overrides}
+    return Allocation.objects.create(**fields)
+
+
+def make_activity(**overrides: Any) -> Activity:
+    if "work_group" not in overrides:
+        overrides["work_group"] = make_work_group()
+    n = next(_sequence)
+    fields = {"kind": Activity.Kind.TRAINING, "title": f"技能培训班{n}", **overrides}
+    return Activity.objects.create(**fields)
+
+
+def make_funded_project(**overrides: Any) -> Project:
+    """A project (``make_project(**overrides)``) with an approved allocation paid in part with a
+    PDF voucher, a progress note and an activity of its work group. Writes the voucher to
+    MEDIA_ROOT: point it at a temporary folder."""
+    from projects import allocations
+    from projects import projects as project_steps
+
+    project = make_project(**overrides)
+    allocation = allocations.apply_for(
+        project=project, pool=make_fund_pool(), amount="1000", by=None
+    )
+    allocations.review(allocation=allocation, by=None)
+    allocations.approve(allocation=allocation, by=None)
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    voucher = io.BytesIO()
+    writer.write(voucher)
+    upload = SimpleUploadedFile("拨付凭证.pdf", voucher.getvalue())
+    allocations.disburse(allocation=allocation, amount="100", voucher=upload, by=None)
+    project_steps.add_note(project=project, by=None, text="路基已完成")
+    make_activity(work_group=project.work_group)
+    return project

@@ -49,17 +49,34 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from PIL import Image
+from pypdf import PdfWriter
 
-from projects.models import Allocation, Disbursement, FundPool, Project
+from projects import allocations as allocation_steps
+from projects import projects as project_steps
+from projects.models import (
+    Activity,
+    ActivityPhoto,
+    Allocation,
+    Disbursement,
+    FundPool,
+    Project,
+    ProjectNeed,
+    ProjectNote,
+)
 from shuanglian.figures import coverage
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import ScopeWorld, build_scope_world
 from tests.factories import (
     Place,
+    make_activity,
+    make_allocation,
     make_assignment,
     make_cadre,
+    make_fund_pool,
     make_household,
     make_import_batch,
+    make_project,
     make_unit,
     make_user,
     make_village,
@@ -148,6 +165,20 @@ class ProbePlace:
     error_batch: ImportBatch
     login: Any
     markers: list[str]
+    funds: "PlaceFunds | None" = None
+
+
+@dataclass
+class PlaceFunds:
+    """A place's project with its money and progress, and its work group's activity."""
+
+    project: Project
+    allocation: Allocation  # approved and partly paid
+    applied: Allocation  # waiting for review
+    disbursement: Disbursement
+    note: ProjectNote
+    activity: Activity
+    photo: ActivityPhoto
 
 
 @dataclass
@@ -164,6 +195,7 @@ class Shared:
 @dataclass
 class ProbeWorld:
     scope: ScopeWorld
+    pool: FundPool
     places: dict[str, ProbePlace]
     shared: Shared
     users: dict[str, Any]
@@ -242,6 +274,47 @@ def _add_to_place(world: ScopeWorld, name: str, tag: str, number: int) -> ProbeP
     return ProbePlace(tag, place, uncovered, successor, retired, spare, error_batch, login, markers)
 
 
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), "green").save(out, format="PNG")
+    return out.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _add_funds(probe_place: ProbePlace, pool: FundPool) -> None:
+    """A project of the place's work group at every money step, and an activity with a photo."""
+    tag, place = probe_place.tag, probe_place.place
+    project = make_project(work_group=place.work_group, title=f"{tag}道路项目")
+    allocation = allocation_steps.apply_for(project=project, pool=pool, amount="20000", by=None)
+    allocation_steps.review(allocation=allocation, by=None)
+    allocation_steps.approve(allocation=allocation, by=None)
+    voucher = SimpleUploadedFile("凭证.pdf", pdf_bytes())
+    disbursement = allocation_steps.disburse(
+        allocation=allocation, amount="5000", voucher=voucher, by=None
+    )
+    applied = make_allocation(project=project, pool=pool, purpose=f"{tag}申报用途")
+    note = project_steps.add_note(
+        project=project,
+        by=None,
+        text=f"{tag}项目进展",
+        photo=SimpleUploadedFile("工地.png", png_bytes()),
+    )
+    activity = make_activity(work_group=place.work_group, title=f"{tag}培训班")
+    photo = ActivityPhoto(activity=activity)
+    photo.photo.save(f"{tag}.png", ContentFile(png_bytes()), save=True)
+    probe_place.funds = PlaceFunds(
+        project, allocation, applied, disbursement, note, activity, photo
+    )
+    probe_place.markers += [project.title, note.text, activity.title, applied.purpose]
+
+
 @pytest.fixture(scope="module")
 def world(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
@@ -269,6 +342,9 @@ def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
         )
     }
     shared = _shared(scope_world, places)
+    pool = make_fund_pool(name="整合涉农资金", amount="1000000.00")
+    for probe_place in places.values():
+        _add_funds(probe_place, pool)
     group = Group.objects.create(name="专项工作组")
     task = DBTaskResult.objects.create(
         args_kwargs={"args": [places["far"].error_batch.pk], "kwargs": {}},
@@ -290,7 +366,7 @@ def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
     users = dict(scope_world.users)
     users["anonymous"] = None
     return ProbeWorld(
-        scope_world, places, shared, users, group, task, event, full_ids, rejected_ids
+        scope_world, pool, places, shared, users, group, task, event, full_ids, rejected_ids
     )
 
 
@@ -452,6 +528,19 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
     # Background tasks: superusers only (coordinators hold no permission on them).
     DBTaskResult: ModelAccess(frozenset()),
     AuditEvent: ModelAccess(frozenset({"city", "auditor"}), terms=_names("username")),
+    FundPool: ModelAccess(frozenset(COORDINATORS), terms=_names("name")),
+    Project: ModelAccess(frozenset(COORDINATORS), lambda p: [p.funds.project], _names("title")),
+    Allocation: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.funds.allocation, p.funds.applied],
+        _names("project.title"),
+    ),
+    Disbursement: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.funds.disbursement],
+        _names("allocation.project.title"),
+    ),
+    Activity: ModelAccess(frozenset(COORDINATORS), lambda p: [p.funds.activity], _names("title")),
 }
 
 # Every other pattern, by name (or by route when unnamed), and the probe that covers it.
@@ -500,6 +589,11 @@ PROBES: dict[str, str] = {
     "admin:visits_need_follow_up": "follow_up",
     "admin:auth_user_password_change": "user_password",
     "projects:ledger": "ledger",
+    "admin:projects_project_step": "project_step",
+    "admin:projects_allocation_step": "allocation_step",
+    "admin:projects_project_note_photo": "project_photo",
+    "admin:projects_activity_photo": "activity_photo",
+    "admin:projects_disbursement_voucher": "voucher",
 }
 
 
@@ -587,6 +681,15 @@ TABLES: list[type[models.Model]] = [
     User,
     UserScope,
     Group,
+    FundPool,
+    Project,
+    Project.beneficiaries.through,
+    ProjectNote,
+    ProjectNeed,
+    Allocation,
+    Disbursement,
+    Activity,
+    ActivityPhoto,
 ]
 
 
@@ -935,6 +1038,21 @@ ADD_FIELDS: dict[type[models.Model], Callable[[ProbePlace], dict[str, Any]]] = {
         "description": "新建诉求",
         "raised_on": TODAY,
     },
+    Project: lambda p: {
+        "work_group": p.place.work_group.pk,
+        "kind": Project.Kind.TRAINING,
+        "title": "新建项目",
+        "budget_pooled": "1000",
+        "beneficiaries": [p.place.household.pk],
+    },
+    Activity: lambda p: {
+        "work_group": p.place.work_group.pk,
+        "kind": Activity.Kind.FORUM,
+        "held_on": TODAY,
+        "title": "新建活动",
+        "attendees": "20",
+        "households_reached": "10",
+    },
 }
 
 # A new inline row, with inside keys, for the inlines that take one.
@@ -956,6 +1074,8 @@ CHANGE_EDITS: dict[type[models.Model], Callable[[Any], dict[str, Any]]] = {
     Visit: lambda v: {"summary": "改过的走访"},
     Need: lambda n: {"description": "改过的诉求"},
     Unit: lambda u: {"name": f"{u.name}改"},
+    Project: lambda p: {"title": f"{p.title}改"},
+    Activity: lambda a: {"title": f"{a.title}改"},
 }
 # Forms whose save with inside keys depends on rules other than the area (a unit and its
 # cadres are kept at the unit's own level, and the places' units are city-level; a liaison's
@@ -1766,6 +1886,116 @@ def _upload(run: Run, entry: Entry, url: str, data: bytes, fields: dict, what: s
             run.look(run.client.get(page), entry.key, page, echo=echo)
         changed = difference(before, snapshot(batches=False))
     run.check(not changed, entry.key, f"upload of {what} (then confirmed) changed {changed}")
+
+
+# --- projects and funds: the steps, photos and vouchers
+
+
+def _project_step_data(run: Run, place: ProbePlace) -> dict[str, dict[str, Any]]:
+    return {
+        "start": {"on": TODAY},
+        "complete": {"on": TODAY},
+        "accept": {"note": "伪造验收"},
+        "apply": {"pool": run.world.pool.pk, "amount": "100", "purpose": "伪造申报"},
+        "note": {"text": "伪造进展", "on": TODAY},
+        "resolve_need": {"need": place.place.need.pk, "satisfaction": "satisfied", "on": TODAY},
+    }
+
+
+def probe_project_step(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        project = place.funds.project
+        for step, data in _project_step_data(run, place).items():
+            url = reverse(entry.key, args=[project.pk, step])
+            run.refused(entry.key, url)
+            run.forged(entry.key, url, data, what=f"step {step} on an outside project")
+    if run.inside is None or run.role not in COORDINATORS:
+        return
+    project = run.inside.funds.project
+    for step in _project_step_data(run, run.inside):
+        run.reached(entry.key, reverse(entry.key, args=[project.pk, step]), project.title)
+    note = reverse(entry.key, args=[project.pk, "note"])
+    run.saves(entry.key, note, {"text": "进展", "on": TODAY})
+    apply = reverse(entry.key, args=[project.pk, "apply"])
+    run.saves(entry.key, apply, {"pool": run.world.pool.pk, "amount": "100"})
+    resolve = reverse(entry.key, args=[project.pk, "resolve_need"])
+    for place in run.outside:
+        data = _project_step_data(run, place)["resolve_need"]
+        run.forged(entry.key, resolve, data, what="resolving an outside need")
+
+
+def _allocation_step_data() -> dict[str, dict[str, Any]]:
+    return {
+        "review": {"note": "伪造审核"},
+        "give_back": {"reason": "伪造退回"},
+        "approve": {},
+        "disburse": {
+            "amount": "1",
+            "paid_on": TODAY,
+            "voucher": SimpleUploadedFile("伪造凭证.pdf", pdf_bytes()),
+        },
+    }
+
+
+def probe_allocation_step(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        for allocation in (place.funds.allocation, place.funds.applied):
+            for step, data in _allocation_step_data().items():
+                url = reverse(entry.key, args=[allocation.pk, step])
+                if allocation is place.funds.applied:
+                    run.refused(entry.key, url)
+                run.forged(entry.key, url, data, what=f"step {step} on an outside allocation")
+    if run.inside is None or run.role not in COORDINATORS:
+        return
+    applied = run.inside.funds.applied
+    for step in _allocation_step_data():
+        url = reverse(entry.key, args=[applied.pk, step])
+        run.reached(entry.key, url, run.inside.funds.project.title)
+    url = reverse(entry.key, args=[applied.pk, "give_back"])
+    if run.role in AREA_COORDINATORS:
+        run.saves(entry.key, url, {"reason": "预算不实"})
+    else:
+        run.forged(entry.key, url, {"reason": "联络员退回"}, what="returned by a liaison")
+    paid = reverse(entry.key, args=[run.inside.funds.allocation.pk, "disburse"])
+    if run.role == "city":
+        run.saves(entry.key, paid, _allocation_step_data()["disburse"])
+    else:
+        run.forged(entry.key, paid, _allocation_step_data()["disburse"], what="paid outside city")
+
+
+def _file_probe(run: Run, entry: Entry, args: Callable[[ProbePlace], list[Any]]) -> None:
+    for place in run.outside:
+        run.refused(entry.key, reverse(entry.key, args=args(place)))
+    if run.inside is not None and run.role in COORDINATORS:
+        run.reached(entry.key, reverse(entry.key, args=args(run.inside)))
+
+
+def probe_project_photo(run: Run, entry: Entry, model: Any) -> None:
+    _file_probe(run, entry, lambda p: [p.funds.project.pk, p.funds.note.pk])
+    if run.inside is not None and run.outside:
+        # An outside note under an inside project's address.
+        url = reverse(entry.key, args=[run.inside.funds.project.pk, run.outside[0].funds.note.pk])
+        run.refused(entry.key, url)
+
+
+def probe_activity_photo(run: Run, entry: Entry, model: Any) -> None:
+    _file_probe(run, entry, lambda p: [p.funds.activity.pk, p.funds.photo.pk])
+    if run.inside is not None and run.outside:
+        url = reverse(entry.key, args=[run.inside.funds.activity.pk, run.outside[0].funds.photo.pk])
+        run.refused(entry.key, url)
+
+
+def probe_voucher(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        events = AuditEvent.objects.count()
+        run.refused(entry.key, reverse(entry.key, args=[place.funds.disbursement.pk]))
+        run.check(AuditEvent.objects.count() == events, entry.key, "refusal audited as download")
+    if run.inside is not None and run.role in COORDINATORS:
+        url = reverse(entry.key, args=[run.inside.funds.disbursement.pk])
+        events = AuditEvent.objects.filter(action="voucher_download").count()
+        run.reached(entry.key, url)
+        audited = AuditEvent.objects.filter(action="voucher_download").count() > events
+        run.check(audited, entry.key, f"download {url} not in the audit trail")
 
 
 PROBE_FUNCTIONS: dict[str, Callable[[Run, Entry, Any], None]] = {

@@ -7,7 +7,8 @@ from django.test import Client
 
 from tests.factories import make_user
 
-# 市 → 县区 → 乡镇 → 村（社区）→ 农户 → 导入记录; 单位 → 干部 → 工作组 → 联系户; 走访 → 诉求.
+# 市 → 县区 → 乡镇 → 村（社区）→ 农户 → 导入记录; 单位 → 干部 → 工作组 → 联系户; 走访 → 诉求;
+# 项目 → 活动 → 资金申报 → 拨付 → 资金池.
 CAMPAIGN_ORDER = [
     "/admin/villages/city/",
     "/admin/villages/county/",
@@ -23,6 +24,11 @@ CAMPAIGN_ORDER = [
     "/admin/visits/visit/",
     "/admin/visits/need/",
     "/admin/visits/visitinterval/",
+    "/admin/projects/project/",
+    "/admin/projects/activity/",
+    "/admin/projects/allocation/",
+    "/admin/projects/disbursement/",
+    "/admin/projects/fundpool/",
     "/admin/shuanglian/auditevent/",
     "/admin/auth/user/",
     "/admin/auth/group/",

@@ -18,14 +18,16 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from projects.models import ActivityPhoto, Project, ProjectNote
 from shuanglian.figures import coverage
 from tests.conftest import ScopeWorld
-from tests.factories import make_user
+from tests.factories import make_funded_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +124,12 @@ def fill(route: str, name: str | None, world: ScopeWorld) -> Page | None:
             values[arg] = str(timezone.localdate().year)
         elif arg == "slug" and name == "gap_list":
             values[arg] = next(iter(coverage.GAPS))
+        elif arg == "step" and model is not None:
+            # The first step of a project's or an allocation's pages.
+            values[arg] = "start" if model is Project else "review"
+        elif arg in ("note", "photo"):
+            inner = ProjectNote if arg == "note" else ActivityPhoto
+            values[arg] = str(inner.objects.order_by("pk").values_list("pk", flat=True).first())
         elif arg == "content_type_id":
             values[arg] = str(ContentType.objects.get_for_model(household).pk)
         elif route.startswith("admin/r/"):
@@ -141,6 +149,10 @@ def fill(route: str, name: str | None, world: ScopeWorld) -> Page | None:
 def every_page(world: ScopeWorld) -> tuple[list[Page], list[str]]:
     # The scope world has one of every campaign record; a group is the last admin list.
     Group.objects.get_or_create(name="协调员")
+    if not Project.objects.exists():
+        project = make_funded_project(work_group=world.home.work_group)
+        photo = ActivityPhoto(activity=project.work_group.activities.first())
+        photo.photo.save("活动.jpg", ContentFile(b"\xff\xd8 photo"), save=True)
     pages, unfilled = [], []
     for route, pattern in routes(get_resolver().url_patterns):
         if route.startswith(NOT_WALKED):
@@ -212,6 +224,12 @@ def server_errors(client: Client, pages: list[Page], user: Any) -> list[str]:
             if not isinstance(status, int) or status >= 500:
                 errors.append(f"{page.url}?{label} -> {status}")
     return errors
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Any) -> None:
+    """Vouchers and photos of the projects' pages go to a folder of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path)
 
 
 @pytest.fixture(autouse=True)
