@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.paginators import LIST_PER_PAGE
 from projects import allocations, rules
+from projects.admin.columns import money_column
 from projects.admin.forms import ConfirmForm, DisburseForm, GiveBackForm, ReviewForm
 from projects.admin.projects import ReadOnlyInline
 from projects.admin.steps import Step, StepPagesMixin
@@ -123,7 +124,15 @@ def _step_row(name: str, who: Any, when: Any, note: str = "") -> tuple[str, str,
 class AllocationAdmin(StepPagesMixin, admin.ModelAdmin):
     steps = ALLOCATION_STEPS
     change_form_template = "admin/projects/change_form.html"
-    list_display = ["project", "village", "pool", "amount", "paid", "status", "applied_at"]
+    list_display = [
+        "project",
+        "village",
+        "pool",
+        money_column("amount", _("amount (yuan)")),
+        money_column("paid", _("paid (yuan)")),
+        "status",
+        "applied_at",
+    ]
     list_filter = ["status", "pool__year", *area_filters("project__village")]
     search_fields = [
         "project__title",
@@ -205,7 +214,7 @@ class DisbursementAdmin(admin.ModelAdmin):
         "paid_on",
         "allocation_project",
         "pool",
-        "amount",
+        money_column("amount", _("amount (yuan)")),
         "voucher_file",
         "recorded_by",
     ]

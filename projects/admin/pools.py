@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.paginators import LIST_PER_PAGE
 from projects import rules
+from projects.admin.columns import money_column
 from projects.models import FundPool
 
 
@@ -31,7 +32,14 @@ class FundPoolForm(forms.ModelForm):
 @admin.register(FundPool)
 class FundPoolAdmin(admin.ModelAdmin):
     form = FundPoolForm
-    list_display = ["year", "source", "name", "amount", "allocated", "left_to_allocate"]
+    list_display = [
+        "year",
+        "source",
+        "name",
+        money_column("amount", _("amount (yuan)")),
+        money_column("allocated", _("allocated (yuan)")),
+        money_column("left", _("left to allocate (yuan)"), ordering="n_left"),
+    ]
     list_filter = ["year", "source"]
     search_fields = ["name"]
     list_per_page = LIST_PER_PAGE

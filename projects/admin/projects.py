@@ -1,7 +1,6 @@
 """Admin of projects: kept by their work group's unit, saved and moved on through the services."""
 
 import mimetypes
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
@@ -26,6 +25,7 @@ from projects.admin.forms import (
 )
 from projects.admin.steps import Step, StepPagesMixin
 from projects.models import Allocation, Project, ProjectNeed, ProjectNote
+from projects.money import yuan
 from villages.admin_filters import area_filters
 
 Status = Project.Status
@@ -243,8 +243,8 @@ class ProjectAdmin(ServiceSaveMixin, StepPagesMixin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("budget total (yuan)"), ordering="n_budget")
-    def budget(self, obj: Project) -> Decimal:
-        return obj.budget_total
+    def budget(self, obj: Project) -> str:
+        return yuan(obj.budget_total)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_change_permission(request, obj)
