@@ -23,6 +23,7 @@ from shuanglian.models import VillageFunds, WorkGroupFigures
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+NO_GROUPS = Rate(0, 0)
 # How many units the dashboard names as doing most, and as doing least.
 RANKED = 5
 
@@ -71,7 +72,7 @@ class ProjectRow:
     beneficiaries: int = 0
     activities: int = 0
     # Work groups with a project or an activity this year, of all the work groups.
-    groups: Rate = Rate(0, 0)
+    groups: Rate = NO_GROUPS
     # Pooled funds granted to the projects (approved or later), and paid.
     allocated: Decimal = ZERO
     paid: Decimal = ZERO
