@@ -377,6 +377,7 @@ def test_the_page_shows_the_section_in_chinese(city: dict, admin_client: Client)
     assert f'href="{reverse("gap_list", args=["groups"])}"' in text
     assert 'id="money-chart"' in text and 'id="project-chart"' in text
     assert "组织部" in text and "860,000.00" in text, "each source with its pools"
+    assert "1,500,000.00" in text and "1,220,000.00" in text, "and all the pools"
     assert 'id="units-most"' in text and "市妇联" in text
 
 

@@ -162,6 +162,14 @@ class ProjectFigures:
     def has_pools(self) -> bool:
         return any(source.pools is not None for source in self.sources)
 
+    @property
+    def pools(self) -> Decimal:
+        return sum((source.pools or ZERO for source in self.sources), start=ZERO)
+
+    @property
+    def unallocated(self) -> Decimal:
+        return sum((source.unallocated or ZERO for source in self.sources), start=ZERO)
+
 
 def _values(obj: object) -> list[object]:
     return [getattr(obj, f.name) for f in fields(obj)]
