@@ -10,9 +10,14 @@ village, in the same run:
 2. the same, each request just after a visit was recorded in the area (the page first recounts
    that village; recording the visit is not timed);
 3. the baseline: the same figures computed by direct aggregate queries over the raw tables
-   (``recount_coverage`` and ``recount_visit_figures`` of tests/oracles.py, the recounts the
-   tests check the dashboards against), ``--baseline-runs`` times.
-It checks that both give the same figures and prints the baseline's ratio to the page.
+   (``recount_coverage``, ``recount_visit_figures`` and ``recount_project_figures`` of
+   tests/oracles.py, the recounts the tests check the dashboards against), ``--baseline-runs``
+   times;
+4. the "projects and funds" section on its own: read from the per-work-group and per-village
+   rollups, ``--requests`` times, against its direct aggregate, ``--baseline-runs`` times.
+It checks that both give the same figures and prints the baseline's ratio to the page, and the
+section's to its baseline. The change before each request of 2. records a visit and, where the
+area has a work group, an activity, so that the recount takes in the project figures too.
 """
 
 import argparse
@@ -30,9 +35,12 @@ def measure(label: str, area: object, client: object, change: object, options: o
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
+    from django.utils import timezone
 
+    from shuanglian.figures import rollups
+    from shuanglian.figures.project_stats import project_figures
     from shuanglian.figures.summary import figures_for
-    from tests.oracles import recount_coverage, recount_visit_figures
+    from tests.oracles import recount_coverage, recount_project_figures, recount_visit_figures
 
     url, params = reverse("dashboard"), ({"area": area.code} if area else {})
     client.get(url, params)  # the first request may recount what changed before
@@ -47,22 +55,58 @@ def measure(label: str, area: object, client: object, change: object, options: o
         change()  # not timed: only the page that then recounts the village
         seconds, _ = timed(lambda: client.get(url, params), 1)
         changed += seconds
-    baseline, (counted, visits) = timed(
-        lambda: (recount_coverage(area), recount_visit_figures(area)),
+    baseline, (counted, visits, projects) = timed(
+        lambda: (
+            recount_coverage(area),
+            recount_visit_figures(area),
+            recount_project_figures(area),
+        ),
         options.baseline_runs,
     )
     with CaptureQueriesContext(connection) as captured:
         recount_coverage(area)
         recount_visit_figures(area)
+        recount_project_figures(area)
     baseline_queries = len(captured)
-    exact = figures_for(area).coverage == counted
-    exact &= figures_for(area).visits.total == visits.total
+
+    year = timezone.localdate().year
+    rollups.bring_up_to_date()
+    with CaptureQueriesContext(connection) as captured:
+        project_figures(area, year=year)
+    section_queries = len(captured)
+    section, _ = timed(lambda: project_figures(area, year=year), options.requests)
+    section_baseline, _ = timed(lambda: recount_project_figures(area), options.baseline_runs)
+
+    figures = figures_for(area)
+    exact = figures.coverage == counted
+    exact &= figures.visits.total == visits.total
+    exact &= same_projects(figures.projects, projects)
     ratio = statistics.median(baseline) / statistics.median(page)
+    section_ratio = statistics.median(section_baseline) / statistics.median(section)
     print(f"\n{label}: figures equal to the recount: {exact}")
     print(f"  dashboard page            {summary(page)}   {queries} queries")
     print(f"  page after a change       {summary(changed)}")
     print(f"  baseline direct aggregate {summary(baseline)}   {baseline_queries} queries")
     print(f"  baseline / page (median)  {ratio:,.0f}×")
+    total = figures.projects.total
+    print(
+        f"  projects and funds: {total.projects.total:,} projects, {total.activities:,} "
+        f"activities, {total.allocated:,.2f} yuan allocated"
+    )
+    print(f"    section from rollups    {summary(section)}   {section_queries} queries")
+    print(f"    its direct aggregate    {summary(section_baseline)}")
+    print(f"    aggregate / section     {section_ratio:,.0f}×")
+
+
+def same_projects(rolled: object, counted: object) -> bool:
+    """The section from the rollups equals its recount, row by row."""
+    keys = rolled.rows.keys() | counted.rows.keys()
+    return (
+        rolled.total == counted.total
+        and all(rolled.row(pk) == counted.row(pk) for pk in keys)
+        and (rolled.sources, rolled.most, rolled.least)
+        == (counted.sources, counted.most, counted.least)
+    )
 
 
 def main() -> None:
@@ -79,7 +123,8 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from units.models import Cadre
+    from projects.models import Activity, Project
+    from units.models import Cadre, WorkGroup
     from villages.models import County, Household, Township, Village
     from visits.models import Visit
 
@@ -101,17 +146,25 @@ def main() -> None:
     levels = [("city", None), ("county", county), ("township", township), ("village", village)]
     cadre = Cadre.objects.first()
     made: list[int] = []
+    held: list[int] = []
 
     print(f"Machine: {machine()}; database {connection.settings_dict['NAME']}")
     print(
         f"{Household.objects.count():,} households, {Village.objects.count():,} villages; "
         f"{options.requests} requests per level, {options.baseline_runs} baseline runs"
     )
+    print(
+        f"{Project.objects.count():,} projects, {Activity.objects.count():,} activities, "
+        f"{WorkGroup.objects.count():,} work groups"
+    )
     for name, area in levels:
         label = f"{name} ({area.name})" if area else name
         households = Household.objects.in_area(area).order_by("pk")
+        group = WorkGroup.objects.filter(
+            village__in=Village.objects.in_area(area).values("pk")
+        ).first()
 
-        def change(households: object = households) -> None:
+        def change(households: object = households, group: object = group) -> None:
             visit = Visit.objects.create(
                 household=households[len(made) * 7],
                 cadre=cadre,
@@ -119,9 +172,15 @@ def main() -> None:
                 summary="基准测试",
             )
             made.append(visit.pk)
+            if group is not None:
+                activity = Activity.objects.create(
+                    work_group=group, kind=Activity.Kind.OTHER, title="基准测试"
+                )
+                held.append(activity.pk)
 
         measure(label, area, client, change, options)
     Visit.objects.filter(pk__in=made).delete()
+    Activity.objects.filter(pk__in=held).delete()
     client.get(reverse("dashboard"))
 
 

@@ -294,6 +294,94 @@ class UnitFigures(models.Model):
         return f"{self._meta.verbose_name} {self.unit_id}"
 
 
+class WorkGroupFiguresQuerySet(AreaQuerySet):
+    area_lookups = VillageFiguresQuerySet.area_lookups
+
+    def idle(self) -> "WorkGroupFiguresQuerySet":
+        """The work groups with no project and no activity this year."""
+        return self.filter(projects=0, activities=0)
+
+
+class WorkGroupFigures(models.Model):
+    """One work group's projects and activities of the year of ``VillageFigures.as_of``.
+
+    Recounted with its village's figures (every project or activity written marks the
+    village), so an area's projects, and its units' part in them, are summed from these rows.
+    """
+
+    work_group = models.OneToOneField(
+        "units.WorkGroup",
+        models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        verbose_name=_("work group"),
+    )
+    # Copied from the work group and its village, so an area's rows are summed without joins.
+    unit = models.ForeignKey(Unit, models.DO_NOTHING, db_constraint=False, related_name="+")
+    village = models.ForeignKey(
+        "villages.Village", models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    township = models.ForeignKey(Township, models.DO_NOTHING, db_constraint=False, related_name="+")
+    county = models.ForeignKey(County, models.DO_NOTHING, db_constraint=False, related_name="+")
+    projects = models.PositiveIntegerField(default=0)
+    planned = models.PositiveIntegerField(default=0)
+    underway = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    beneficiaries = models.PositiveIntegerField(default=0)
+    activities = models.PositiveIntegerField(default=0)
+    budget_pooled = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    budget_unit = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    budget_donation = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    budget_village = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    objects = WorkGroupFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("work group figures")
+        verbose_name_plural = _("work group figures")
+        indexes = [
+            models.Index(fields=["county", "township"], name="work_group_figures_area"),
+            models.Index(fields=["village"], name="work_group_figures_village"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.work_group_id}"
+
+
+class VillageFunds(models.Model):
+    """Pooled funds of one source granted to one village's projects, from the pools of the year
+    of ``VillageFigures.as_of``: approved or later, and how much of it was paid.
+
+    A row per village and source that has any, recounted with the village's figures.
+    """
+
+    village = models.ForeignKey(
+        "villages.Village", models.CASCADE, related_name="+", verbose_name=_("village or community")
+    )
+    township = models.ForeignKey(Township, models.DO_NOTHING, db_constraint=False, related_name="+")
+    county = models.ForeignKey(County, models.DO_NOTHING, db_constraint=False, related_name="+")
+    # One of ``projects.models.FundPool.Source``.
+    source = models.CharField(max_length=16)
+    allocated = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    paid = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    objects = VillageFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village funds")
+        verbose_name_plural = _("village funds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "source"], name="village_funds_one_per_source"
+            )
+        ]
+        indexes = [models.Index(fields=["county", "township"], name="village_funds_area")]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.village_id} {self.source}"
+
+
 class RollupMark(models.Model):
     """A village or unit whose figures must be recounted; written by database triggers."""
 

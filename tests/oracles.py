@@ -17,19 +17,35 @@ shows up as a difference. Only the result types are shared. The rules:
   progress is more than ``settings.NEED_OVERDUE_DAYS`` days before today, or it has been
   escalated above the cadre and its deadline is before today;
 - of the visits that met someone and recorded a satisfaction, the satisfied and the fairly
-  satisfied ones are the pleased ones.
+  satisfied ones are the pleased ones;
+- a project counts in the year it is of, an activity in the year it was held, and each in
+  its own village; pooled funds count for the projects they were granted to once the city
+  approved them (approved, disbursed or accepted), from the pools of the year; a work group
+  is at work when it has a project or an activity of the year; a unit's part in an area is
+  its projects and activities there, then their whole budget, and the most are named first,
+  ties by name; of the units left, the fewest are named first.
 
 Records belong to their household's village. Each figure is an aggregate query over the raw
 tables grouped by the row of the dashboard's table: the benchmarks time these as the baseline.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from projects.models import Activity, Allocation, FundPool, Project
 from shuanglian.figures.coverage import AreaRow, Coverage, Rate
+from shuanglian.figures.project_stats import (
+    Budget,
+    ProjectCounts,
+    ProjectFigures,
+    ProjectRow,
+    SourceFunds,
+    UnitRank,
+)
 from shuanglian.figures.visit_stats import NeedCounts, VisitFigures, VisitRow
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import County, Household, Township, Village
@@ -221,3 +237,124 @@ def recount_visit_figures(area: Area, *, today: datetime.date | None = None) -> 
         satisfaction=_added([row.satisfaction for row in rows.values()]),
     )
     return VisitFigures(area=area, today=today, total=total, rows=rows)
+
+
+GRANTED = [Allocation.Status.APPROVED, Allocation.Status.DISBURSED, Allocation.Status.ACCEPTED]
+ZERO = Decimal("0.00")
+RANKED = 5
+
+
+def recount_project_figures(area: Area, *, year: int | None = None) -> ProjectFigures:
+    """``figures_for(area).projects`` for ``year`` (default: this year), from the raw tables."""
+    year = year or timezone.localdate().year
+    row = _row_of(area, "village")
+    projects = Project.objects.filter(_within(area, "village"), year=year)
+    by_status = {status: Count("pk", filter=Q(status=status)) for status in Project.Status.values}
+    budgets = ("budget_pooled", "budget_unit", "budget_donation", "budget_village")
+    project_sums = {
+        values.pop(row): values
+        for values in projects.values(row)
+        .annotate(
+            beneficiaries=Sum("beneficiary_count"),
+            **by_status,
+            **{budget: Sum(budget) for budget in budgets},
+        )
+        .order_by()
+    }
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    activities = Activity.objects.filter(_within(area, "village"), held_on__range=(first, last))
+    activity_counts = _by_row(activities, row, n=Count("pk"))
+    at_work = Exists(Project.objects.filter(work_group=OuterRef("pk"), year=year)) | Exists(
+        Activity.objects.filter(work_group=OuterRef("pk"), held_on__range=(first, last))
+    )
+    groups = _by_row(
+        WorkGroup.objects.filter(_within(area, "village")),
+        row,
+        total=Count("pk"),
+        done=Count("pk", filter=at_work),
+    )
+    granted = Allocation.objects.filter(
+        _within(area, "project__village"), pool__year=year, status__in=GRANTED
+    )
+    funds = {}
+    for values in (
+        granted.values(_row_of(area, "project__village"), "pool__source")
+        .annotate(allocated=Sum("amount"), paid=Sum("paid"))
+        .order_by()
+    ):
+        key = values[_row_of(area, "project__village")]
+        allocated, paid = funds.get(key, (ZERO, ZERO))
+        funds[key] = (allocated + values["allocated"], paid + values["paid"])
+
+    rows = {}
+    for pk in project_sums.keys() | activity_counts.keys() | groups.keys() | funds.keys():
+        sums = project_sums.get(pk, {})
+        rows[pk] = ProjectRow(
+            projects=ProjectCounts(**{s: sums.get(s, 0) for s in Project.Status.values}),
+            budget=Budget(*(sums.get(budget) or ZERO for budget in budgets)),
+            beneficiaries=sums.get("beneficiaries") or 0,
+            activities=activity_counts.get(pk, {}).get("n", 0),
+            groups=Rate(**groups.get(pk, {"done": 0, "total": 0})),
+            allocated=funds.get(pk, (ZERO, ZERO))[0],
+            paid=funds.get(pk, (ZERO, ZERO))[1],
+        )
+    total = ProjectRow()
+    for values in rows.values():
+        total += values
+
+    by_source = {
+        values["pool__source"]: values
+        for values in granted.values("pool__source")
+        .annotate(allocated=Sum("amount"), paid=Sum("paid"))
+        .order_by()
+    }
+    pools = {}
+    if area is None:
+        for values in (
+            FundPool.objects.filter(year=year)
+            .values("source")
+            .annotate(amount=Sum("amount"))
+            .order_by()
+        ):
+            pools[values["source"]] = (
+                values["amount"],
+                by_source.get(values["source"], {}).get("allocated") or ZERO,
+            )
+    sources = [
+        SourceFunds(
+            source,
+            by_source.get(source, {}).get("allocated") or ZERO,
+            by_source.get(source, {}).get("paid") or ZERO,
+            *pools.get(source, (None, None)),
+        )
+        for source in FundPool.Source.values
+    ]
+    most, least = _ranked_units(area, projects, activities)
+    return ProjectFigures(
+        area=area, year=year, total=total, rows=rows, sources=sources, most=most, least=least
+    )
+
+
+def _ranked_units(
+    area: Area, projects: QuerySet, activities: QuerySet
+) -> tuple[list[UnitRank], list[UnitRank]]:
+    """The units with a work group in the area, by their projects and activities there."""
+    linking = Unit.objects.filter(
+        pk__in=WorkGroup.objects.filter(_within(area, "village")).values("unit")
+    )
+    done = {unit.pk: [unit.name, 0, 0, ZERO] for unit in linking}
+    for project in projects:
+        done[project.unit_id][1] += 1
+        done[project.unit_id][3] += (
+            project.budget_pooled
+            + project.budget_unit
+            + project.budget_donation
+            + project.budget_village
+        )
+    for unit_id in activities.values_list("unit_id", flat=True):
+        done[unit_id][2] += 1
+    ranks = [UnitRank(pk, *values) for pk, values in done.items()]
+    most = sorted(ranks, key=lambda r: (-r.done, -r.money, r.name, r.pk))[:RANKED]
+    rest = [rank for rank in ranks if rank not in most]
+    least = sorted(rest, key=lambda r: (r.done, r.money, r.name, r.pk))[:RANKED]
+    return most, least

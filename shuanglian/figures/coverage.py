@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.aggregates import count_subquery
 from shuanglian.figures import rollups
-from shuanglian.models import VillageFigures
+from shuanglian.models import VillageFigures, WorkGroupFigures
 from units.coverage import HouseholdCoverageQuerySet
 from units.models import (
     Cadre,
@@ -163,6 +163,7 @@ GAPS = {
         Gap("units", _("Units that link no village"), "units"),
         Gap("cadres", _("In-service cadres without households"), "cadres"),
         Gap("overloaded", _("Cadres above the maximum number of households"), "cadres"),
+        Gap("groups", _("Work groups with no project or activity this year"), "groups"),
     )
 }
 
@@ -196,6 +197,15 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
             .annotate(cadre_count=count_subquery(Cadre.objects.in_service(), "unit"))
             .order_by("level", "name")
         )
+    if slug == "groups":
+        # From the rollups, as the dashboard counts them: this year's projects and activities.
+        rollups.bring_up_to_date()
+        idle = WorkGroupFigures.objects.order_by().in_area(area).idle()
+        return (
+            WorkGroup.objects.filter(pk__in=idle.values("work_group_id"))
+            .select_related("unit", "leader", "village__township__county")
+            .order_by("village__code", "unit__name", "pk")
+        )
     active_load = count_subquery(HouseholdAssignment.objects.active(), "cadre")
     cadres = (
         Cadre.objects.in_service().in_area(area).select_related("unit").annotate(load=active_load)
@@ -228,6 +238,9 @@ def gap_count(slug: str, area: Area) -> int | None:
             missing=Coalesce(Sum(F("cadres") - F("cadres_linked")), 0)
         )
         return total["missing"]
+    if slug == "groups":
+        rollups.bring_up_to_date()
+        return WorkGroupFigures.objects.order_by().in_area(area).idle().count()
     return None
 
 

@@ -18,7 +18,7 @@ from common.exports import write_xlsx
 from common.paginators import KnownCountPaginator
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
-from shuanglian.figures import coverage, summary, visit_stats
+from shuanglian.figures import coverage, project_stats, summary, visit_stats
 from villages.models import area_with_code
 
 PAGE_SIZE = 50
@@ -58,7 +58,7 @@ def _trail(request: HttpRequest, area: coverage.Area) -> list[coverage.Area]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     both = summary.figures_for(area)
-    figures, visits = both.coverage, both.visits
+    figures, visits, projects = both.coverage, both.visits, both.projects
     is_village = area is not None and area.is_village
     village_cadres = visit_stats.cadres_in_village(area) if is_village else []
     chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)
@@ -80,6 +80,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             (_("Households visited in the last 30 days"), visits.total.visited_30, "30"),
             (_("Households visited in the last 90 days"), visits.total.visited_90, "90"),
         ],
+        "projects": projects,
+        "project_rows": [(row, projects.row(row.pk)) for row in figures.rows],
+        "money_chart": project_stats.money_chart(projects),
+        "unit_ranks": [
+            (projects.most, _("Units that did most here"), "units-most"),
+            (projects.least, _("Units that did least here"), "units-least"),
+        ],
+        "status_chart": None
+        if is_village
+        else project_stats.status_chart(projects, {row.pk: row.name for row in figures.rows}),
     }
     return render(request, "shuanglian/dashboard.html", context)
 
@@ -362,5 +372,23 @@ GAP_COLUMNS = {
             gettext_lazy("number of households"),
         ],
         lambda c: [c.unit.name, c.name, c.position, c.load],
+    ),
+    "groups": (
+        [
+            gettext_lazy("county or district"),
+            gettext_lazy("township or subdistrict"),
+            gettext_lazy("village or community"),
+            gettext_lazy("unit"),
+            gettext_lazy("group leader"),
+            gettext_lazy("established on"),
+        ],
+        lambda g: [
+            g.village.township.county.name,
+            g.village.township.name,
+            g.village.name,
+            g.unit.name,
+            g.leader.name if g.leader else "",
+            g.established_on,
+        ],
     ),
 }

@@ -16,8 +16,10 @@ from django.db import connection, models, transaction
 from django.db.models import (
     Count,
     DateField,
+    DecimalField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -28,14 +30,24 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from common.aggregates import count_subquery
-from shuanglian.models import RollupMark, UnitFigures, VillageFigures
+from common.aggregates import count_subquery, sum_subquery
+from projects.models import Activity, Allocation, Project
+from shuanglian.models import (
+    RollupMark,
+    UnitFigures,
+    VillageFigures,
+    VillageFunds,
+    WorkGroupFigures,
+)
 from units.coverage import HouseholdCoverageQuerySet
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
 from villages.models import County, Household, Township, Village
 from visits.models import Need, Satisfaction, Visit
 
 PERIODS = (30, 90)
+# The statuses of the allocations a pool's ``allocated`` holds: approved and after.
+GRANTED = [status for status in Allocation.Status if Allocation(status=status).counts_against_pool]
+MONEY = DecimalField(max_digits=16, decimal_places=2)
 # Above this many marked villages, one recount of everything is cheaper than a long IN list.
 RECOUNT_ALL_ABOVE = 2000
 # Any constant number; it names the lock that keeps two recounts from taking the same marks.
@@ -108,11 +120,17 @@ def _only(queryset: QuerySet, field: str, ids: Iterable[int] | None) -> QuerySet
 
 
 def recount_villages(ids: Iterable[int] | None, today: datetime.date) -> None:
-    """Recount the figures of the villages ``ids`` (None: all) as of ``today``: two statements."""
+    """Recount the figures of the villages ``ids`` (None: all) as of ``today``, with their
+    work groups' and pooled funds' figures of today's year: five statements."""
     ids = None if ids is None else set(ids)
     _upsert(VillageFigures, "village_id", _village_counts(ids, today))
     gone = VillageFigures.objects.exclude(village__in=Village.objects.all())
     _only(gone, "village", ids).delete()
+    # A work group that is gone took its figures with it (on_delete=CASCADE); one that moved
+    # to another village is counted again under it, since both villages were marked.
+    _upsert(WorkGroupFigures, "work_group_id", _work_group_counts(ids, today.year))
+    _only(VillageFunds.objects.all(), "village", ids).delete()
+    _insert(VillageFunds, _village_funds(ids, today.year))
 
 
 def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
@@ -154,6 +172,49 @@ def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
     )
 
 
+def _work_group_counts(ids: set[int] | None, year: int) -> QuerySet:
+    """The work groups of the villages, each annotated with its projects and activities of
+    ``year`` as correlated counts and sums."""
+    projects = Project.objects.filter(year=year)
+    activities = Activity.objects.filter(held_on__year=year)
+    counts = {
+        "unit_id": F("unit_id"),
+        "village_id": F("village_id"),
+        "township_id": F("village__township_id"),
+        "county_id": F("village__township__county_id"),
+        "projects": count_subquery(projects, "work_group"),
+        **{
+            status: count_subquery(projects.filter(status=status), "work_group")
+            for status in Project.Status.values
+        },
+        "beneficiaries": sum_subquery(projects, "work_group", "beneficiary_count", IntegerField()),
+        "activities": count_subquery(activities, "work_group"),
+        **{
+            budget: sum_subquery(projects, "work_group", budget, MONEY)
+            for budget in ("budget_pooled", "budget_unit", "budget_donation", "budget_village")
+        },
+    }
+    return _only(WorkGroup.objects.order_by(), "village", ids).annotate(
+        **{f"n_{column}": value for column, value in counts.items()}
+    )
+
+
+def _village_funds(ids: set[int] | None, year: int) -> QuerySet:
+    """The pooled funds of ``year``'s pools granted to the villages' projects, and paid, by
+    village and source: a row for each village and source that has any."""
+    granted = _only(
+        Allocation.objects.order_by().filter(pool__year=year, status__in=GRANTED),
+        "project__village",
+        ids,
+    )
+    return granted.values(
+        n_village_id=F("project__village_id"),
+        n_township_id=F("project__village__township_id"),
+        n_county_id=F("project__village__township__county_id"),
+        n_source=F("pool__source"),
+    ).annotate(n_allocated=Sum("amount"), n_paid=Sum("paid"))
+
+
 def recount_units(ids: Iterable[int] | None) -> None:
     """Recount the participation figures of the units ``ids`` (None: all): two statements."""
     ids = None if ids is None else set(ids)
@@ -192,6 +253,19 @@ def _upsert(model: type, key: str, rows: QuerySet) -> None:
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
             f"SELECT * FROM ({select}) AS counted WHERE true "
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def _insert(model: type, rows: QuerySet) -> None:
+    """Write ``rows`` in one statement: each has an ``n_<column>`` per column but the key."""
+    columns = [field.column for field in model._meta.concrete_fields if not field.primary_key]
+    named = rows.values_list(*(f"n_{column}" for column in columns))
+    select, params = named.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT * FROM ({select}) AS counted",
             params,
         )
 

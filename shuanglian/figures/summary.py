@@ -1,7 +1,8 @@
-"""An area's dashboard figures, coverage and visits alike, from one recount and one sum.
+"""An area's dashboard figures, coverage, visits and projects alike, from one recount.
 
 Every reader goes through ``figures_for``: the marked villages are recounted once, then every
-column of the area's village figures is summed once, by row of the dashboard's table.
+column of the area's village figures is summed once, by row of the dashboard's table, and the
+area's work group and fund figures likewise.
 """
 
 import datetime
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from shuanglian.figures import rollups
 from shuanglian.figures.coverage import Area, Coverage, coverage_from, row_level
+from shuanglian.figures.project_stats import ProjectFigures, project_figures
 from shuanglian.figures.visit_stats import VisitFigures, visit_figures_from
 
 
@@ -18,6 +20,7 @@ from shuanglian.figures.visit_stats import VisitFigures, visit_figures_from
 class AreaFigures:
     coverage: Coverage
     visits: VisitFigures
+    projects: ProjectFigures
 
 
 def figures_for(area: Area, *, today: datetime.date | None = None) -> AreaFigures:
@@ -27,4 +30,5 @@ def figures_for(area: Area, *, today: datetime.date | None = None) -> AreaFigure
     return AreaFigures(
         coverage=coverage_from(area, sums),
         visits=visit_figures_from(area, sums, today=today),
+        projects=project_figures(area, year=today.year),
     )

@@ -1,32 +1,40 @@
-// Bar chart under the dashboard's headlines: per area, villages and households covered in
-// percent; for a village, its households by responsible cadre, in households.
+// Bar charts of the dashboard, each drawn from the JSON its box names (data-chart): per area,
+// villages and households covered in percent; for a village, its households by responsible
+// cadre; pooled funds by source; projects by status, stacked.
 (function () {
   "use strict";
-  const box = document.getElementById("coverage-chart");
-  const source = document.getElementById("coverage-chart-data");
-  if (!box || !source || !window.echarts) return;
-  const data = JSON.parse(source.textContent);
-  const chart = window.echarts.init(box);
-  // Slanted labels when there are many bars, or too little room for each (a phone).
-  const crowded = data.names.length > 8 || box.clientWidth / data.names.length < 90;
-  chart.setOption({
-    animation: false,
-    tooltip: {
-      trigger: "axis",
-      valueFormatter: (value) => (value === null || value === undefined ? "—" : value + (data.percent ? "%" : "")),
-    },
-    legend: { top: 0 },
-    grid: { left: 48, right: 16, top: 36, bottom: crowded ? 96 : 48 },
-    xAxis: {
-      type: "category",
-      data: data.names,
-      axisLabel: { interval: 0, rotate: crowded ? 40 : 0 },
-    },
-    yAxis: data.percent
-      ? { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }
-      : { type: "value", min: 0, minInterval: 1 },
-    series: data.series.map((series) => ({ name: series.name, type: "bar", data: series.data })),
+  if (!window.echarts) return;
+  document.querySelectorAll(".chart[data-chart]").forEach((box) => {
+    const source = document.getElementById(box.dataset.chart);
+    if (!source) return;
+    const data = JSON.parse(source.textContent);
+    const chart = window.echarts.init(box);
+    // Slanted labels when there are many bars, or too little room for each (a phone).
+    const crowded = data.names.length > 8 || box.clientWidth / data.names.length < 90;
+    chart.setOption({
+      animation: false,
+      tooltip: {
+        trigger: "axis",
+        valueFormatter: (value) => (value === null || value === undefined ? "—" : value + (data.percent ? "%" : "")),
+      },
+      legend: { top: 0 },
+      grid: { left: 56, right: 16, top: 36, bottom: crowded ? 96 : 48 },
+      xAxis: {
+        type: "category",
+        data: data.names,
+        axisLabel: { interval: 0, rotate: crowded ? 40 : 0 },
+      },
+      yAxis: data.percent
+        ? { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }
+        : { type: "value", min: 0, minInterval: data.money ? 0 : 1 },
+      series: data.series.map((series) => ({
+        name: series.name,
+        type: "bar",
+        stack: series.stack,
+        data: series.data,
+      })),
+    });
+    box.dataset.ready = "true";
+    window.addEventListener("resize", () => chart.resize());
   });
-  box.dataset.ready = "true";
-  window.addEventListener("resize", () => chart.resize());
 })();
