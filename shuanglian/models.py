@@ -285,6 +285,13 @@ class UnitFigures(models.Model):
     # The most households any in-service cadre of the unit links now: only the units above the
     # maximum need their cadres counted for the list of cadres above it.
     most_households = models.PositiveIntegerField(default=0)
+    # The unit's projects and activities of the year of the village figures, and the budget of
+    # those projects: its work groups' figures summed, so the city's units are ranked from
+    # these rows rather than by grouping every work group's.
+    projects = models.PositiveIntegerField(default=0)
+    activities = models.PositiveIntegerField(default=0)
+    work_done = models.PositiveIntegerField(default=0)
+    money = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("unit figures")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from projects.models import FundPool
 from shuanglian.figures.coverage import Area, Rate, row_level
-from shuanglian.models import VillageFunds, WorkGroupFigures
+from shuanglian.models import UnitFigures, VillageFunds, WorkGroupFigures
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -222,7 +222,7 @@ def project_figures(area: Area, *, year: int) -> ProjectFigures:
         SourceFunds(source, *by_source.get(source, (ZERO, ZERO)), *pools.get(source, (None, None)))
         for source in FundPool.Source.values
     ]
-    most, least = _ranked(groups)
+    most, least = _ranked(groups) if area is not None else _ranked_in_city()
     return ProjectFigures(
         area=area,
         year=year,
@@ -243,28 +243,49 @@ def _pools(year: int) -> dict[str, tuple[Decimal, Decimal]]:
     }
 
 
-def _ranked(groups: QuerySet) -> tuple[list[UnitRank], list[UnitRank]]:
-    """The units that did most, and of the others those that did least: two queries."""
-    by_unit = groups.values("unit", "unit__name").annotate(
-        n_projects=Sum("projects"),
-        n_activities=Sum("activities"),
-        done=Sum(F("projects") + F("activities")),
-        money=Sum(
-            F("budget_pooled") + F("budget_unit") + F("budget_donation") + F("budget_village")
-        ),
+def _ranked_in_city() -> tuple[list[UnitRank], list[UnitRank]]:
+    """The same ranking of the whole city, from the units' own figures (the sums of their work
+    groups'): two queries over one row per unit instead of grouping every work group."""
+    units = (
+        UnitFigures.objects.filter(links_village=True)
+        .order_by()
+        .values("unit", "unit__name", "projects", "activities", "work_done", "money")
     )
 
     def ranks(rows: QuerySet) -> list[UnitRank]:
         return [
             UnitRank(
-                row["unit"], row["unit__name"], row["n_projects"], row["n_activities"], row["money"]
+                row["unit"], row["unit__name"], row["projects"], row["activities"], row["money"]
             )
             for row in rows[:RANKED]
         ]
 
-    most = ranks(by_unit.order_by("-done", "-money", "unit__name", "unit"))
-    rest = by_unit.exclude(unit__in=[rank.pk for rank in most])
-    least = ranks(rest.order_by("done", "money", "unit__name", "unit"))
+    most = ranks(units.order_by("-work_done", "-money", "unit__name", "unit"))
+    rest = units.exclude(unit__in=[rank.pk for rank in most])
+    least = ranks(rest.order_by("work_done", "money", "unit__name", "unit"))
+    return most, least
+
+
+def _ranked(groups: QuerySet) -> tuple[list[UnitRank], list[UnitRank]]:
+    """The units that did most, and of the others those that did least: one query, the units
+    of an area being few enough to be ordered here."""
+    by_unit = groups.values("unit", "unit__name").annotate(
+        n_projects=Sum("projects"),
+        n_activities=Sum("activities"),
+        money=Sum(
+            F("budget_pooled") + F("budget_unit") + F("budget_donation") + F("budget_village")
+        ),
+    )
+    ranks = [
+        UnitRank(
+            row["unit"], row["unit__name"], row["n_projects"], row["n_activities"], row["money"]
+        )
+        for row in by_unit.order_by()
+    ]
+    most = sorted(ranks, key=lambda r: (-r.done, -r.money, r.name, r.pk))[:RANKED]
+    chosen = {rank.pk for rank in most}
+    rest = [rank for rank in ranks if rank.pk not in chosen]
+    least = sorted(rest, key=lambda r: (r.done, r.money, r.name, r.pk))[:RANKED]
     return most, least
 
 

@@ -10,6 +10,7 @@ leaves its mark for the next reader. Reading the figures of the whole city then 
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -82,10 +83,19 @@ def bring_up_to_date(today: datetime.date | None = None) -> None:
         villages |= set(
             VillageFigures.objects.exclude(as_of=today).values_list("village_id", flat=True)
         )
+        every_unit = False
         if villages:
-            recount_villages(None if len(villages) > RECOUNT_ALL_ABOVE else villages, today)
-        if units:
-            recount_units(units)
+            every_unit = len(villages) > RECOUNT_ALL_ABOVE
+            recount_villages(None if every_unit else villages, today)
+            # A unit's work of the year sums its work groups' figures, just recounted.
+            if not every_unit:
+                units |= set(
+                    WorkGroupFigures.objects.filter(village_id__in=villages).values_list(
+                        "unit_id", flat=True
+                    )
+                )
+        if every_unit or units:
+            recount_units(None if every_unit else units)
 
 
 def recount_after_task(sender: object, **kwargs: object) -> None:
@@ -216,7 +226,8 @@ def _village_funds(ids: set[int] | None, year: int) -> QuerySet:
 
 
 def recount_units(ids: Iterable[int] | None) -> None:
-    """Recount the participation figures of the units ``ids`` (None: all): two statements."""
+    """Recount the figures of the units ``ids`` (None: all), their work of the year from their
+    work groups' figures (recount the villages first): two statements."""
     ids = None if ids is None else set(ids)
     cadres = Cadre.objects.in_service()
     linking = HouseholdAssignment.objects.active().filter(cadre=OuterRef("pk"))
@@ -229,11 +240,23 @@ def recount_units(ids: Iterable[int] | None) -> None:
         .order_by("-load")
         .values("load")[:1]
     )
+    groups = WorkGroupFigures.objects.filter(unit=OuterRef("pk")).order_by().values("unit")
+
+    def summed(expression: Any, zero: Any = 0) -> Coalesce:
+        return Coalesce(Subquery(groups.annotate(total=Sum(expression)).values("total")), zero)
+
     rows = _only(Unit.objects.order_by(), "pk", ids).annotate(
         n_links_village=Exists(WorkGroup.objects.filter(unit=OuterRef("pk"))),
         n_cadres=count_subquery(cadres, "unit"),
         n_cadres_linked=count_subquery(cadres.filter(Exists(linking)), "unit"),
         n_most_households=Coalesce(Subquery(loads), 0),
+        n_projects=summed("projects"),
+        n_activities=summed("activities"),
+        n_work_done=summed(F("projects") + F("activities")),
+        n_money=summed(
+            F("budget_pooled") + F("budget_unit") + F("budget_donation") + F("budget_village"),
+            Value(Decimal("0.00"), DecimalField(max_digits=16, decimal_places=2)),
+        ),
     )
     _upsert(UnitFigures, "unit_id", rows)
     gone = UnitFigures.objects.exclude(unit__in=Unit.objects.all())
