@@ -6,10 +6,12 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shuanglian.access.scope import scope_of
 from shuanglian.models import AUDIT_ACTIONS, AuditEvent
+from villages.imports.audit import SYSTEM_ACTOR
 
 
 def may_read_audit_trail(user: Any) -> bool:
@@ -39,7 +41,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = [
         "at",
-        "username",
+        "actor",
         "ip",
         "action_name",
         "result",
@@ -53,7 +55,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     fields = [
         "at",
         "user",
-        "username",
+        "actor",
         "ip",
         "action_name",
         "result",
@@ -63,6 +65,11 @@ class AuditEventAdmin(admin.ModelAdmin):
         "details",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("username"), ordering="username")
+    def actor(self, obj: AuditEvent) -> str:
+        """The user name as stored; the system itself (demo data, commands) in words."""
+        return gettext("(system)") if obj.username == SYSTEM_ACTOR else obj.username
 
     @admin.display(description=_("action"), ordering="action")
     def action_name(self, obj: AuditEvent) -> str:

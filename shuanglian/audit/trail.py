@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from common.client_address import client_ip
 from shuanglian.models import AuditEvent
+from villages.imports.audit import SYSTEM_ACTOR
 
 # The request being served, so that model-change events carry who made them and from where.
 current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
@@ -223,7 +224,7 @@ def _on_project_step(
     details: dict[str, Any],
     **kwargs: Any,
 ) -> None:
-    record(user=user, action=action, obj=obj, username="" if user else "(system)", **details)
+    record(user=user, action=action, obj=obj, username="" if user else SYSTEM_ACTOR, **details)
 
 
 def audited_models() -> list[type[models.Model]]:
