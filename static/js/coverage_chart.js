@@ -17,7 +17,8 @@
         trigger: "axis",
         valueFormatter: (value) => (value === null || value === undefined ? "—" : value + (data.percent ? "%" : "")),
       },
-      legend: { top: 0 },
+      // On a phone a legend of three or four long names would wrap into the bars: it scrolls.
+      legend: { top: 0, type: box.clientWidth < 600 ? "scroll" : "plain" },
       grid: { left: 56, right: 16, top: 36, bottom: crowded ? 96 : 48 },
       xAxis: {
         type: "category",
