@@ -18,14 +18,10 @@ row by row from a fixed number of queries, whatever the number of projects.
 import dataclasses
 import datetime
 import io
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,32 +31,33 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from common.exports import xlsx_cell, xlsx_sheet_title, xlsx_value
-from projects import rules
+from projects.ledger_rows import (
+    PAYABLE,
+    Area,
+    allocation_rows,
+    area_label,
+    check_area,
+    check_year,
+    disbursements_by_allocation,
+    projects_rows,
+    visible,
+)
 from projects.models import (
     ZERO,
     Allocation,
-    Disbursement,
     FundPool,
     Project,
-    ProjectQuerySet,
-    this_year,
 )
-from villages.models import County, Township, Village
-
-Area = County | Township | Village | None
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
-FIRST_YEAR = 2000
 # Each sheet's header row, under a title and a subtitle; the panes freeze below it.
 HEADER_ROW = 3
 
 _TITLE_FONT = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
 _INDENT = Alignment(indent=2)
-_PAYABLE = (Allocation.Status.APPROVED, Allocation.Status.DISBURSED, Allocation.Status.ACCEPTED)
-_MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,39 +145,6 @@ class LedgerCounts:
         return self.projects + self.allocations + self.disbursements
 
 
-def check_year(year: object) -> int:
-    """A year the ledger can be taken for, from a form or the command line."""
-    last = this_year() + 1
-    try:
-        number = int(str(year).strip())
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not FIRST_YEAR <= number <= last:
-        raise ValidationError(
-            gettext("The year must be a number from %(first)s to %(last)s.")
-            % {"first": FIRST_YEAR, "last": last},
-            code="bad_year",
-        )
-    return number
-
-
-def check_area(by: Any, area: Area) -> None:
-    """Refuse an area outside the user's; the system (``by=None``) takes any."""
-    if by is not None and not rules.may_see_ledger(by, area):
-        if area is None:
-            raise PermissionDenied(gettext("You may not take the ledger."))
-        raise PermissionDenied(
-            gettext("%(area)s is outside your area.") % {"area": area_label(area)}
-        )
-
-
-def area_label(area: Area) -> str:
-    """The area with the areas above it: 东明县 沙沃镇 王寨村."""
-    if area is None:
-        return gettext("whole city")
-    return " ".join(place.name for place in (*area.ancestors(), area))
-
-
 def file_name(year: int, area: Area) -> str:
     """台账-2026-沙沃镇.xlsx"""
     place = area.name if area is not None else gettext("whole city")
@@ -203,127 +167,6 @@ def write_ledger(out: IO[bytes], *, year: int, area: Area, by: Any) -> LedgerCou
     counts = writer.write()
     workbook.save(out)
     return counts
-
-
-# --- queries ----------------------------------------------------------------------------
-
-
-def _visible(queryset: QuerySet, by: Any) -> QuerySet:
-    return queryset if by is None else queryset.visible_to(by)
-
-
-def _project_area(queryset: QuerySet, area: Area, prefix: str = "") -> QuerySet:
-    """Rows whose project (at ``prefix``) lies in ``area``."""
-    if area is None:
-        return queryset
-    lookup = prefix + ProjectQuerySet.area_lookups[area.level]
-    return queryset.filter(**{lookup: area.pk})
-
-
-def _allocation_sum(field: str, **conditions: Any) -> Coalesce:
-    total = (
-        Allocation.objects.filter(project=OuterRef("pk"), **conditions)
-        .order_by()
-        .values("project")
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(total, output_field=_MONEY_FIELD), Value(ZERO), output_field=_MONEY_FIELD
-    )
-
-
-def projects_rows(*, year: int, area: Area, by: Any) -> QuerySet:
-    """The year's projects in ``area`` that ``by`` sees, as dicts, by area, unit and title."""
-    projects = _project_area(_visible(Project.objects.of_year(year), by), area)
-    return (
-        projects.annotate(
-            allocated=_allocation_sum("amount", status__in=_PAYABLE),
-            disbursed=_allocation_sum("paid"),
-        )
-        .order_by(
-            "village__township__county__code",
-            "village__township__code",
-            "village__code",
-            "unit__name",
-            "title",
-            "pk",
-        )
-        .values(
-            "village__township__county__code",
-            "village__township__county__name",
-            "village__township__code",
-            "village__township__name",
-            "village__name",
-            "unit__name",
-            "title",
-            "kind",
-            "status",
-            "budget_pooled",
-            "budget_unit",
-            "budget_donation",
-            "budget_village",
-            "beneficiary_count",
-            "allocated",
-            "disbursed",
-        )
-    )
-
-
-_ACTORS = ("applied_by", "reviewed_by", "approved_by")
-
-
-def allocation_rows(*, year: int, area: Area, by: Any) -> QuerySet:
-    """Allocations from the year's pools to projects in ``area`` that ``by`` sees, as dicts,
-    by pool, area and application."""
-    allocations = _project_area(
-        _visible(Allocation.objects.filter(pool__year=year), by), area, "project__"
-    )
-    actors = [f"{actor}__{name}" for actor in _ACTORS for name in _USER_NAMES]
-    return allocations.order_by(
-        "pool_id",
-        "project__village__township__county__code",
-        "project__village__township__code",
-        "project__village__code",
-        "applied_at",
-        "pk",
-    ).values(
-        "pk",
-        "pool_id",
-        "amount",
-        "paid",
-        "status",
-        "applied_at",
-        "reviewed_at",
-        "approved_at",
-        "project__title",
-        "project__unit__name",
-        "project__village__name",
-        "project__village__township__name",
-        "project__village__township__county__name",
-        *actors,
-    )
-
-
-_USER_NAMES = ("username", "first_name", "last_name")
-
-
-def disbursements_by_allocation(
-    *, year: int, area: Area, by: Any
-) -> dict[int, list[tuple[datetime.date, Decimal, str]]]:
-    """The payments of the same allocations, in date order, by allocation."""
-    payments = _project_area(
-        _visible(Disbursement.objects.filter(allocation__pool__year=year), by),
-        area,
-        "allocation__project__",
-    )
-    found: dict[int, list[tuple[datetime.date, Decimal, str]]] = defaultdict(list)
-    rows = payments.order_by("allocation_id", "paid_on", "pk").values_list(
-        "allocation_id", "paid_on", "amount", "voucher_name", "voucher"
-    )
-    for allocation_id, paid_on, amount, name, stored in rows.iterator(chunk_size=2000):
-        found[allocation_id].append((paid_on, amount, name or stored.rsplit("/", 1)[-1]))
-    return found
 
 
 # --- the workbook -----------------------------------------------------------------------
@@ -387,7 +230,7 @@ class _LedgerWriter:
 
     def write(self) -> LedgerCounts:
         pools = list(
-            _visible(FundPool.objects.filter(year=self.year), self.by).order_by(
+            visible(FundPool.objects.filter(year=self.year), self.by).order_by(
                 "source", "name", "pk"
             )
         )
@@ -543,7 +386,7 @@ class _LedgerWriter:
             if sheet is None:
                 continue
             pool = totals[row["pool_id"]]
-            allocated = row["amount"] if row["status"] in _PAYABLE else None
+            allocated = row["amount"] if row["status"] in PAYABLE else None
             values = [None] * len(POOL_COLUMNS)
             values[:P_APPLIED] = [
                 row["project__title"],
