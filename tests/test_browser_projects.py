@@ -145,9 +145,28 @@ def expect_status(page: Page, text: str) -> None:
     expect(page.locator(".field-status .readonly").first).to_have_text(text)
 
 
+# Tables of the page that run past the screen's right edge with no box around them that
+# scrolls sideways: their last columns are cut off, out of reach (the page itself cannot scroll
+# sideways, so the page's own width does not show them).
+CUT_OFF_TABLES = """(tolerance) => {
+  const edge = window.innerWidth + tolerance;
+  const scrolls = (box) => ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+  return [...document.querySelectorAll("#content table")]
+    .filter((table) => {
+      if (table.getBoundingClientRect().right <= edge) return false;
+      for (let box = table.parentElement; box && box !== document.body; box = box.parentElement) {
+        if (scrolls(box) && box.getBoundingClientRect().right <= edge) return false;
+      }
+      return true;
+    })
+    .map((table) => table.id || table.closest("[id]").id);
+}"""
+
+
 def assert_fits(page: Page, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width + TOLERANCE, f"{page.url} is {scroll} px wide on a {width}-px screen"
+    assert page.evaluate(CUT_OFF_TABLES, TOLERANCE) == [], f"tables cut off on {page.url}"
 
 
 def test_one_project_from_application_to_acceptance_with_a_voucher(
@@ -358,6 +377,10 @@ def test_the_project_and_step_pages_fit_a_phone(
         expect(link).to_be_visible()
     assert_fits(liaison, PHONE)
     shot(liaison, "project-390-zh")
+    # The link to the allocation's steps is in sight, not past the edge of its table's box.
+    steps = liaison.get_by_role("link", name="办理环节与拨付")
+    box = liaison.locator("#allocations-group").bounding_box()
+    assert steps.bounding_box()["x"] + steps.bounding_box()["width"] <= box["x"] + box["width"]
 
     take_step(liaison, "申请资金")
     button = liaison.locator("#step-form").get_by_role("button", name="申请资金", exact=True)
@@ -414,6 +437,8 @@ def test_the_project_page_reads_english_with_the_language_cookie(
     if width == PHONE:
         assert_fits(page, PHONE)
     take_step(page, "Complete")
+    expect(page.get_by_label("Date")).to_be_visible()
+    expect(page.locator("#step-form label")).to_have_text("Date:")
     button = page.locator("#step-form").get_by_role("button", name="Complete", exact=True)
     expect(button).to_be_visible()
     shot(page, f"step-complete-{suffix}-en")
