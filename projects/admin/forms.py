@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +135,10 @@ class StepForm(forms.Form):
         super().__init__(data, files, **kwargs)
         self.obj = obj
         self.user = user
+        # Labels read as the change forms' do ("Date:", not "date:"); model fields get this
+        # from Django, plain form fields do not.
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
 
 
 class DateStepForm(StepForm):
