@@ -296,6 +296,14 @@ class UnitFigures(models.Model):
     class Meta:
         verbose_name = _("unit figures")
         verbose_name_plural = _("unit figures")
+        indexes = [
+            # The city's units that did most and least, read in order from the index.
+            models.Index(
+                fields=["work_done", "money", "unit"],
+                name="unit_figures_rank",
+                condition=models.Q(links_village=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.unit_id}"

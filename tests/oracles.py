@@ -22,8 +22,9 @@ shows up as a difference. Only the result types are shared. The rules:
   its own village; pooled funds count for the projects they were granted to once the city
   approved them (approved, disbursed or accepted), from the pools of the year; a work group
   is at work when it has a project or an activity of the year; a unit's part in an area is
-  its projects and activities there, then their whole budget, and the most are named first,
-  ties by name; of the units left, the fewest are named first.
+  its projects and activities there, then their whole budget, and the most are named first
+  (ties: the later unit first); of the units left, the fewest are named first (ties: the
+  earlier unit first).
 
 Records belong to their household's village. Each figure is an aggregate query over the raw
 tables grouped by the row of the dashboard's table: the benchmarks time these as the baseline.
@@ -354,7 +355,7 @@ def _ranked_units(
     for unit_id in activities.values_list("unit_id", flat=True):
         done[unit_id][2] += 1
     ranks = [UnitRank(pk, *values) for pk, values in done.items()]
-    most = sorted(ranks, key=lambda r: (-r.done, -r.money, r.name, r.pk))[:RANKED]
+    most = sorted(ranks, key=lambda r: (-r.done, -r.money, -r.pk))[:RANKED]
     rest = [rank for rank in ranks if rank not in most]
-    least = sorted(rest, key=lambda r: (r.done, r.money, r.name, r.pk))[:RANKED]
+    least = sorted(rest, key=lambda r: (r.done, r.money, r.pk))[:RANKED]
     return most, least

@@ -260,9 +260,10 @@ def _ranked_in_city() -> tuple[list[UnitRank], list[UnitRank]]:
             for row in rows[:RANKED]
         ]
 
-    most = ranks(units.order_by("-work_done", "-money", "unit__name", "unit"))
+    # Ties go by key, so that both orders read the rank index (unit_figures_rank) alone.
+    most = ranks(units.order_by("-work_done", "-money", "-unit"))
     rest = units.exclude(unit__in=[rank.pk for rank in most])
-    least = ranks(rest.order_by("work_done", "money", "unit__name", "unit"))
+    least = ranks(rest.order_by("work_done", "money", "unit"))
     return most, least
 
 
@@ -282,10 +283,10 @@ def _ranked(groups: QuerySet) -> tuple[list[UnitRank], list[UnitRank]]:
         )
         for row in by_unit.order_by()
     ]
-    most = sorted(ranks, key=lambda r: (-r.done, -r.money, r.name, r.pk))[:RANKED]
+    most = sorted(ranks, key=lambda r: (-r.done, -r.money, -r.pk))[:RANKED]
     chosen = {rank.pk for rank in most}
     rest = [rank for rank in ranks if rank.pk not in chosen]
-    least = sorted(rest, key=lambda r: (r.done, r.money, r.name, r.pk))[:RANKED]
+    least = sorted(rest, key=lambda r: (r.done, r.money, r.pk))[:RANKED]
     return most, least
 
 
