@@ -219,7 +219,7 @@ def disburse(
     paid_on = paid_on or timezone.localdate()
     if paid_on > timezone.localdate():
         raise ValidationError(gettext("The date cannot be in the future."), code="future_date")
-    if paid_on < allocation.approved_at.date():
+    if paid_on < timezone.localdate(allocation.approved_at):
         raise ValidationError(
             gettext("A payment cannot be dated before the allocation was approved."),
             code="before_approval",

@@ -1314,11 +1314,11 @@ def probe_area_page(run: Run, entry: Entry, model: Any) -> None:
         if entry.key == "gap_list":
             gaps = reverse(entry.key, args=["households"])
             run.reached(entry.key, gaps, run.inside.uncovered.head_name, {"area": township.code})
-            # Every work group of the world is idle this year: the inside one is listed, by its
-            # unit and leader, and the outside ones' names are markers no response may hold.
+            # Each place's own work group has a project this year; the shared unit's groups, in
+            # the home and next-door villages, have none: the inside one is listed, and the
+            # outside places' names are markers no response may hold.
             idle = reverse(entry.key, args=["groups"])
-            run.reached(entry.key, idle, run.inside.place.unit.name, {"area": township.code})
-            run.reached(entry.key, idle, run.inside.place.cadre.name, {"area": township.code})
+            run.reached(entry.key, idle, run.world.shared.unit.name, {"area": township.code})
         else:
             run.reached(entry.key, urls[0], township.name, {"area": township.code})
 

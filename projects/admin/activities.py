@@ -79,6 +79,12 @@ class ActivityAdmin(ServiceSaveMixin, admin.ModelAdmin):
             " ", '<a href="{}" target="_blank" class="activity-photo">{}</a>', links
         )
 
+    def get_fields(self, request: HttpRequest, obj: Activity | None = None) -> list[str]:
+        # The upload field is the form's: a page shown read-only lists the photos only.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [name for name in self.fields if name != "photos"]
+        return self.fields
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or rules.may_keep(request.user, obj.work_group))
