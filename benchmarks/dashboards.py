@@ -166,7 +166,8 @@ def main() -> None:
 
         def change(households: object = households, group: object = group) -> None:
             visit = Visit.objects.create(
-                household=households[len(made) * 7],
+                # A village may have fewer households than requests times seven: wrap around.
+                household=households[len(made) * 7 % households.count()],
                 cadre=cadre,
                 visited_on=timezone.localdate(),
                 summary="基准测试",
