@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from projects.allocations import _user
+from projects.checks import acting_user, check_keeps
 from projects.models import Activity, ActivityPhoto
-from projects.projects import _check_keeps
 from units.photos import prepare_photo
 
 MAX_PHOTOS = 9
@@ -23,14 +22,14 @@ def save_activity(
     photos: list[UploadedFile] | None = None,
 ) -> Activity:
     """Add or change an activity of a work group the user keeps, with checked photos."""
-    _check_keeps(by, activity.work_group)
+    check_keeps(by, activity.work_group)
     if activity.pk is not None:
         stored = (
             Activity.objects.select_for_update().select_related("work_group").get(pk=activity.pk)
         )
-        _check_keeps(by, stored.work_group)
+        check_keeps(by, stored.work_group)
     else:
-        activity.created_by = _user(by)
+        activity.created_by = acting_user(by)
     if activity.held_on and activity.held_on > timezone.localdate():
         raise ValidationError(
             {"held_on": gettext("The date cannot be in the future.")}, code="future_date"

@@ -17,7 +17,6 @@ announced to the audit trail with the amount. ``by=None`` is the system (command
 """
 
 import datetime
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,28 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from projects import rules
-from projects.models import Allocation, Disbursement, FundPool, Project
+from projects.checks import acting_user, check_sees
+from projects.models import GRANTED, Allocation, Disbursement, FundPool, Project
 from projects.money import check_within, parse_amount
-from projects.signals import step_taken
+from projects.signals import announce
 from projects.vouchers import prepare_voucher
 
 Status = Allocation.Status
 BEFORE_APPROVAL = (Status.APPLIED, Status.REVIEWED)
-PAYABLE = (Status.APPROVED, Status.DISBURSED, Status.ACCEPTED)
-
-
-def _user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    return by if by is not None and by.is_authenticated else None
-
-
-def announce(action: str, obj: Any, by: AbstractBaseUser | None, **details: Any) -> None:
-    step_taken.send(sender=type(obj), action=action, obj=obj, user=_user(by), details=details)
-
-
-def check_sees(by: AbstractBaseUser | None, project: Project) -> None:
-    """Refuse a step on a project the user may not see."""
-    if by is not None and not Project.objects.visible_to(by).filter(pk=project.pk).exists():
-        raise PermissionDenied(gettext("This project is outside your area."))
 
 
 def _refuse(allowed: bool) -> None:
@@ -123,9 +108,9 @@ def apply_for(
         project=project,
         amount=amount,
         purpose=(purpose or "").strip(),
-        applied_by=_user(by),
+        applied_by=acting_user(by),
     )
-    announce("allocation_apply", allocation, by, amount=str(amount), pool=pool.pk)
+    announce("allocation_apply", allocation, acting_user(by), amount=str(amount), pool=pool.pk)
     return allocation
 
 
@@ -138,11 +123,11 @@ def review(*, allocation: Allocation, by: AbstractBaseUser | None, note: str = "
     if allocation.status != Status.APPLIED:
         raise _wrong_step(allocation, gettext("reviewed"))
     allocation.status = Status.REVIEWED
-    allocation.reviewed_by = _user(by)
+    allocation.reviewed_by = acting_user(by)
     allocation.reviewed_at = timezone.now()
     allocation.review_note = (note or "").strip()
     allocation.save()
-    announce("allocation_review", allocation, by, amount=str(allocation.amount))
+    announce("allocation_review", allocation, acting_user(by), amount=str(allocation.amount))
     return allocation
 
 
@@ -158,10 +143,10 @@ def give_back(*, allocation: Allocation, by: AbstractBaseUser | None, reason: st
         reason, gettext("Give the reason for returning the application."), "reason_missing"
     )
     allocation.status = Status.RETURNED
-    allocation.returned_by = _user(by)
+    allocation.returned_by = acting_user(by)
     allocation.returned_at = timezone.now()
     allocation.save()
-    announce("allocation_return", allocation, by, amount=str(allocation.amount))
+    announce("allocation_return", allocation, acting_user(by), amount=str(allocation.amount))
     return allocation
 
 
@@ -187,10 +172,16 @@ def approve(*, allocation: Allocation, by: AbstractBaseUser | None) -> Allocatio
     )
     FundPool.objects.filter(pk=pool.pk).update(allocated=F("allocated") + allocation.amount)
     allocation.status = Status.APPROVED
-    allocation.approved_by = _user(by)
+    allocation.approved_by = acting_user(by)
     allocation.approved_at = timezone.now()
     allocation.save()
-    announce("allocation_approve", allocation, by, amount=str(allocation.amount), pool=pool.pk)
+    announce(
+        "allocation_approve",
+        allocation,
+        acting_user(by),
+        amount=str(allocation.amount),
+        pool=pool.pk,
+    )
     return allocation
 
 
@@ -207,7 +198,7 @@ def disburse(
     check_sees(by, allocation.project)
     _refuse(by is None or rules.may_approve(by))
     allocation = _locked(allocation)
-    if allocation.status not in PAYABLE:
+    if allocation.status not in GRANTED:
         raise _wrong_step(allocation, gettext("paid"))
     amount = parse_amount(amount)
     check_within(
@@ -230,7 +221,7 @@ def disburse(
         amount=amount,
         paid_on=paid_on,
         voucher_name=(getattr(voucher, "name", "") or "")[:200],
-        recorded_by=_user(by),
+        recorded_by=acting_user(by),
     )
     disbursement.voucher.save(stored.name, stored, save=False)
     disbursement.save()
@@ -242,7 +233,7 @@ def disburse(
     announce(
         "disbursement",
         disbursement,
-        by,
+        acting_user(by),
         amount=str(amount),
         allocation=allocation.pk,
         paid=str(allocation.paid),

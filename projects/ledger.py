@@ -32,7 +32,6 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from common.exports import xlsx_cell, xlsx_sheet_title, xlsx_value
 from projects.ledger_rows import (
-    PAYABLE,
     Area,
     allocation_rows,
     area_label,
@@ -43,6 +42,7 @@ from projects.ledger_rows import (
     visible,
 )
 from projects.models import (
+    GRANTED,
     ZERO,
     Allocation,
     FundPool,
@@ -386,7 +386,7 @@ class _LedgerWriter:
             if sheet is None:
                 continue
             pool = totals[row["pool_id"]]
-            allocated = row["amount"] if row["status"] in PAYABLE else None
+            allocated = row["amount"] if row["status"] in GRANTED else None
             values = [None] * len(POOL_COLUMNS)
             values[:P_APPLIED] = [
                 row["project__title"],

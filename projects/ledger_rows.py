@@ -13,13 +13,20 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from projects import rules
-from projects.models import ZERO, Allocation, Disbursement, Project, ProjectQuerySet, this_year
+from projects.models import (
+    GRANTED,
+    ZERO,
+    Allocation,
+    Disbursement,
+    Project,
+    ProjectQuerySet,
+    this_year,
+)
 from villages.models import County, Township, Village
 
 Area = County | Township | Village | None
 
 FIRST_YEAR = 2000
-PAYABLE = (Allocation.Status.APPROVED, Allocation.Status.DISBURSED, Allocation.Status.ACCEPTED)
 _MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -86,7 +93,7 @@ def projects_rows(*, year: int, area: Area, by: Any) -> QuerySet:
     projects = _project_area(visible(Project.objects.of_year(year), by), area)
     return (
         projects.annotate(
-            allocated=_allocation_sum("amount", status__in=PAYABLE),
+            allocated=_allocation_sum("amount", status__in=GRANTED),
             disbursed=_allocation_sum("paid"),
         )
         .order_by(

@@ -39,6 +39,13 @@ def _actor(verbose_name: str) -> models.ForeignKey:
     )
 
 
+def take_place_of_work_group(record: models.Model) -> None:
+    """Fill a project's or activity's unit and village from its work group."""
+    if record.work_group_id is not None:
+        group = WorkGroup.objects.only("unit_id", "village_id").get(pk=record.work_group_id)
+        record.unit_id, record.village_id = group.unit_id, group.village_id
+
+
 class FundPool(models.Model):
     """资金池: one year's money that one department put into the integrated funds."""
 
@@ -216,9 +223,7 @@ class Project(models.Model):
         return self.title
 
     def save(self, *args: object, **kwargs: object) -> None:
-        if self.work_group_id is not None:
-            group = WorkGroup.objects.only("unit_id", "village_id").get(pk=self.work_group_id)
-            self.unit_id, self.village_id = group.unit_id, group.village_id
+        take_place_of_work_group(self)
         super().save(*args, **kwargs)
 
     @property
@@ -353,7 +358,11 @@ class Allocation(models.Model):
     @property
     def counts_against_pool(self) -> bool:
         """Approved and after: what the pool's ``allocated`` holds."""
-        return self.status in (self.Status.APPROVED, self.Status.DISBURSED, self.Status.ACCEPTED)
+        return self.status in GRANTED
+
+
+# Approved and after: the allocations a pool's ``allocated`` holds, which may be paid.
+GRANTED = (Allocation.Status.APPROVED, Allocation.Status.DISBURSED, Allocation.Status.ACCEPTED)
 
 
 class Disbursement(models.Model):
@@ -442,9 +451,7 @@ class Activity(models.Model):
         return f"{self.held_on:%Y-%m-%d} {self.title}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        if self.work_group_id is not None:
-            group = WorkGroup.objects.only("unit_id", "village_id").get(pk=self.work_group_id)
-            self.unit_id, self.village_id = group.unit_id, group.village_id
+        take_place_of_work_group(self)
         super().save(*args, **kwargs)
 
 

@@ -20,24 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from projects import rules
-from projects.allocations import _user, announce, check_sees
+from projects.checks import acting_user, check_keeps, check_sees
 from projects.models import ZERO, Allocation, Project, ProjectNeed, ProjectNote
 from projects.money import yuan
-from units.models import WorkGroup
+from projects.signals import announce
 from units.photos import prepare_photo
 from villages.models import Household
 from visits import needs as need_steps
 from visits.models import Need
 
 Status = Project.Status
-
-
-def _check_keeps(by: AbstractBaseUser | None, work_group: WorkGroup) -> None:
-    if by is None:
-        return
-    visible = WorkGroup.objects.visible_to(by).filter(pk=work_group.pk).exists()
-    if not (visible and rules.may_keep(by, work_group)):
-        raise PermissionDenied(gettext("This work group is outside your area."))
 
 
 def _check_date(on: datetime.date, after: datetime.date | None, message: str) -> None:
@@ -60,12 +52,12 @@ def save_project(
 ) -> Project:
     """Add or change ``project`` (its fields as the form set them) and, if given, its linked
     beneficiary households, which must live in the project's village."""
-    _check_keeps(by, project.work_group)
+    check_keeps(by, project.work_group)
     if project.pk is not None:
         stored = _locked(project)
         check_sees(by, stored)
         if stored.work_group_id != project.work_group_id:
-            _check_keeps(by, stored.work_group)
+            check_keeps(by, stored.work_group)
         if stored.status == Status.ACCEPTED:
             raise ValidationError(
                 gettext("An accepted project cannot be changed."), code="project_accepted"
@@ -82,7 +74,7 @@ def save_project(
             )
         project.status = stored.status
     else:
-        project.created_by = _user(by)
+        project.created_by = acting_user(by)
     project.full_clean(exclude=["beneficiaries", "unit", "village"])
     project.save()
     if beneficiaries is not None:
@@ -104,7 +96,7 @@ def start(*, project: Project, by: AbstractBaseUser | None, on: datetime.date) -
     """计划 → 实施中, on the day work began."""
     check_sees(by, project)
     project = _locked(project)
-    _check_keeps(by, project.work_group)
+    check_keeps(by, project.work_group)
     if project.status != Status.PLANNED:
         raise ValidationError(
             gettext("Only a planned project can be started."), code="out_of_order"
@@ -121,7 +113,7 @@ def complete(*, project: Project, by: AbstractBaseUser | None, on: datetime.date
     """实施中 → 已完工, on the day the work was finished."""
     check_sees(by, project)
     project = _locked(project)
-    _check_keeps(by, project.work_group)
+    check_keeps(by, project.work_group)
     if project.status != Status.UNDERWAY:
         raise ValidationError(
             gettext("Only a project underway can be completed."), code="out_of_order"
@@ -163,15 +155,15 @@ def accept(*, project: Project, by: AbstractBaseUser | None, note: str) -> Proje
     for allocation in allocations:
         if allocation.status == Allocation.Status.DISBURSED:
             allocation.status = Allocation.Status.ACCEPTED
-            allocation.accepted_by, allocation.accepted_at = _user(by), now
+            allocation.accepted_by, allocation.accepted_at = acting_user(by), now
             allocation.save(update_fields=["status", "accepted_by", "accepted_at"])
     project.status = Status.ACCEPTED
-    project.accepted_by, project.accepted_at, project.acceptance_note = _user(by), now, note
+    project.accepted_by, project.accepted_at, project.acceptance_note = acting_user(by), now, note
     project.save()
     announce(
         "project_accept",
         project,
-        by,
+        acting_user(by),
         paid=str(sum((a.paid for a in allocations), start=ZERO)),
     )
     return project
@@ -189,7 +181,7 @@ def add_note(
     """A dated progress note on a project not yet accepted, with a checked photo if given."""
     check_sees(by, project)
     project = _locked(project)
-    _check_keeps(by, project.work_group)
+    check_keeps(by, project.work_group)
     if project.status == Status.ACCEPTED:
         raise ValidationError(
             gettext("An accepted project cannot be changed."), code="project_accepted"
@@ -199,7 +191,7 @@ def add_note(
         raise ValidationError(gettext("Write what happened."), code="note_missing")
     on = on or timezone.localdate()
     _check_date(on, None, "")
-    note = ProjectNote(project=project, noted_on=on, text=text, author=_user(by))
+    note = ProjectNote(project=project, noted_on=on, text=text, author=acting_user(by))
     if photo:
         stored = prepare_photo(photo, box=(1600, 1600))
         note.photo.save(stored.name, stored, save=False)
@@ -218,7 +210,7 @@ def resolve_need(
 ) -> ProjectNeed:
     """Close a household's open need as resolved by ``project``, in the need's own history."""
     check_sees(by, project)
-    _check_keeps(by, project.work_group)
+    check_keeps(by, project.work_group)
     if need.household.village_id != project.village_id:
         raise ValidationError(
             gettext("The need's household does not live in the project's village."),

@@ -23,7 +23,7 @@ from projects.admin.columns import money_column
 from projects.admin.forms import ConfirmForm, DisburseForm, GiveBackForm, ReviewForm
 from projects.admin.projects import ReadOnlyInline
 from projects.admin.steps import Step, StepPagesMixin
-from projects.models import Allocation, Disbursement
+from projects.models import GRANTED, Allocation, Disbursement
 from shuanglian.audit.trail import record
 from villages.admin_filters import area_filters
 
@@ -86,7 +86,7 @@ ALLOCATION_STEPS = {
             name="disburse",
             title=_("Disburse"),
             form=DisburseForm,
-            ready=lambda a: a.status in allocations.PAYABLE and a.unpaid > 0,
+            ready=lambda a: a.status in GRANTED and a.unpaid > 0,
             may=_approves,
             run=lambda a, by, data: allocations.disburse(allocation=a, by=by, **data),
             done=lambda a: gettext("The payment is recorded with its voucher."),

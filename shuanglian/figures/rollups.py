@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.aggregates import count_subquery, sum_subquery
-from projects.models import Activity, Allocation, Project
+from projects.models import GRANTED, Activity, Allocation, Project
 from shuanglian.models import (
     RollupMark,
     UnitFigures,
@@ -46,8 +46,6 @@ from villages.models import County, Household, Township, Village
 from visits.models import Need, Satisfaction, Visit
 
 PERIODS = (30, 90)
-# The statuses of the allocations a pool's ``allocated`` holds: approved and after.
-GRANTED = [status for status in Allocation.Status if Allocation(status=status).counts_against_pool]
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 # Above this many marked villages, one recount of everything is cheaper than a long IN list.
 RECOUNT_ALL_ABOVE = 2000
