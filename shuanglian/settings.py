@@ -168,6 +168,8 @@ INSTALLED_APPS = [
     "units",
     "visits",
     "projects",
+    "assessments",
+    "satisfaction",
     "devdata",  # the demo data and the synthetic city, with their commands; no models
     # Last: composes the admin of the apps above and holds the project-wide commands.
     "shuanglian",

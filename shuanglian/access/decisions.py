@@ -5,7 +5,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from assessments import rules as assessment_rules
 from projects import rules as project_rules
+from satisfaction import rules as survey_rules
 from shuanglian.access.scope import Scope, scope_of
 from shuanglian.models import Role
 from units.models import Cadre, Unit, WorkGroup
@@ -132,12 +134,58 @@ def may_see_ledger(user: Any, area: County | Township | Village | None) -> bool:
     return may_see_area_figures(user, area)
 
 
+# --- 双创: assessments and survey rounds -------------------------------------------------
+
+
+def may_keep_checklist(user: Any, obj: Any = None) -> bool:
+    """City coordinators keep the assessment checklists."""
+    return scope_of(user).is_city
+
+
+def may_fill_assessment(user: Any, village: Village) -> bool:
+    """A village's self-assessment is filled by the liaison of a unit linked to it and by the
+    coordinators of its township."""
+    scope = scope_of(user)
+    if scope.role == Role.LIAISON:
+        return village.pk in scope.linked_village_ids
+    if scope.role == Role.TOWNSHIP or scope.is_city:
+        return _over_village(scope, village)
+    return False
+
+
+def may_review_assessment(user: Any, village: Village) -> bool:
+    """The township reviews (its coordinators, and the city's)."""
+    scope = scope_of(user)
+    return scope.role in (Role.TOWNSHIP, Role.CITY) and _over_village(scope, village)
+
+
+def may_approve_assessment(user: Any, village: Village) -> bool:
+    """The county approves (its coordinators, and the city's)."""
+    scope = scope_of(user)
+    return scope.role in (Role.COUNTY, Role.CITY) and _over_village(scope, village)
+
+
+def may_run_round(user: Any, area: County | Township | None) -> bool:
+    """A coordinator runs rounds over their own area or any area within it."""
+    scope = scope_of(user)
+    if scope.is_city:
+        return True
+    if scope.role not in (Role.COUNTY, Role.TOWNSHIP) or area is None:
+        return False
+    return may_see_area_figures(user, area)
+
+
 def install() -> None:
-    """Answer the decisions units and projects ask for by name (``units.rules``,
-    ``projects.rules``)."""
+    """Answer the decisions other apps ask for by name (``units.rules``, ``projects.rules``,
+    ``assessments.rules``, ``satisfaction.rules``)."""
     unit_decisions[EDIT_UNIT] = may_edit_unit
     unit_decisions[ISSUE_LOGIN] = may_issue_login
     project_rules.decisions[project_rules.KEEP_PROJECT] = may_keep_projects
     project_rules.decisions[project_rules.REVIEW_PROJECT] = may_review_project
     project_rules.decisions[project_rules.APPROVE_FUNDS] = may_approve_funds
     project_rules.decisions[project_rules.SEE_LEDGER] = may_see_ledger
+    assessment_rules.decisions[assessment_rules.KEEP_CHECKLIST] = may_keep_checklist
+    assessment_rules.decisions[assessment_rules.FILL_ASSESSMENT] = may_fill_assessment
+    assessment_rules.decisions[assessment_rules.REVIEW_ASSESSMENT] = may_review_assessment
+    assessment_rules.decisions[assessment_rules.APPROVE_ASSESSMENT] = may_approve_assessment
+    survey_rules.decisions[survey_rules.RUN_ROUND] = may_run_round

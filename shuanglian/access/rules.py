@@ -12,6 +12,15 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from assessments.models import (
+    Assessment,
+    Checklist,
+    Criterion,
+    CriterionScore,
+    EvidenceFile,
+    RectificationItem,
+    RectificationNote,
+)
 from projects.models import (
     Activity,
     ActivityPhoto,
@@ -21,6 +30,15 @@ from projects.models import (
     Project,
     ProjectNeed,
     ProjectNote,
+)
+from satisfaction.models import (
+    Answer,
+    Attempt,
+    Interviewer,
+    Question,
+    Round,
+    Sample,
+    VillageResult,
 )
 from shuanglian.access.scope import Scope, scope_of
 from shuanglian.models import AuditEvent, Role, UserScope
@@ -339,6 +357,123 @@ def _activity_photos(queryset: QuerySet, scope: Scope) -> QuerySet:
     if scope.is_city:
         return queryset
     return queryset.filter(activity__in=_work_group_records(Activity.objects, scope).values("pk"))
+
+
+# --- 双创: party organisation assessments and satisfaction surveys -----------------------
+
+
+@rule(Checklist, Criterion)
+def _checklists(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """The city's standard holds no personal data: every coordinator reads it."""
+    return queryset if scope.is_coordinator else queryset.none()
+
+
+def _coordinators_villages(scope: Scope, path: str) -> Q | None:
+    """The villages of a coordinator's area or unit at ``path``; cadres see none of them."""
+    if scope.role == Role.CADRE:
+        return Q(pk__in=[])
+    return _village_condition(scope, path)
+
+
+@rule(Assessment)
+def _assessments(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _coordinators_villages(scope, "village"))
+
+
+@rule(CriterionScore, RectificationItem)
+def _assessment_parts(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _coordinators_villages(scope, "assessment__village"))
+
+
+@rule(EvidenceFile)
+def _evidence_files(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _coordinators_villages(scope, "score__assessment__village"))
+
+
+@rule(RectificationNote)
+def _rectification_notes(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _coordinators_villages(scope, "item__assessment__village"))
+
+
+def _round_condition(scope: Scope) -> Q | None:
+    """Rounds over an area that overlaps the user's: the city's rounds for everyone, a county's
+    for its county's and townships' coordinators, a township's for its own and its county's,
+    and for a liaison those over a village their unit links."""
+    city_wide = Q(county__isnull=True, township__isnull=True)
+    if scope.is_city:
+        return None
+    if scope.role == Role.COUNTY:
+        return city_wide | Q(county_id=scope.county_id) | Q(township__county_id=scope.county_id)
+    if scope.role == Role.TOWNSHIP:
+        return (
+            city_wide
+            | Q(county_id=scope.county_id, township__isnull=True)
+            | Q(township_id=scope.township_id)
+        )
+    if scope.role == Role.LIAISON:
+        linked = Village.objects.filter(pk__in=_linked_villages(scope))
+        return (
+            city_wide
+            | Q(county_id__in=linked.values("township__county_id"), township__isnull=True)
+            | Q(township_id__in=linked.values("township_id"))
+        )
+    if scope.role == Role.CADRE:
+        return Q(pk__in=Interviewer.objects.filter(cadre_id=scope.cadre_id).values("round_id"))
+    return Q(pk__in=[])
+
+
+@rule(Round)
+def _rounds(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return _filter(queryset, _round_condition(scope))
+
+
+@rule(Question)
+def _questions(queryset: QuerySet, scope: Scope) -> QuerySet:
+    if scope.is_city:
+        return queryset
+    return queryset.filter(round__in=_rounds(Round.objects, scope).values("pk"))
+
+
+@rule(Interviewer)
+def _interviewers(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """A cadre their own assignments; a liaison their unit's cadres'; area coordinators those
+    in their villages."""
+    if scope.role == Role.CADRE:
+        return queryset.filter(cadre_id=scope.cadre_id)
+    if scope.role == Role.LIAISON:
+        return queryset.filter(cadre__unit_id=scope.unit_id)
+    return _filter(queryset, _village_condition(scope, "village"))
+
+
+def _sample_condition(scope: Scope, path: str) -> Q:
+    """Who was drawn is kept from the villages' own units: an interviewer sees the households
+    drawn for them (not the reserve), area coordinators those of their villages, and a liaison
+    none."""
+    prefix = f"{path}__" if path else ""
+    if scope.role == Role.CADRE:
+        return Q(
+            **{f"{prefix}interviewer_id": scope.cadre_id, f"{prefix}status__in": Sample.IN_SAMPLE}
+        )
+    if scope.role in (Role.CITY, Role.COUNTY, Role.TOWNSHIP):
+        condition = _village_condition(scope, f"{prefix}village")
+        return Q() if condition is None else condition
+    return Q(pk__in=[])
+
+
+@rule(Sample)
+def _samples(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return queryset.filter(_sample_condition(scope, ""))
+
+
+@rule(Attempt, Answer)
+def _sample_parts(queryset: QuerySet, scope: Scope) -> QuerySet:
+    return queryset.filter(_sample_condition(scope, "sample"))
+
+
+@rule(VillageResult)
+def _village_results(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """Counts without names: every coordinator over the village, the linking units' among them."""
+    return _filter(queryset, _coordinators_villages(scope, "village"))
 
 
 # --- people and the audit trail ---------------------------------------------------------

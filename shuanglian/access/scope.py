@@ -63,7 +63,16 @@ _CACHE_ATTRIBUTE = "_access_scope"
 
 
 # Everything a coordinator may be given in admin; the role's scope decides what they see.
-COORDINATOR_APPS = ("villages", "units", "visits", "projects", "shuanglian", "auth")
+COORDINATOR_APPS = (
+    "villages",
+    "units",
+    "visits",
+    "projects",
+    "assessments",
+    "satisfaction",
+    "shuanglian",
+    "auth",
+)
 
 
 def coordinator_permissions() -> QuerySet:
