@@ -1,0 +1,186 @@
+"""The draw: a stratified random sample of households per village, with an ordered reserve.
+
+Reproducible: the round's seed and each stratum's households (their keys, ascending) decide
+it all, each stratum drawing from its own ``random.Random(f"{seed}:{village}:{category}")``,
+so the same households drawn again with the same seed give the same sample, whatever else
+changed in the city. The households are read in one pass ordered by village and the samples
+written in batches, in one transaction, with one audit event for the whole draw.
+"""
+
+import itertools
+import random
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from satisfaction import allocation
+from satisfaction.checks import acting_user, check_runs, check_status, locked
+from satisfaction.models import Attempt, DrawnVillage, Round, Sample
+from satisfaction.signals import announce
+from villages.models import Household
+
+BATCH_SIZE = 5000
+Status = Sample.Status
+
+
+@dataclass
+class VillageDraw:
+    """One village's draw: its households' count and the households drawn, in order."""
+
+    village_id: int
+    households: int
+    sample: list[tuple[int, str]]
+    reserve: list[tuple[int, str]]
+
+
+def draw_village(
+    *,
+    seed: int,
+    village_id: int,
+    strata: dict[str, list[int]],
+    per_village: int | None,
+    share: object,
+    reserve_per_village: int,
+) -> VillageDraw:
+    """Draw one village from its households' keys by category (each list ascending)."""
+    sizes = {category: len(ids) for category, ids in strata.items()}
+    households = sum(sizes.values())
+    n = allocation.sample_size(households, per_village=per_village, share=share)
+    taken = allocation.allocate(sizes, n)
+    kept = allocation.allocate_reserve(sizes, taken, reserve_per_village)
+    sample: list[tuple[int, str]] = []
+    reserve: list[tuple[int, str]] = []
+    for category in allocation.ORDER:
+        ids = strata.get(category)
+        if not ids:
+            continue
+        wanted = taken.get(category, 0) + kept.get(category, 0)
+        if wanted == 0:
+            continue
+        # Seeded on purpose: anyone with the seed can draw the same sample again.
+        stream = random.Random(f"{seed}:{village_id}:{category}")  # noqa: S311
+        picked = stream.sample(ids, wanted)
+        sample.extend((pk, category) for pk in picked[: taken[category]])
+        reserve.extend((pk, category) for pk in picked[taken[category] :])
+    # The reserve comes in one order across its strata, shuffled from its own sorted list.
+    reserve.sort()
+    random.Random(f"{seed}:{village_id}:reserve").shuffle(reserve)  # noqa: S311
+    return VillageDraw(village_id, households, sample, reserve)
+
+
+def _villages(rows: Iterable[tuple[int, str, int]]) -> Iterator[tuple[int, dict[str, list[int]]]]:
+    """(village, {category: [keys ascending]}) from rows ordered by village and key."""
+    for village_id, group in itertools.groupby(rows, key=lambda row: row[0]):
+        strata: dict[str, list[int]] = {}
+        for _village, category, pk in group:
+            strata.setdefault(category, []).append(pk)
+        yield village_id, strata
+
+
+def household_rows(round: Round) -> Iterator[tuple[int, str, int]]:
+    """The round's area's households as (village, category, key), village by village, read
+    in one pass (a server-side cursor on PostgreSQL)."""
+    return (
+        Household.objects.in_area(round.area)
+        .order_by("village_id", "pk")
+        .values_list("village_id", "category", "pk")
+        .iterator(chunk_size=20000)
+    )
+
+
+def _sample_rows(round: Round, drawn: VillageDraw) -> Iterator[Sample]:
+    order = itertools.count(1)
+    for status, households in ((Status.PENDING, drawn.sample), (Status.RESERVE, drawn.reserve)):
+        for pk, category in households:
+            yield Sample(
+                round_id=round.pk,
+                household_id=pk,
+                village_id=drawn.village_id,
+                stratum=category,
+                draw_order=next(order),
+                status=status,
+            )
+
+
+def _forget_previous_draw(round: Round) -> None:
+    # In SQL: no attempt exists to cascade to, and Django's delete would read every row first.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Sample._meta.db_table} WHERE round_id = %s", [round.pk])  # noqa: S608
+    DrawnVillage.objects.filter(round=round).delete()
+
+
+def _write(round: Round, draws: Iterable[VillageDraw]) -> dict[str, int]:
+    counts = {"villages": 0, "households": 0, "sample": 0, "reserve": 0, "short": 0}
+    wanted = round.per_village
+
+    def samples() -> Iterator[Sample]:
+        villages: list[DrawnVillage] = []
+        for drawn in draws:
+            counts["villages"] += 1
+            counts["households"] += drawn.households
+            counts["sample"] += len(drawn.sample)
+            counts["reserve"] += len(drawn.reserve)
+            if wanted is not None and len(drawn.sample) < wanted:
+                counts["short"] += 1
+            villages.append(
+                DrawnVillage(
+                    round_id=round.pk,
+                    village_id=drawn.village_id,
+                    households=drawn.households,
+                    drawn=len(drawn.sample),
+                    reserve=len(drawn.reserve),
+                )
+            )
+            yield from _sample_rows(round, drawn)
+        DrawnVillage.objects.bulk_create(villages, batch_size=BATCH_SIZE)
+
+    rows = samples()
+    while batch := list(itertools.islice(rows, BATCH_SIZE)):
+        Sample.objects.bulk_create(batch)
+    return counts
+
+
+@transaction.atomic
+def draw_sample(*, round: Round, by: AbstractBaseUser | None, seed: int | None = None) -> Round:
+    """Draw (or draw again, replacing the last draw) the round's sample and reserve, while the
+    round is being prepared and nobody has been tried; the seed is drawn unless given."""
+    check_runs(by, round)
+    round = locked(round)
+    check_status(
+        round,
+        Round.Status.DRAFT,
+        gettext("The sample can be drawn only while the round is being prepared."),
+    )
+    if Attempt.objects.filter(sample__round=round).exists():
+        raise ValidationError(
+            gettext("Households of this round have been tried: it cannot be drawn again."),
+            code="already_tried",
+        )
+    round.seed = secrets.randbits(62) if seed is None else seed
+    _forget_previous_draw(round)
+    draws = (
+        draw_village(
+            seed=round.seed,
+            village_id=village_id,
+            strata=strata,
+            per_village=round.per_village,
+            share=round.share,
+            reserve_per_village=round.reserve_per_village,
+        )
+        for village_id, strata in _villages(household_rows(round))
+    )
+    counts = _write(round, draws)
+    round.drawn_at = timezone.now()
+    round.drawn_by = acting_user(by)
+    round.save(update_fields=["seed", "drawn_at", "drawn_by"])
+    from satisfaction.interviewers import spread_samples
+
+    spread_samples(round=round)
+    announce("round_draw", round, acting_user(by), seed=round.seed, **counts)
+    return round
