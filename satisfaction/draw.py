@@ -7,6 +7,7 @@ changed in the city. The households are read in one pass ordered by village and 
 written in batches, in one transaction, with one audit event for the whole draw.
 """
 
+import io
 import itertools
 import random
 import secrets
@@ -25,7 +26,8 @@ from satisfaction.models import Attempt, DrawnVillage, Round, Sample
 from satisfaction.signals import announce
 from villages.models import Household
 
-BATCH_SIZE = 5000
+# Rows written at a time: COPY on PostgreSQL, INSERT elsewhere.
+BATCH_SIZE = 20000
 Status = Sample.Status
 
 
@@ -94,18 +96,43 @@ def household_rows(round: Round) -> Iterator[tuple[int, str, int]]:
     )
 
 
-def _sample_rows(round: Round, drawn: VillageDraw) -> Iterator[Sample]:
+def _sample_rows(round: Round, drawn: VillageDraw) -> Iterator[tuple]:
+    """(household, village, stratum, draw order, status) of each household drawn."""
     order = itertools.count(1)
     for status, households in ((Status.PENDING, drawn.sample), (Status.RESERVE, drawn.reserve)):
         for pk, category in households:
-            yield Sample(
-                round_id=round.pk,
-                household_id=pk,
-                village_id=drawn.village_id,
-                stratum=category,
-                draw_order=next(order),
-                status=status,
-            )
+            yield (pk, drawn.village_id, category, next(order), status)
+
+
+COPY_COLUMNS = (
+    "round_id, household_id, village_id, stratum, draw_order, status, tries, method, comment"
+)
+
+
+def _copy(round: Round, rows: list[tuple]) -> None:
+    """Rows into the table by PostgreSQL's COPY, several times faster than INSERT."""
+    text = "".join(
+        f"{round.pk}\t{pk}\t{village}\t{stratum}\t{order}\t{status}\t0\t\t\n"
+        for pk, village, stratum, order, status in rows
+    )
+    with connection.cursor() as cursor:
+        cursor.connection.cursor().copy_expert(
+            f"COPY {Sample._meta.db_table} ({COPY_COLUMNS}) FROM STDIN", io.StringIO(text)
+        )
+
+
+def _insert(round: Round, rows: list[tuple]) -> None:
+    Sample.objects.bulk_create(
+        Sample(
+            round_id=round.pk,
+            household_id=pk,
+            village_id=village,
+            stratum=stratum,
+            draw_order=order,
+            status=status,
+        )
+        for pk, village, stratum, order, status in rows
+    )
 
 
 def _forget_previous_draw(round: Round) -> None:
@@ -119,7 +146,7 @@ def _write(round: Round, draws: Iterable[VillageDraw]) -> dict[str, int]:
     counts = {"villages": 0, "households": 0, "sample": 0, "reserve": 0, "short": 0}
     wanted = round.per_village
 
-    def samples() -> Iterator[Sample]:
+    def samples() -> Iterator[tuple]:
         villages: list[DrawnVillage] = []
         for drawn in draws:
             counts["villages"] += 1
@@ -140,9 +167,10 @@ def _write(round: Round, draws: Iterable[VillageDraw]) -> dict[str, int]:
             yield from _sample_rows(round, drawn)
         DrawnVillage.objects.bulk_create(villages, batch_size=BATCH_SIZE)
 
+    write = _copy if connection.vendor == "postgresql" else _insert
     rows = samples()
     while batch := list(itertools.islice(rows, BATCH_SIZE)):
-        Sample.objects.bulk_create(batch)
+        write(round, batch)
     return counts
 
 

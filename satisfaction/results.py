@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from satisfaction.checks import check_runs
 from satisfaction.models import Answer, DrawnVillage, Question, Round, Sample, VillageResult
@@ -65,6 +67,10 @@ def _self_reported(round: Round) -> dict[int, tuple[int, int]]:
 def compute_results(*, round: Round, by: AbstractBaseUser | None = None) -> int:
     """Write the round's ``VillageResult`` rows afresh; returns how many."""
     check_runs(by, round)
+    if round.is_closed:
+        raise ValidationError(
+            gettext("The round is closed: its results are final."), code="round_closed"
+        )
     questions = list(round.questions.values_list("pk", "topic"))
     answers: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
     for village_id, question_id, choice, count in (
