@@ -67,7 +67,8 @@ def _self_reported(round: Round) -> dict[int, tuple[int, int]]:
 def compute_results(*, round: Round, by: AbstractBaseUser | None = None) -> int:
     """Write the round's ``VillageResult`` rows afresh; returns how many."""
     check_runs(by, round)
-    if round.is_closed:
+    # As the database has it: results become final when the round closes.
+    if Round.objects.filter(pk=round.pk, status=Round.Status.CLOSED).exists():
         raise ValidationError(
             gettext("The round is closed: its results are final."), code="round_closed"
         )
