@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from satisfaction.interviews import record_attempt
@@ -216,3 +217,74 @@ def test_two_submissions_at_once_count_once(township, village, interviewer) -> N
         thread.join()
     sample.refresh_from_db()
     assert (sample.tries, sample.attempts.count(), errors) == (1, 1, [])
+
+
+# --- the interviewer's phone pages ------------------------------------------------------------
+
+
+def test_the_list_shows_only_the_households_drawn_for_the_interviewer(
+    township, village, interviewer, django_assert_max_num_queries
+) -> None:
+    other_village = make_village(township=township, name="乙村")
+    make_household(village=other_village, head_name="别人的户")
+    other = make_cadre(user=make_user("other"))
+    make_open_round(township, interviewers={village: interviewer, other_village: other})
+    client = Client()
+    client.force_login(interviewer.user)
+    with django_assert_max_num_queries(8):
+        response = client.get("/me/interviews/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.count('class="row-link"') == 10
+    assert "别人的户" not in text
+
+
+def test_the_interview_page_records_an_answered_interview(round, interviewer) -> None:
+    sample = first_pending(round)
+    client = Client()
+    client.force_login(interviewer.user)
+    page = client.get(f"/me/interviews/{sample.pk}/")
+    assert page.status_code == 200
+    assert f'href="tel:{sample.household.phone}"' in page.content.decode()
+    data = {
+        "reached": "yes",
+        "method": "in_person",
+        "comment": "希望修路",
+        "note": "",
+        "submission_key": str(uuid.uuid4()),
+        **{f"question_{pk}": "satisfied" for pk in round.questions.values_list("pk", flat=True)},
+    }
+    response = client.post(f"/me/interviews/{sample.pk}/", data)
+    assert response.status_code == 302
+    sample.refresh_from_db()
+    assert (sample.status, sample.comment) == (Status.INTERVIEWED, "希望修路")
+    again = client.post(f"/me/interviews/{sample.pk}/", data, follow=True)
+    assert "此次测评已记录过。" in again.content.decode()
+    assert sample.attempts.count() == 1
+
+
+def test_a_reached_form_without_answers_is_sent_back(round, interviewer) -> None:
+    sample = first_pending(round)
+    client = Client()
+    client.force_login(interviewer.user)
+    response = client.post(
+        f"/me/interviews/{sample.pk}/",
+        {"reached": "yes", "method": "phone", "submission_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 400
+    assert "请选择群众的回答。" in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_another_cadres_household_is_not_found(round, interviewer) -> None:
+    client = Client()
+    client.force_login(make_cadre(user=make_user("stranger")).user)
+    assert client.get(f"/me/interviews/{first_pending(round).pk}/").status_code == 404
+
+
+def test_my_households_links_to_the_interviews_when_there_are_some(round, interviewer) -> None:
+    client = Client()
+    client.force_login(interviewer.user)
+    assert 'id="interviews-link"' in client.get("/me/").content.decode()
+    Round.objects.filter(pk=round.pk).update(status="closed")
+    assert 'id="interviews-link"' not in client.get("/me/").content.decode()
