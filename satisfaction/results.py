@@ -145,6 +145,8 @@ class AreaResult:
     name: str
     least_interviews: int
     figures: list[Figure] = field(default_factory=list)
+    # "county", "township" or "village" in an area's breakdown; "" for the area itself.
+    level: str = ""
 
     @property
     def interviewed(self) -> int:
@@ -181,12 +183,16 @@ def estimate(rows: Iterable[VillageResult]) -> tuple[float | None, float | None]
     return rate, Z_95 * math.sqrt(variance)
 
 
-def _figures(round: Round, rows: list[VillageResult]) -> list[Figure]:
+def _figures(
+    round: Round, rows: list[VillageResult], questions: list[Question] | None = None
+) -> list[Figure]:
+    if questions is None:
+        questions = list(round.questions.order_by("position", "pk"))
     by_question: dict[int, list[VillageResult]] = defaultdict(list)
     for row in rows:
         by_question[row.question_id].append(row)
     figures = []
-    for question in round.questions.order_by("position", "pk"):
+    for question in questions:
         own = by_question.get(question.pk, [])
         interviewed = sum(row.interviewed for row in own)
         published = interviewed >= round.least_interviews and interviewed > 0
@@ -210,6 +216,39 @@ def _figures(round: Round, rows: list[VillageResult]) -> list[Figure]:
             )
         )
     return figures
+
+
+def results_by_area(round: Round, villages: Iterable[int] | None = None) -> list[AreaResult]:
+    """The round's figures over its whole area and each county, township and village in it,
+    from one read of its village rows (only ``villages``' when given), largest areas first."""
+    rows = VillageResult.objects.filter(round=round).select_related("village__township__county")
+    if villages is not None:
+        rows = rows.filter(village_id__in=villages)
+    groups: dict[tuple, list[VillageResult]] = defaultdict(list)
+    names: dict[tuple, str] = {}
+    for row in rows:
+        village = row.village
+        township = village.township
+        for key, name in (
+            ((-1, "", 0), ""),
+            ((0, "county", township.county_id), township.county.name),
+            ((1, "township", township.pk), f"{township.county.name}{township.name}"),
+            ((2, "village", village.pk), f"{township.name}{village.name}"),
+        ):
+            groups[key].append(row)
+            names[key] = name
+    questions = list(round.questions.order_by("position", "pk"))
+    results = []
+    for key in sorted(groups, key=lambda key: (key[0], names[key])):
+        result = AreaResult(
+            round=round,
+            name=names[key],
+            least_interviews=round.least_interviews,
+            figures=_figures(round, groups[key], questions),
+            level=key[1],
+        )
+        results.append(result)
+    return results
 
 
 def _result(round: Round, name: str, villages: Iterable[int] | None) -> AreaResult:

@@ -94,7 +94,7 @@ def _write_questions(round: Round, questions: Iterable[tuple[str, str]]) -> None
 
 
 def check_questions_editable(round: Round) -> None:
-    """Questions change only while the round is being prepared."""
+    """A round's settings and questions change only while it is being prepared."""
     check_status(
         round,
         Status.DRAFT,
@@ -144,4 +144,16 @@ def close_round(*, round: Round, by: AbstractBaseUser | None) -> Round:
     round.closed_by = acting_user(by)
     round.save(update_fields=["status", "closed_at", "closed_by"])
     announce("round_close", round, acting_user(by))
+    return round
+
+
+@transaction.atomic
+def change_round(*, round: Round, by: AbstractBaseUser | None) -> Round:
+    """Save a round's settings (as a form set them) while it is being prepared."""
+    check_runs(by, round)
+    stored = locked(round)
+    check_runs(by, stored)
+    check_questions_editable(stored)
+    round.full_clean()
+    round.save()
     return round

@@ -37,9 +37,7 @@ def my_interviews(request: HttpRequest) -> HttpResponse:
         )
         .order_by("done", "round", "village__name", "draw_order")
     )
-    return render(
-        request, "satisfaction/my_interviews.html", {"cadre": cadre, "samples": samples}
-    )
+    return render(request, "satisfaction/my_interviews.html", {"cadre": cadre, "samples": samples})
 
 
 def _outcome_message(outcome: Outcome) -> str:
