@@ -51,7 +51,7 @@ class AnswerInline(AttemptInline):
 class SampleAdmin(ReadOnlyAdmin):
     list_display = [
         "head_name",
-        "phone",
+        "masked_phone",
         "village",
         "stratum",
         "status",
@@ -65,7 +65,7 @@ class SampleAdmin(ReadOnlyAdmin):
     fields = [
         "round",
         "head_name",
-        "phone",
+        "masked_phone",
         "village",
         "stratum",
         "draw_order",
@@ -83,10 +83,12 @@ class SampleAdmin(ReadOnlyAdmin):
         return "full_phone" if self.has_full_personal_data(request) else "masked_phone"
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
-        return [self._phone_column(request) if n == "phone" else n for n in self.list_display]
+        return [
+            self._phone_column(request) if n == "masked_phone" else n for n in self.list_display
+        ]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [self._phone_column(request) if n == "phone" else n for n in self.fields]
+        return [self._phone_column(request) if n == "masked_phone" else n for n in self.fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return self.get_fields(request, obj)
