@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,6 +30,8 @@ from villages.models import Household
 # Rows written at a time: COPY on PostgreSQL, INSERT elsewhere.
 BATCH_SIZE = 20000
 Status = Sample.Status
+# Each category's household keys, ascending.
+Strata = dict[str, list[int]]
 
 
 @dataclass
@@ -45,7 +48,7 @@ def draw_village(
     *,
     seed: int,
     village_id: int,
-    strata: dict[str, list[int]],
+    strata: Strata,
     per_village: int | None,
     share: object,
     reserve_per_village: int,
@@ -76,21 +79,35 @@ def draw_village(
     return VillageDraw(village_id, households, sample, reserve)
 
 
-def _villages(rows: Iterable[tuple[int, str, int]]) -> Iterator[tuple[int, dict[str, list[int]]]]:
+def _grouped(rows: Iterable[tuple[int, str, int]]) -> Iterator[tuple[int, Strata]]:
     """(village, {category: [keys ascending]}) from rows ordered by village and key."""
     for village_id, group in itertools.groupby(rows, key=lambda row: row[0]):
-        strata: dict[str, list[int]] = {}
+        strata: Strata = {}
         for _village, category, pk in group:
             strata.setdefault(category, []).append(pk)
         yield village_id, strata
 
 
-def household_rows(round: Round) -> Iterator[tuple[int, str, int]]:
-    """The round's area's households as (village, category, key), village by village, read
-    in one pass (a server-side cursor on PostgreSQL)."""
-    return (
-        Household.objects.in_area(round.area)
-        .order_by("village_id", "pk")
+def _aggregated(rows: Iterable[tuple[int, str, list[int]]]) -> Iterator[tuple[int, Strata]]:
+    """The same from rows of (village, category, [keys ascending]) ordered by village."""
+    for village_id, group in itertools.groupby(rows, key=lambda row: row[0]):
+        yield village_id, {category: ids for _village, category, ids in group}
+
+
+def villages_of(round: Round) -> Iterator[tuple[int, Strata]]:
+    """The round's area's households by village and category, read in one pass: on PostgreSQL
+    each stratum's keys come as one array (millions of rows become thousands), elsewhere row
+    by row."""
+    households = Household.objects.in_area(round.area).order_by()
+    if connection.vendor == "postgresql":
+        return _aggregated(
+            households.values_list("village_id", "category")
+            .annotate(ids=ArrayAgg("pk", order_by="pk"))
+            .order_by("village_id", "category")
+            .iterator(chunk_size=2000)
+        )
+    return _grouped(
+        households.order_by("village_id", "pk")
         .values_list("village_id", "category", "pk")
         .iterator(chunk_size=20000)
     )
@@ -201,7 +218,7 @@ def draw_sample(*, round: Round, by: AbstractBaseUser | None, seed: int | None =
             share=round.share,
             reserve_per_village=round.reserve_per_village,
         )
-        for village_id, strata in _villages(household_rows(round))
+        for village_id, strata in villages_of(round)
     )
     counts = _write(round, draws)
     round.drawn_at = timezone.now()
