@@ -3,11 +3,13 @@ a number or a share per village, reproducible from its seed, an ordered reserve,
 only while the round is prepared and untried, and audited."""
 
 import datetime
+import io
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from satisfaction import allocation, rounds
@@ -254,3 +256,21 @@ def test_questions_change_only_while_the_round_is_prepared(township, village) ->
     with pytest.raises(ValidationError) as refused:
         rounds.set_questions(round=round, questions=[("x", "other")], by=None)
     assert refused.value.messages == ["只有在测评准备阶段才能修改题目。"]
+
+
+def test_the_command_draws_with_the_given_seed_as_the_named_user(township, village) -> None:
+    user = make_coordinator("township-coordinator", "township", township=township)
+    round = open_round(township)
+    output = io.StringIO()
+    call_command(
+        "draw_sample", "--round", str(round.pk), "--seed", "9", "--by", user.username, stdout=output
+    )
+    assert "随机种子9" in output.getvalue()
+    assert "样本10户，备选4户" in output.getvalue()
+    assert AuditEvent.objects.get(action="round_draw").user == user
+
+
+def test_the_command_refuses_a_user_outside_the_rounds_area(township, village) -> None:
+    other = make_coordinator("other", "township", township=make_township(name="乙镇"))
+    with pytest.raises(CommandError, match="此测评轮次不在您的管辖范围内。"):
+        call_command("draw_sample", "--round", str(open_round(township).pk), "--by", other.username)

@@ -3,11 +3,13 @@ villages' households, with the 95% margin of error and its finite-population cor
 figure where too few were interviewed; beside it the cadres' own records and the gap."""
 
 import datetime
+import io
 import math
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 from satisfaction.interviews import record_attempt
 from satisfaction.models import Question, Round, Sample, VillageResult
@@ -212,3 +214,15 @@ def test_closing_the_round_fixes_its_results(township, villages, interviewer) ->
     with pytest.raises(ValidationError) as refused:
         compute_results(round=round, by=None)
     assert refused.value.messages == ["本轮测评已结束，结果已定。"]
+
+
+def test_the_command_counts_an_open_rounds_results_and_refuses_a_closed_one(
+    township, villages, interviewer
+) -> None:
+    round = make_open_round(township, interviewers={villages[0]: interviewer}, per_village=4)
+    output = io.StringIO()
+    call_command("compute_results", "--round", str(round.pk), stdout=output)
+    assert "已写入8条村测评结果。" in output.getvalue()
+    close_round(round=round, by=None)
+    with pytest.raises(CommandError, match="本轮测评已结束，结果已定。"):
+        call_command("compute_results", "--round", str(round.pk))

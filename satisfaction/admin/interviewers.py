@@ -12,12 +12,13 @@ from common.paginators import LIST_PER_PAGE
 from projects.admin.forms import ServiceSaveMixin
 from satisfaction.interviewers import assign_interviewer
 from satisfaction.models import Interviewer, Round
+from villages.admin_filters import area_filters
 
 
 @admin.register(Interviewer)
 class InterviewerAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["cadre", "cadre_unit", "village", "round", "assigned_at"]
-    list_filter = ["round"]
+    list_filter = ["round", *area_filters("village")]
     list_select_related = ["cadre__unit", "village__township", "round"]
     search_fields = ["cadre__name", "village__name"]
     autocomplete_fields = ["village", "cadre"]

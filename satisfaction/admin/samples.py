@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.paginators import LIST_PER_PAGE
 from satisfaction.models import Answer, Attempt, Sample
+from villages.admin_filters import area_filters
 from villages.validators import mask_phone
 
 
@@ -59,7 +60,7 @@ class SampleAdmin(ReadOnlyAdmin):
         "interviewer",
         "round",
     ]
-    list_filter = ["status", "stratum", "round"]
+    list_filter = ["status", "stratum", "round", *area_filters("village")]
     list_select_related = ["household", "village__township", "interviewer__unit", "round"]
     search_fields = ["household__head_name", "village__name"]
     fields = [
