@@ -201,6 +201,7 @@ def test_the_results_page_suppresses_an_area_with_too_few_interviews(world, inte
     client = client_for(world.users["city"])
     text = client.get(url("round_results", interviewing.pk)).content.decode()
     assert "100.0%" in text
+    assert "误差范围为95%置信度。受访少于3户的地区不发布结果。" in text
     assert "样本不足，不发布" in text
     export = client.get(url("round_results_export", interviewing.pk))
     sheet = load_workbook(io.BytesIO(export.content)).active
