@@ -95,9 +95,11 @@ def _closed_round(
     ):
         _interviewed(rng, sample, questions, first + datetime.timedelta(days=rng.randrange(days)))
     close_round(round=round, by=None)
-    Round.objects.filter(pk=round.pk).update(ends_on=last)
-    when = timezone.make_aware(datetime.datetime.combine(last, datetime.time(18)))
-    Round.objects.filter(pk=round.pk).update(closed_at=when)
+    began = timezone.make_aware(datetime.datetime.combine(first, datetime.time(9)))
+    ended = timezone.make_aware(datetime.datetime.combine(last, datetime.time(18)))
+    Round.objects.filter(pk=round.pk).update(
+        ends_on=last, drawn_at=began, opened_at=began, closed_at=ended
+    )
 
 
 def _interviewed(

@@ -220,3 +220,10 @@ def test_a_county_coordinator_sees_only_their_countys_results(world, interviewin
 
 def test_a_client_without_staff_rights_is_sent_to_sign_in() -> None:
     assert Client().get(url("round_changelist")).status_code == 302
+
+
+def test_a_round_page_under_a_malformed_key_is_not_a_server_error(world) -> None:
+    round = make_round(world.home.village.township)
+    client = client_for(world.users["city"])
+    response = client.get(f"/admin/satisfaction/round/{round.pk}/change/results/")
+    assert response.status_code in (302, 404)

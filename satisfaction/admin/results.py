@@ -44,6 +44,11 @@ def _row(round: Round, result: AreaResult, figure: Figure) -> dict[str, Any]:
     }
 
 
+def cells(row: dict[str, Any]) -> list[Any]:
+    """A row's values in the order of ``HEADERS``."""
+    return [row[key] for key, _label in HEADERS]
+
+
 def results_rows(round: Round, user: Any) -> list[dict[str, Any]]:
     """The rows of the results page, over the villages the user may see; village by village
     only in a township's round (a county's or the city's has too many)."""
@@ -77,7 +82,7 @@ def results_response(round: Round, request: HttpRequest) -> HttpResponse:
     rows = results_rows(round, request.user)
     data = write_xlsx(
         [str(label) for _key, label in HEADERS],
-        ([row[key] for key, _label in HEADERS] for row in rows),
+        (cells(row) for row in rows),
         sheet_title=gettext("Results"),
     )
     transferred.send(

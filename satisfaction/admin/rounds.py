@@ -17,7 +17,7 @@ from common.paginators import LIST_PER_PAGE
 from projects.admin.forms import ServiceSaveMixin, StepForm
 from projects.admin.steps import Step, StepPagesMixin
 from satisfaction import rules
-from satisfaction.admin.results import results_response, results_rows
+from satisfaction.admin.results import HEADERS, cells, results_response, results_rows
 from satisfaction.draw import draw_sample
 from satisfaction.interviewers import assign_interviewers
 from satisfaction.models import Question, Round
@@ -225,7 +225,8 @@ class RoundAdmin(ServiceSaveMixin, StepPagesMixin, admin.ModelAdmin):
             "opts": self.opts,
             "title": gettext("Results of %(round)s") % {"round": round.name},
             "object": round,
-            "rows": results_rows(round, request.user),
+            "headers": [label for _key, label in HEADERS],
+            "rows": [(row, cells(row)) for row in results_rows(round, request.user)],
             "export_url": reverse("admin:satisfaction_round_results_export", args=[round.pk]),
         }
         return TemplateResponse(request, "admin/satisfaction/round/results.html", context)
@@ -240,9 +241,10 @@ class RoundAdmin(ServiceSaveMixin, StepPagesMixin, admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        results = reverse("admin:satisfaction_round_results", args=[object_id])
-        extra_context = {
-            **(extra_context or {}),
-            "results_link": format_html('<a href="{}">{}</a>', results, gettext("Results")),
-        }
+        extra_context = dict(extra_context or {})
+        # Django answers a key that is not a round's itself; only a real one has results.
+        if object_id.isdigit():
+            results = reverse("admin:satisfaction_round_results", args=[object_id])
+            link = format_html('<a href="{}">{}</a>', results, gettext("Results"))
+            extra_context["results_link"] = link
         return super().change_view(request, object_id, form_url, extra_context)
