@@ -392,3 +392,35 @@ class VillageResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}/{self.village_id}/{self.question_id}"
+
+
+class DrawnVillageQuerySet(VisibleQuerySet):
+    area_lookups = THROUGH_VILLAGE
+
+
+class DrawnVillage(models.Model):
+    """A village as it stood at a round's draw: how many households it had (the population its
+    sample stands for), how many were drawn into the sample and how many into the reserve."""
+
+    round = models.ForeignKey(
+        Round, models.CASCADE, related_name="drawn_villages", verbose_name=_("survey round")
+    )
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="+", verbose_name=_("village or community")
+    )
+    households = models.PositiveIntegerField(_("households"))
+    drawn = models.PositiveIntegerField(_("households drawn"))
+    reserve = models.PositiveIntegerField(_("reserve households"))
+
+    objects = DrawnVillageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village drawn")
+        verbose_name_plural = _("villages drawn")
+        ordering = ["round", "village"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "village"], name="drawn_village_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.village_id}"

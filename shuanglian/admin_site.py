@@ -23,14 +23,15 @@ from shuanglian.access.admin import scoped_class
 
 # The order a coordinator works in: the places and their households, the units and their
 # cadres linked to them, the visits and needs that follow, then the imports behind them; the
-# projects and funds the units spend on their villages; surveys, the audit trail, accounts and
-# background tasks after. Anything not named here (a model added later) comes after the named
-# ones of its app, alphabetically.
+# projects and funds the units spend on their villages, the satisfaction surveys of them; the
+# audit trail, accounts and background tasks after. Anything not named here (a model added
+# later) comes after the named ones of its app, alphabetically.
 APP_ORDER = [
     "villages",
     "units",
     "visits",
     "projects",
+    "satisfaction",
     "shuanglian",
     "auth",
     "django_tasks_database",
@@ -40,6 +41,7 @@ MODEL_ORDER = {
     "units": ["Unit", "Cadre", "WorkGroup", "HouseholdAssignment", "VillageSurvey"],
     "visits": ["Visit", "Need", "VisitInterval"],
     "projects": ["Project", "Activity", "Allocation", "Disbursement", "FundPool"],
+    "satisfaction": ["Round", "Interviewer", "Sample", "Attempt", "Answer"],
     "shuanglian": ["AuditEvent"],
     "auth": ["User", "Group"],
 }

@@ -151,6 +151,14 @@ AUDIT_ACTIONS = {
     "project_accept": _("project accepted"),
     "voucher_download": _("voucher downloaded"),
     "ledger": _("ledger exported"),
+    "round_open": _("survey round opened"),
+    "round_draw": _("survey sample drawn"),
+    "round_start": _("survey round started"),
+    "round_close": _("survey round closed"),
+    "interviewer_assign": _("interviewer assigned"),
+    "interviewers_assign": _("interviewers assigned"),
+    "sample_replace": _("sampled household replaced"),
+    "results_export": _("survey results exported"),
 }
 
 

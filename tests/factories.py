@@ -396,3 +396,33 @@ def make_funded_project(**overrides: Any) -> Project:
     project_steps.add_note(project=project, by=None, text="路基已完成")
     make_activity(work_group=project.work_group)
     return project
+
+
+def make_round(area: Any = None, **overrides: Any) -> Any:
+    """A survey round being prepared over ``area`` (None: the city), 10 households a village
+    and 3 in reserve, with the campaign's four questions."""
+    from satisfaction.rounds import open_round
+
+    today = timezone.localdate()
+    fields = {
+        "name": "2026年第四季度",
+        "starts_on": today - datetime.timedelta(days=1),
+        "ends_on": today + datetime.timedelta(days=30),
+        "per_village": 10,
+        "reserve_per_village": 3,
+        "least_interviews": 1,
+        **overrides,
+    }
+    return open_round(area=area, by=None, **fields)
+
+
+def make_open_round(area: Any = None, *, interviewers: dict | None = None, **overrides: Any) -> Any:
+    """A round drawn (seed 1) and interviewing, with ``interviewers``: {village: cadre}."""
+    from satisfaction.draw import draw_sample
+    from satisfaction.interviewers import assign_interviewer
+    from satisfaction.rounds import start_round
+
+    round = draw_sample(round=make_round(area, **overrides), by=None, seed=1)
+    for village, cadre in (interviewers or {}).items():
+        assign_interviewer(round=round, village=village, cadre=cadre, by=None)
+    return start_round(round=round, by=None)

@@ -23,6 +23,7 @@ compared. Failures are collected per role and listed at once: ``role × pattern:
 """
 
 import csv
+import datetime
 import io
 import json
 import logging
@@ -64,6 +65,18 @@ from projects.models import (
     ProjectNeed,
     ProjectNote,
 )
+from satisfaction.models import (
+    Answer,
+    Attempt,
+    DrawnVillage,
+    Interviewer,
+    Question,
+    Round,
+    Sample,
+    VillageResult,
+)
+from satisfaction.results import compute_results
+from satisfaction.rounds import open_round
 from shuanglian.figures import coverage
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import ScopeWorld, build_scope_world
@@ -166,6 +179,7 @@ class ProbePlace:
     login: Any
     markers: list[str]
     funds: "PlaceFunds | None" = None
+    survey: "PlaceSurvey | None" = None
 
 
 @dataclass
@@ -179,6 +193,20 @@ class PlaceFunds:
     note: ProjectNote
     activity: Activity
     photo: ActivityPhoto
+
+
+@dataclass
+class PlaceSurvey:
+    """A place's township round being prepared, and in the city's round interviewing its
+    village's sampled household with its interviewer, a try and an answer."""
+
+    township_round: Round
+    sample: Sample
+    interviewer: Interviewer
+    attempt: Attempt
+    answer: Answer
+    # The home cadre's own household to interview, in the home township's second village.
+    own_sample: Sample | None = None
 
 
 @dataclass
@@ -345,6 +373,7 @@ def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
     pool = make_fund_pool(name="整合涉农资金", amount="1000000.00")
     for probe_place in places.values():
         _add_funds(probe_place, pool)
+    _add_surveys(places, scope_world)
     group = Group.objects.create(name="专项工作组")
     task = DBTaskResult.objects.create(
         args_kwargs={"args": [places["far"].error_batch.pk], "kwargs": {}},
@@ -368,6 +397,77 @@ def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
     return ProbeWorld(
         scope_world, pool, places, shared, users, group, task, event, full_ids, rejected_ids
     )
+
+
+def _round(name: str, area: Any) -> Round:
+    today = timezone.localdate()
+    return open_round(
+        name=name,
+        area=area,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=30),
+        per_village=5,
+        by=None,
+    )
+
+
+def _add_surveys(places: dict[str, ProbePlace], world: ScopeWorld) -> None:
+    """The city's round interviewing one household of each place's village, by a cadre of a
+    unit linking none of them; each township a round of its own being prepared; and the home
+    cadre (the cadre role) interviewing a household of the home township's second village."""
+    city_round = _round("全市测评", None)
+    Round.objects.filter(pk=city_round.pk).update(status=Round.Status.OPEN)
+    question = city_round.questions.first()
+    outsider = make_cadre(unit=make_unit(name="测评局"), name="测评员")
+    for probe_place in places.values():
+        place = probe_place.place
+        township_round = _round(f"{probe_place.tag}镇测评", place.village.township)
+        sample = Sample.objects.create(
+            round=city_round,
+            household=place.household,
+            village=place.village,
+            stratum=place.household.category,
+            draw_order=1,
+            status=Sample.Status.INTERVIEWED,
+            interviewer=outsider,
+            comment=f"{probe_place.tag}测评意见",
+        )
+        DrawnVillage.objects.create(
+            round=city_round, village=place.village, households=2, drawn=1, reserve=0
+        )
+        interviewer = Interviewer.objects.create(
+            round=city_round, village=place.village, cadre=outsider
+        )
+        attempt = Attempt.objects.create(
+            sample=sample,
+            method="phone",
+            reached=True,
+            note=f"{probe_place.tag}测评备注",
+            by=outsider,
+        )
+        answer = Answer.objects.create(sample=sample, question=question, choice="satisfied")
+        probe_place.survey = PlaceSurvey(township_round, sample, interviewer, attempt, answer)
+        probe_place.markers += [township_round.name, sample.comment, attempt.note]
+    home = places["home"]
+    household = make_household(village=home.spare, head_name="甲测评户", phone="13577770001")
+    home.survey.own_sample = Sample.objects.create(
+        round=city_round,
+        household=household,
+        village=home.spare,
+        stratum=household.category,
+        draw_order=1,
+        status=Sample.Status.PENDING,
+        interviewer=world.home.cadre,
+    )
+    Interviewer.objects.create(round=city_round, village=home.spare, cadre=world.home.cadre)
+    home.markers += [
+        household.head_name,
+        household.id_number,
+        mask_resident_id(household.id_number),
+        household.phone,
+        mask_phone(household.phone),
+    ]
+    compute_results(round=city_round, by=None)
 
 
 def _shared(world: ScopeWorld, places: dict[str, ProbePlace]) -> Shared:
@@ -541,6 +641,21 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
         _names("allocation.project.title"),
     ),
     Activity: ModelAccess(frozenset(COORDINATORS), lambda p: [p.funds.activity], _names("title")),
+    Round: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.survey.township_round], _names("name")
+    ),
+    # Who interviews where is kept from the villages' own units: a liaison sees only their own
+    # cadres' assignments (none here), no sampled household and no answer.
+    Interviewer: ModelAccess(
+        frozenset(AREA_COORDINATORS), lambda p: [p.survey.interviewer], _names("village.name")
+    ),
+    Sample: ModelAccess(
+        frozenset(AREA_COORDINATORS),
+        lambda p: [p.survey.sample],
+        lambda s: [s.household.head_name, s.village.name],
+    ),
+    Attempt: ModelAccess(frozenset(AREA_COORDINATORS), lambda p: [p.survey.attempt]),
+    Answer: ModelAccess(frozenset(AREA_COORDINATORS), lambda p: [p.survey.answer]),
 }
 
 # Every other pattern, by name (or by route when unnamed), and the probe that covers it.
@@ -594,6 +709,11 @@ PROBES: dict[str, str] = {
     "admin:projects_project_note_photo": "project_photo",
     "admin:projects_activity_photo": "activity_photo",
     "admin:projects_disbursement_voucher": "voucher",
+    "satisfaction:my_interviews": "cadre_list",
+    "satisfaction:interview": "cadre_interview",
+    "admin:satisfaction_round_step": "round_step",
+    "admin:satisfaction_round_results": "round_results",
+    "admin:satisfaction_round_results_export": "round_results",
 }
 
 
@@ -690,6 +810,14 @@ TABLES: list[type[models.Model]] = [
     Disbursement,
     Activity,
     ActivityPhoto,
+    Round,
+    Question,
+    Interviewer,
+    Sample,
+    Attempt,
+    Answer,
+    VillageResult,
+    DrawnVillage,
 ]
 
 
@@ -1190,6 +1318,7 @@ CADRE_LISTS = {
     "visits:my_households": lambda p: p.place.household.head_name,
     "visits:my_needs": lambda p: p.place.need.description,
     "units:my_villages": lambda p: p.place.village.name,
+    "satisfaction:my_interviews": lambda p: p.survey.own_sample.household.head_name,
 }
 
 
@@ -2001,6 +2130,55 @@ def probe_voucher(run: Run, entry: Entry, model: Any) -> None:
         run.reached(entry.key, url)
         audited = AuditEvent.objects.filter(action="voucher_download").count() > events
         run.check(audited, entry.key, f"download {url} not in the audit trail")
+
+
+# --- satisfaction surveys: the interviewer's form, the round's steps and results
+
+
+def _interview_form(key: str) -> dict[str, Any]:
+    return {"reached": "no", "method": "phone", "note": "伪造", "submission_key": key}
+
+
+def probe_cadre_interview(run: Run, entry: Entry, model: Any) -> None:
+    for number, place in enumerate(run.outside):
+        url = reverse(entry.key, args=[place.survey.sample.pk])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, _interview_form(f"00000000-0000-4000-9000-00000000000{number}"))
+    if run.role == "cadre":
+        url = reverse(entry.key, args=[run.inside.survey.own_sample.pk])
+        run.reached(entry.key, url, "甲测评户")
+        run.saves(entry.key, url, _interview_form("00000000-0000-4000-9000-000000000009"))
+
+
+ROUND_STEPS = {"draw": {"seed": "1"}, "staff": {}, "start": {}, "refresh": {}, "close": {}}
+
+
+def probe_round_step(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        for step, data in ROUND_STEPS.items():
+            url = reverse(entry.key, args=[place.survey.township_round.pk, step])
+            run.refused(entry.key, url)
+            run.forged(entry.key, url, data, what=f"step {step} on an outside round")
+    if run.inside is None or run.role not in COORDINATORS:
+        return
+    round = run.inside.survey.township_round
+    url = reverse(entry.key, args=[round.pk, "draw"])
+    run.reached(entry.key, url, round.name)
+    if run.role in AREA_COORDINATORS:
+        run.saves(entry.key, url, {"seed": "7"})
+    else:
+        run.forged(entry.key, url, {"seed": "7"}, what="drawn by a liaison")
+
+
+def probe_round_results(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        run.refused(entry.key, reverse(entry.key, args=[place.survey.township_round.pk]))
+    city_round = run.world.places["home"].survey.sample.round
+    url = reverse(entry.key, args=[city_round.pk])
+    if run.role in COORDINATORS:
+        run.reached(entry.key, url)
+    else:
+        run.refused(entry.key, url)
 
 
 PROBE_FUNCTIONS: dict[str, Callable[[Run, Entry, Any], None]] = {

@@ -268,3 +268,24 @@ def test_the_demo_work_groups_hold_activities_of_every_kind(demo: None) -> None:
     assert set(this_year.values_list("unit__name", flat=True)) == LAUNCH_UNITS
     assert activities.filter(held_on__year=today.year - 1).exists()
     assert ActivityPhoto.objects.exists()
+
+
+def test_the_demo_has_a_closed_survey_round_and_an_open_one_with_cadre1_interviewing(
+    demo: None,
+) -> None:
+    from satisfaction.independence import reason_not_independent
+    from satisfaction.models import Interviewer, Round, Sample, VillageResult
+    from satisfaction.results import area_results
+
+    closed = Round.objects.get(status=Round.Status.CLOSED)
+    opened = Round.objects.get(status=Round.Status.OPEN)
+    assert closed.ends_on < opened.starts_on <= timezone.localdate() <= opened.ends_on
+    assert VillageResult.objects.filter(round=closed, interviewed__gt=0).exists()
+    assert area_results(closed, None).figures[0].published
+    cadre1 = Cadre.objects.get(user__username="cadre1")
+    drawn = Sample.objects.filter(round=opened, interviewer=cadre1, status="pending")
+    assert drawn.count() >= 3
+    village = drawn.first().village
+    assert not WorkGroup.objects.filter(unit=cadre1.unit, village=village).exists()
+    for interviewer in Interviewer.objects.select_related("cadre", "village"):
+        assert reason_not_independent(interviewer.cadre, interviewer.village) is None

@@ -25,9 +25,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from projects.models import ActivityPhoto, Project, ProjectNote
+from satisfaction.interviews import record_attempt
+from satisfaction.models import Round, Sample
 from shuanglian.figures import coverage
 from tests.conftest import ScopeWorld
-from tests.factories import make_funded_project, make_user
+from tests.factories import (
+    make_funded_project,
+    make_household,
+    make_open_round,
+    make_user,
+    make_village,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,10 +98,31 @@ def admin_model(route: str) -> type[models.Model] | None:
     return None
 
 
+def _interview(world: ScopeWorld) -> Sample:
+    """A household of the home township drawn for the home cadre (the cadre role) to interview,
+    in a village their unit does not link, interviewed; made once."""
+    sample = Sample.objects.filter(interviewer=world.home.cadre).first()
+    if sample is not None:
+        return sample
+    village = make_village(township=world.home.village.township, name="甲测评村")
+    make_household(village=village)
+    round = make_open_round(world.home.village.township, interviewers={village: world.home.cadre})
+    sample = Sample.objects.get(round=round, interviewer=world.home.cadre)
+    record_attempt(
+        sample=sample,
+        method="phone",
+        reached=True,
+        answers=dict.fromkeys(round.questions.values_list("pk", flat=True), "satisfied"),
+        by=world.users["cadre"],
+    )
+    return sample
+
+
 def keys(world: ScopeWorld) -> dict[str, object]:
     """What fills the path of each page that is not an admin model's own."""
     home = world.home
     return {
+        "interview": _interview(world).pk,
         "household": home.household.pk,
         "log_visit": home.household.pk,
         "need": home.need.pk,
@@ -125,8 +154,8 @@ def fill(route: str, name: str | None, world: ScopeWorld) -> Page | None:
         elif arg == "slug" and name == "gap_list":
             values[arg] = next(iter(coverage.GAPS))
         elif arg == "step" and model is not None:
-            # The first step of a project's or an allocation's pages.
-            values[arg] = "start" if model is Project else "review"
+            # The first step of a project's, an allocation's or a survey round's pages.
+            values[arg] = {Project: "start", Round: "draw"}.get(model, "review")
         elif arg in ("note", "photo"):
             inner = ProjectNote if arg == "note" else ActivityPhoto
             values[arg] = str(inner.objects.order_by("pk").values_list("pk", flat=True).first())

@@ -34,6 +34,7 @@ from projects.models import (
 from satisfaction.models import (
     Answer,
     Attempt,
+    DrawnVillage,
     Interviewer,
     Question,
     Round,
@@ -470,7 +471,7 @@ def _sample_parts(queryset: QuerySet, scope: Scope) -> QuerySet:
     return queryset.filter(_sample_condition(scope, "sample"))
 
 
-@rule(VillageResult)
+@rule(VillageResult, DrawnVillage)
 def _village_results(queryset: QuerySet, scope: Scope) -> QuerySet:
     """Counts without names: every coordinator over the village, the linking units' among them."""
     return _filter(queryset, _coordinators_villages(scope, "village"))

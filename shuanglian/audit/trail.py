@@ -256,6 +256,7 @@ def connect_receivers() -> None:
 
     from common.exports import transferred
     from projects.signals import step_taken
+    from satisfaction.signals import step_taken as survey_step_taken
     from units.signals import assignments_changed
 
     user_logged_in.connect(_on_signed_in, dispatch_uid="audit_sign_in")
@@ -267,6 +268,7 @@ def connect_receivers() -> None:
     transferred.connect(_on_transferred, dispatch_uid="audit_transferred")
     assignments_changed.connect(_on_assignments_changed, dispatch_uid="audit_bulk_assignments")
     step_taken.connect(_on_project_step, dispatch_uid="audit_project_steps")
+    survey_step_taken.connect(_on_project_step, dispatch_uid="audit_survey_steps")
     for model in audited_models():
         uid = model._meta.label_lower
         post_save.connect(_on_saved, sender=model, dispatch_uid=f"audit_saved_{uid}")
