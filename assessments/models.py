@@ -149,6 +149,13 @@ class Criterion(models.Model):
 class AssessmentQuerySet(VisibleQuerySet):
     area_lookups = THROUGH_VILLAGE
 
+    def approved(self) -> "AssessmentQuerySet":
+        return self.filter(status=Assessment.Status.APPROVED)
+
+    def path_of(self, village: Village) -> "AssessmentQuerySet":
+        """A village's approved ratings, year by year, oldest first."""
+        return self.approved().filter(village=village).order_by("year")
+
 
 class Assessment(models.Model):
     """One village's assessment of one year, from self-assessment to the county's approval."""
