@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -90,17 +91,22 @@ def start_assessment(*, village: Village, year: int, by: AbstractBaseUser | None
 
 
 @transaction.atomic
-def start_assessments(*, villages: Iterable[Village], year: int, by: AbstractBaseUser) -> int:
+def start_assessments(
+    *, villages: QuerySet | Iterable[Village], year: int, by: AbstractBaseUser
+) -> int:
     """Open the assessments of ``year`` for those of ``villages`` the user fills that have none
     yet; returns how many were opened."""
     checklist = _checklist_of(year)
-    ids = [village.pk for village in villages]
-    candidates = (
+    keys = villages.values("pk") if isinstance(villages, QuerySet) else [v.pk for v in villages]
+    candidates = list(
         Village.objects.visible_to(by)
-        .filter(pk__in=ids)
+        .filter(pk__in=keys)
         .exclude(assessments__year=year)
         .order_by("code")
     )
+    fills = [village for village in candidates if rules.may_fill(by, village)]
+    if candidates and not fills:
+        raise PermissionDenied(gettext("You may not take this step."))
     unit_id = scope_of(by).unit_id
     groups = (
         dict(WorkGroup.objects.filter(unit_id=unit_id).values_list("village_id", "pk"))
@@ -114,8 +120,7 @@ def start_assessments(*, villages: Iterable[Village], year: int, by: AbstractBas
             year=year,
             work_group_id=groups.get(village.pk),
         )
-        for village in candidates
-        if rules.may_fill(by, village)
+        for village in fills
     )
     if not created:
         return 0

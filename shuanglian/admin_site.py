@@ -31,6 +31,7 @@ APP_ORDER = [
     "units",
     "visits",
     "projects",
+    "assessments",
     "shuanglian",
     "auth",
     "django_tasks_database",
@@ -40,6 +41,7 @@ MODEL_ORDER = {
     "units": ["Unit", "Cadre", "WorkGroup", "HouseholdAssignment", "VillageSurvey"],
     "visits": ["Visit", "Need", "VisitInterval"],
     "projects": ["Project", "Activity", "Allocation", "Disbursement", "FundPool"],
+    "assessments": ["Assessment", "RectificationItem", "Checklist"],
     "shuanglian": ["AuditEvent"],
     "auth": ["User", "Group"],
 }
