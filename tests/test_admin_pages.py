@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from assessments.models import Assessment, RectificationItem
 from projects.models import Allocation, Disbursement
 from tests.factories import make_funded_project, make_household, make_import_batch
 from units.models import WorkGroup
@@ -16,7 +17,7 @@ from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"villages", "units", "visits", "projects"}
+PROJECT_APPS = {"villages", "units", "visits", "projects", "assessments"}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -50,8 +51,10 @@ def test_add_page_opens_in_bounded_queries(
 ) -> None:
     with django_assert_max_num_queries(16):
         response = superuser_client.get(admin_url(model, "add"))
-    # Allocations are added by applying on a project's page, payments by disbursing one.
-    assert response.status_code == (403 if model in (Allocation, Disbursement) else 200)
+    # Allocations are added by applying on a project's page, payments by disbursing one;
+    # assessments are opened for a year, rectification items set on an assessment's page.
+    added_elsewhere = (Allocation, Disbursement, Assessment, RectificationItem)
+    assert response.status_code == (403 if model in added_elsewhere else 200)
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=MODEL_IDS)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from assessments import assessments as steps
@@ -464,3 +465,21 @@ def test_other_units_liaison_cannot_add_evidence(world: dict) -> None:
     with pytest.raises(PermissionDenied):
         steps.add_evidence(score=score, upload=png(), by=world["users"]["other_liaison"])
     assert not EvidenceFile.objects.exists()
+
+
+def test_demo_holds_assessments_in_every_state_and_rectification(demo: None) -> None:
+    from assessments.models import RectificationItem
+
+    year = timezone.localdate().year
+    assert Checklist.objects.filter(year__in=[year - 1, year]).count() == 2
+    weights = Checklist.objects.get(year=year).criteria.values_list("weight", flat=True)
+    assert sum(weights) == 100
+    last_year = Assessment.objects.filter(year=year - 1)
+    assert set(last_year.values_list("status", flat=True)) == {Status.APPROVED}
+    this_year = Assessment.objects.filter(year=year)
+    assert set(this_year.values_list("status", flat=True)) == set(Status.values)
+    assert this_year.filter(status=Status.APPROVED, up_to_standard=False).exists()
+    items = RectificationItem.objects.filter(assessment__year=year)
+    assert items.overdue().exists()
+    assert items.filter(status=RectificationItem.Status.ACCEPTED).exists()
+    assert items.filter(status=RectificationItem.Status.DONE).exists()
