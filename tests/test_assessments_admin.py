@@ -457,3 +457,37 @@ def test_every_page_and_step_speaks_chinese(world: ScopeWorld) -> None:
         response = city.get(url)
         assert response.status_code == 200, url
         assert english_texts(response.text, names) == set(), url
+
+
+def test_city_adds_a_checklist_with_its_criteria(world: ScopeWorld) -> None:
+    client = client_of(world, "city")
+    new = Checklist(year=YEAR + 3, name="新标准")
+    rows = [
+        {
+            "position": "1",
+            "group": "team",
+            "title": "班子坚强",
+            "weight": "60",
+            "scoring": "graded",
+        },
+        {"position": "2", "group": "venue", "title": "阵地规范", "weight": "40", "scoring": "met"},
+    ]
+    data = _checklist_form(new, rows)
+    response = client.post(reverse("admin:assessments_checklist_add"), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    saved = Checklist.objects.get(year=YEAR + 3)
+    assert list(saved.criteria.values_list("title", "weight")) == [
+        ("班子坚强", Decimal("60.0")),
+        ("阵地规范", Decimal("40.0")),
+    ]
+    assert AuditEvent.objects.filter(action="checklist_add").exists()
+
+
+def test_a_missing_evidence_file_is_not_found_rather_than_an_error(world: ScopeWorld) -> None:
+    assessment = assessment_of(world)
+    score = assessment.scores.first()
+    upload = SimpleUploadedFile("照片.png", png_bytes(), content_type="image/png")
+    evidence = steps.add_evidence(score=score, upload=upload, by=None)
+    evidence.file.storage.delete(evidence.file.name)
+    url = reverse("admin:assessments_assessment_evidence", args=[assessment.pk, evidence.pk])
+    assert client_of(world, "liaison").get(url).status_code == 404

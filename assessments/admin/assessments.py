@@ -344,6 +344,10 @@ class AssessmentAdmin(StepPagesMixin, admin.ModelAdmin):
             pk=file,
         )
         suffix = "." + evidence.file.name.rsplit(".", 1)[-1].lower()
+        try:
+            opened = evidence.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
         record(
             request=request,
             action="evidence_download",
@@ -351,7 +355,7 @@ class AssessmentAdmin(StepPagesMixin, admin.ModelAdmin):
             file=evidence.file.name,
         )
         response = FileResponse(
-            evidence.file.open("rb"),
+            opened,
             as_attachment=True,
             filename=f"evidence-{evidence.pk}{suffix if suffix in CONTENT_TYPES else ''}",
             content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),

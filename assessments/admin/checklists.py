@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,13 @@ class CriterionInline(admin.TabularInline):
     model = Criterion
     fields = ["position", "group", "title", "guidance", "weight", "scoring"]
     extra = 0
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "group" and field is not None:
+            # Django translates "group" as an account group's: the criterion's is a category.
+            field.label = capfirst(gettext("category"))
+        return field
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return rules.may_keep_checklist(request.user) and super().has_add_permission(request, obj)
