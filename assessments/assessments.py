@@ -73,6 +73,8 @@ def start_assessment(*, village: Village, year: int, by: AbstractBaseUser | None
         raise PermissionDenied(gettext("This village is outside your area."))
     check_may(by, rules.may_fill, village)
     checklist = _checklist_of(year)
+    # Two openings of one village take turns: the second finds the first's assessment.
+    Village.objects.select_for_update().filter(pk=village.pk).first()
     if Assessment.objects.filter(village=village, year=year).exists():
         raise ValidationError(
             gettext("%(village)s already has an assessment for %(year)s.")
@@ -98,12 +100,11 @@ def start_assessments(
     yet; returns how many were opened."""
     checklist = _checklist_of(year)
     keys = villages.values("pk") if isinstance(villages, QuerySet) else [v.pk for v in villages]
-    candidates = list(
-        Village.objects.visible_to(by)
-        .filter(pk__in=keys)
-        .exclude(assessments__year=year)
-        .order_by("code")
+    # Locked, so that an opening at the same time waits and then finds these assessments.
+    locked_villages = Village.objects.select_for_update(of=("self",)).filter(
+        pk__in=Village.objects.visible_to(by).filter(pk__in=keys).values("pk")
     )
+    candidates = list(locked_villages.exclude(assessments__year=year).order_by("code"))
     fills = [village for village in candidates if rules.may_fill(by, village)]
     if candidates and not fills:
         raise PermissionDenied(gettext("You may not take this step."))

@@ -24,10 +24,15 @@ def _check_keeps(by: AbstractBaseUser | None) -> None:
 
 
 def is_scored(checklist: Checklist) -> bool:
-    """Whether any village has given points against the checklist's criteria."""
+    """Whether any village has given points or evidence against the checklist's criteria."""
     if checklist.pk is None:
         return False
-    given = Q(self_score__isnull=False) | Q(review_score__isnull=False)
+    given = (
+        Q(self_score__isnull=False)
+        | Q(review_score__isnull=False)
+        | ~Q(evidence="")
+        | Q(files__isnull=False)
+    )
     return CriterionScore.objects.filter(given, criterion__checklist=checklist).exists()
 
 
@@ -65,20 +70,36 @@ def save_checklist(
     ``removed``; city coordinators only."""
     _check_keeps(by)
     if checklist.pk is not None:
-        Checklist.objects.select_for_update().get(pk=checklist.pk)
+        stored_year = Checklist.objects.select_for_update().get(pk=checklist.pk).year
+        if stored_year != checklist.year and checklist.assessments.exists():
+            raise ValidationError(
+                gettext("Villages are assessed against this checklist: its year cannot change."),
+                code="checklist_in_use",
+            )
         if is_scored(checklist):
             stored = {c.pk: c for c in Criterion.objects.filter(checklist=checklist)}
             _check_same_points(stored, criteria, removed)
     checklist.full_clean()
     created = checklist.pk is None
     checklist.save()
-    for criterion in removed:
-        if criterion.pk is not None and criterion.checklist_id == checklist.pk:
-            criterion.delete()
+    gone = [c for c in removed if c.pk is not None and c.checklist_id == checklist.pk]
+    # Nothing is scored yet (checked above): the opened assessments' empty rows go with them.
+    CriterionScore.objects.filter(criterion__in=gone).delete()
+    Criterion.objects.filter(pk__in=[c.pk for c in gone]).delete()
+    added = []
     for criterion in criteria:
         criterion.checklist = checklist
         criterion.full_clean()
+        if criterion.pk is None:
+            added.append(criterion)
         criterion.save()
+    if added and not created:
+        # Assessments already opened score the new criteria too.
+        CriterionScore.objects.bulk_create(
+            CriterionScore(assessment_id=assessment_id, criterion=criterion)
+            for assessment_id in checklist.assessments.values_list("pk", flat=True)
+            for criterion in added
+        )
     announce(
         "checklist_add" if created else "checklist_change",
         checklist,

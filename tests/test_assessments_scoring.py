@@ -214,3 +214,50 @@ def test_copying_onto_a_year_that_has_a_checklist_is_refused(scope_world: ScopeW
     with pytest.raises(ValidationError) as refused:
         checklists.copy_checklist(from_year=2020, to_year=2031, by=scope_world.users["city"])
     assert refused.value.messages == ["2020年没有可复制的评价标准。"]
+
+
+@pytest.mark.django_db
+def test_opened_but_unscored_assessments_follow_added_and_removed_criteria(
+    scope_world: ScopeWorld,
+) -> None:
+    from assessments import assessments as steps
+
+    checklist = make_checklist(year=2030)
+    assessment = steps.start_assessment(village=make_village(), year=2030, by=None)
+    last = checklist.criteria.get(title="群众满意")
+    checklists.save_checklist(
+        checklist=checklist,
+        criteria=[criterion("30", title="群众评议")],
+        removed=[last],
+        by=scope_world.users["city"],
+    )
+    titles = set(assessment.scores.values_list("criterion__title", flat=True))
+    assert titles == {"班子团结有力", "活动场所规范", "群众评议"}
+
+
+@pytest.mark.django_db
+def test_evidence_alone_makes_a_checklist_scored(scope_world: ScopeWorld) -> None:
+    from assessments.models import Assessment
+
+    checklist = make_checklist(year=2030)
+    assessment = Assessment.objects.create(village=make_village(), checklist=checklist, year=2030)
+    first = checklist.criteria.first()
+    CriterionScore.objects.create(assessment=assessment, criterion=first, evidence="会议记录")
+    with pytest.raises(ValidationError):
+        checklists.save_checklist(
+            checklist=checklist, removed=[first], by=scope_world.users["city"]
+        )
+    assert checklist.criteria.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_year_of_a_checklist_in_use_cannot_change(scope_world: ScopeWorld) -> None:
+    from assessments import assessments as steps
+
+    checklist = make_checklist(year=2030)
+    steps.start_assessment(village=make_village(), year=2030, by=None)
+    checklist.year = 2031
+    with pytest.raises(ValidationError) as refused:
+        checklists.save_checklist(checklist=checklist, by=scope_world.users["city"])
+    assert refused.value.messages == ["已有村按此标准评价，不能修改其年度。"]
+    assert Checklist.objects.get(pk=checklist.pk).year == 2030
