@@ -126,7 +126,7 @@ ASSESSMENT_STEPS = {
         ),
         Step(
             name="approve",
-            title=_("Approve"),
+            title=_("Approve the assessment"),
             form=ApproveForm,
             ready=lambda a: a.status == Status.REVIEWED,
             may=_approves,
