@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -153,7 +152,3 @@ class CopyForm(StepForm):
 
 class StartForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100, initial=this_year)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["year"].initial = timezone.localdate().year
