@@ -2,8 +2,8 @@
 
 - ``start_assessment`` (and ``start_assessments`` for many villages): a row per criterion of the
   year's checklist, filled by the village's work group.
-- ``save_self_assessment``, ``add_evidence``, ``submit``: the village's side (自评), while
-  under way.
+- ``save_self_assessment``, ``add_evidence``, ``remove_evidence``, ``submit``: the village's side
+  (自评), while under way.
 - ``review`` or ``return_for_changes``: the township (审核), points and a comment per criterion.
 - ``approve`` or ``send_back``: the county (审定), never by the one who reviewed; approval
   writes the rating, and the assessment is frozen from then on.
@@ -212,6 +212,17 @@ def add_evidence(
     evidence.save()
     announce("evidence_add", assessment, acting_user(by), file=evidence.file.name)
     return evidence
+
+
+@transaction.atomic
+def remove_evidence(*, evidence: EvidenceFile, by: AbstractBaseUser | None) -> None:
+    """Take back a file uploaded by mistake, while the self-assessment is under way."""
+    assessment = _check_filling(by, evidence.score.assessment)
+    name = evidence.file.name
+    evidence.delete()
+    # The file goes once the row is gone for good, not before a rollback could bring it back.
+    transaction.on_commit(lambda: evidence.file.storage.delete(name))
+    announce("evidence_remove", assessment, acting_user(by), file=name)
 
 
 @transaction.atomic

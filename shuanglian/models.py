@@ -159,6 +159,7 @@ AUDIT_ACTIONS = {
     "assessment_save": _("self-assessment saved"),
     "evidence_add": _("evidence file added"),
     "evidence_download": _("evidence file downloaded"),
+    "evidence_remove": _("evidence file removed"),
     "assessment_submit": _("self-assessment submitted"),
     "assessment_review": _("assessment reviewed"),
     "assessment_return": _("self-assessment returned"),

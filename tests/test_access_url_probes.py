@@ -2111,6 +2111,7 @@ def _assessment_step_data(place: ProbePlace) -> dict[str, tuple[Assessment, dict
     return {
         "fill": (found.draft, scores),
         "evidence": (found.draft, {"score": found.evidence.score_id, "upload": upload}),
+        "remove_evidence": (found.draft, {"evidence": found.evidence.pk}),
         "submit": (found.draft, {}),
         "review": (found.draft, {**scores, "comment": "伪造审核"}),
         "return": (found.draft, {"comment": "伪造退回"}),
@@ -2140,10 +2141,13 @@ def probe_assessment_step(run: Run, entry: Entry, model: Any) -> None:
             run.forged(entry.key, url, data, what=f"step {step} by {run.role}")
     draft = run.inside.assessments.draft
     url = reverse(entry.key, args=[draft.pk, "evidence"])
+    remove = reverse(entry.key, args=[draft.pk, "remove_evidence"])
     for place in run.outside:
         upload = SimpleUploadedFile("伪造.png", png_bytes())
         data = {"score": place.assessments.evidence.score_id, "upload": upload}
         run.forged(entry.key, url, data, what="evidence for an outside criterion score")
+        data = {"evidence": place.assessments.evidence.pk}
+        run.forged(entry.key, remove, data, what="removing an outside evidence file")
 
 
 def probe_assessment_start(run: Run, entry: Entry, model: Any) -> None:

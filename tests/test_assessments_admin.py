@@ -491,3 +491,18 @@ def test_a_missing_evidence_file_is_not_found_rather_than_an_error(world: ScopeW
     evidence.file.storage.delete(evidence.file.name)
     url = reverse("admin:assessments_assessment_evidence", args=[assessment.pk, evidence.pk])
     assert client_of(world, "liaison").get(url).status_code == 404
+
+
+def test_liaison_removes_a_file_uploaded_by_mistake_on_its_page(world: ScopeWorld) -> None:
+    assessment = assessment_of(world)
+    upload = SimpleUploadedFile("错传.png", png_bytes(), content_type="image/png")
+    evidence = steps.add_evidence(score=assessment.scores.first(), upload=upload, by=None)
+    other = assessment_of(world, "next_door")
+    elsewhere = SimpleUploadedFile("乙.png", png_bytes(), content_type="image/png")
+    outside = steps.add_evidence(score=other.scores.first(), upload=elsewhere, by=None)
+    client = client_of(world, "liaison")
+    url = step_url(assessment, "remove_evidence")
+    assert client.post(url, {"evidence": outside.pk}).status_code == 200
+    response = client.post(url, {"evidence": evidence.pk}, follow=True)
+    assert "佐证材料已删除。" in response.text
+    assert list(EvidenceFile.objects.all()) == [outside]

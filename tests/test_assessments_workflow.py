@@ -483,3 +483,29 @@ def test_demo_holds_assessments_in_every_state_and_rectification(demo: None) -> 
     assert items.overdue().exists()
     assert items.filter(status=RectificationItem.Status.ACCEPTED).exists()
     assert items.filter(status=RectificationItem.Status.DONE).exists()
+
+
+def test_a_file_uploaded_by_mistake_is_removed_while_under_way(
+    world: dict, settings: object, tmp_path: object
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    assessment = started(world)
+    score = assessment.scores.first()
+    users = world["users"]
+    kept = steps.add_evidence(score=score, upload=png(), by=users["liaison"])
+    mistake = steps.add_evidence(score=score, upload=png("错传.png"), by=users["liaison"])
+    with pytest.raises(PermissionDenied):
+        steps.remove_evidence(evidence=mistake, by=users["other_liaison"])
+    steps.remove_evidence(evidence=mistake, by=users["liaison"])
+    assert list(EvidenceFile.objects.all()) == [kept]
+    assert AuditEvent.objects.filter(action="evidence_remove").exists()
+    steps.save_self_assessment(
+        assessment=assessment,
+        scores={c.pk: (c.weight, "") for c in world["criteria"]},
+        by=users["liaison"],
+    )
+    steps.submit(assessment=assessment, by=users["liaison"])
+    with pytest.raises(ValidationError) as refused:
+        steps.remove_evidence(evidence=kept, by=users["liaison"])
+    assert refused.value.messages == ["自评已提交，不能再修改。"]
+    assert EvidenceFile.objects.count() == 1

@@ -27,6 +27,7 @@ from assessments.admin.forms import (
     ApproveForm,
     EvidenceForm,
     ItemForm,
+    RemoveEvidenceForm,
     ReturnForm,
     ReviewScoresForm,
     ScoresForm,
@@ -92,6 +93,15 @@ ASSESSMENT_STEPS = {
             ),
             done=lambda a: gettext("The evidence file is added."),
             multipart=True,
+        ),
+        Step(
+            name="remove_evidence",
+            title=_("Remove an evidence file"),
+            form=RemoveEvidenceForm,
+            ready=lambda a: a.status == Status.DRAFT,
+            may=_fills,
+            run=lambda a, by, data: steps.remove_evidence(evidence=data["evidence"], by=by),
+            done=lambda a: gettext("The evidence file is removed."),
         ),
         Step(
             name="submit",

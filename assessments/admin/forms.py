@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, Criterion, CriterionScore, this_year
+from assessments.models import Assessment, Criterion, CriterionScore, EvidenceFile, this_year
 from assessments.scoring import points_text
 from projects.admin.forms import StepForm
 
@@ -98,6 +98,20 @@ class EvidenceForm(StepForm):
             .order_by("criterion__position", "criterion_id")
         )
         field.label_from_instance = lambda row: row.criterion.title
+
+
+class RemoveEvidenceForm(StepForm):
+    evidence = forms.ModelChoiceField(label=_("file"), queryset=EvidenceFile.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["evidence"]
+        field.queryset = (
+            EvidenceFile.objects.filter(score__assessment=self.obj)
+            .select_related("score__criterion")
+            .order_by("score__criterion__position", "pk")
+        )
+        field.label_from_instance = lambda f: f"{f.score.criterion.title}: {f.name}"
 
 
 class ReturnForm(StepForm):
