@@ -149,6 +149,13 @@ class Criterion(models.Model):
 class AssessmentQuerySet(VisibleQuerySet):
     area_lookups = THROUGH_VILLAGE
 
+    def approved(self) -> "AssessmentQuerySet":
+        return self.filter(status=Assessment.Status.APPROVED)
+
+    def path_of(self, village: Village) -> "AssessmentQuerySet":
+        """A village's approved ratings, year by year, oldest first."""
+        return self.approved().filter(village=village).order_by("year")
+
 
 class Assessment(models.Model):
     """One village's assessment of one year, from self-assessment to the county's approval."""
@@ -157,7 +164,7 @@ class Assessment(models.Model):
         DRAFT = "draft", _("self-assessment under way")
         SUBMITTED = "submitted", _("awaiting the township's review")
         REVIEWED = "reviewed", _("awaiting the county's approval")
-        APPROVED = "approved", _("approved")
+        APPROVED = "approved", _("approved by the county")
 
     village = models.ForeignKey(
         Village,
@@ -192,8 +199,8 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     reviewed_by = _actor(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
-    approved_by = _actor(_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    approved_by = _actor(_("approver"))
+    approved_at = models.DateTimeField(_("time of approval"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = AssessmentQuerySet.as_manager()

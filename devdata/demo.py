@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
+from devdata.demo_assessments import load_assessments
 from devdata.demo_projects import load_projects
 from devdata.demo_surveys import load_surveys
 from units.models import (
@@ -114,8 +115,8 @@ def demo_is_loaded() -> bool:
 @transaction.atomic
 def load_demo() -> None:
     """Create the demo city, units, cadres, households, links, visits and needs, the fund
-    pools, the units' projects and the work groups' activities, and the satisfaction
-    surveys."""
+    pools, the units' projects and the work groups' activities, the villages' 服务型党组织
+    assessments with their rectification, and the satisfaction surveys."""
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     today = timezone.localdate()
     data = json.loads(GEOGRAPHY_FILE.read_text())
@@ -146,6 +147,7 @@ def load_demo() -> None:
     # A generator of its own, so the people and visits drawn above stay the same.
     load_projects(random.Random(f"{SEED}:projects"), today)  # noqa: S311
     load_surveys(random.Random(f"{SEED}:surveys"), today)  # noqa: S311
+    load_assessments(today)
 
 
 def _load_geography(data: dict) -> dict[str, Village]:

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfWriter
 
+from assessments.models import Checklist, Criterion
 from projects.models import Activity, Allocation, FundPool, Project
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.models import UserScope
@@ -426,3 +427,27 @@ def make_open_round(area: Any = None, *, interviewers: dict | None = None, **ove
     for village, cadre in (interviewers or {}).items():
         assign_interviewer(round=round, village=village, cadre=cadre, by=None)
     return start_round(round=round, by=None)
+def make_checklist(
+    criteria: list[tuple[str, str, str, str]] | None = None, **overrides: Any
+) -> Checklist:
+    """A checklist (this year's unless ``year`` is given) with ``criteria`` as (group, title,
+    weight, scoring) rows; by default three: 40 graded, 30 met or not, 30 graded."""
+    fields = {"year": timezone.localdate().year, "name": "村级服务型党组织创建标准", **overrides}
+    checklist = Checklist.objects.create(**fields)
+    rows = criteria or [
+        ("team", "班子团结有力", "40", "graded"),
+        ("venue", "活动场所规范", "30", "met"),
+        ("satisfaction", "群众满意", "30", "graded"),
+    ]
+    Criterion.objects.bulk_create(
+        Criterion(
+            checklist=checklist,
+            group=group,
+            title=title,
+            weight=Decimal(weight),
+            scoring=how,
+            position=position,
+        )
+        for position, (group, title, weight, how) in enumerate(rows, start=1)
+    )
+    return checklist

@@ -53,6 +53,17 @@ from django_tasks_db.models import DBTaskResult
 from PIL import Image
 from pypdf import PdfWriter
 
+from assessments import assessments as assessment_steps
+from assessments import rectification
+from assessments.models import (
+    Assessment,
+    Checklist,
+    Criterion,
+    CriterionScore,
+    EvidenceFile,
+    RectificationItem,
+    RectificationNote,
+)
 from projects import allocations as allocation_steps
 from projects import projects as project_steps
 from projects.models import (
@@ -86,6 +97,7 @@ from tests.factories import (
     make_allocation,
     make_assignment,
     make_cadre,
+    make_checklist,
     make_fund_pool,
     make_household,
     make_import_batch,
@@ -114,6 +126,9 @@ from visits.models import Need, NeedNote, Visit, VisitInterval
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate().isoformat()
+YEAR = timezone.localdate().year
+# A checklist's year with no assessment yet: the start page opens them.
+START_YEAR = YEAR - 2
 User = get_user_model()
 
 ROLES = [
@@ -180,6 +195,7 @@ class ProbePlace:
     markers: list[str]
     funds: "PlaceFunds | None" = None
     survey: "PlaceSurvey | None" = None
+    assessments: "PlaceAssessments | None" = None
 
 
 @dataclass
@@ -207,6 +223,17 @@ class PlaceSurvey:
     answer: Answer
     # The home cadre's own household to interview, in the home township's second village.
     own_sample: Sample | None = None
+
+
+class PlaceAssessments:
+    """The village's assessment under way this year, with an evidence file, and last year's,
+    approved below the standard, with a rectification item and its note with a photo."""
+
+    draft: Assessment
+    approved: Assessment
+    evidence: EvidenceFile
+    item: RectificationItem
+    note: RectificationNote
 
 
 @dataclass
@@ -343,6 +370,39 @@ def _add_funds(probe_place: ProbePlace, pool: FundPool) -> None:
     probe_place.markers += [project.title, note.text, activity.title, applied.purpose]
 
 
+def _add_assessments(probe_place: ProbePlace) -> None:
+    tag, village = probe_place.tag, probe_place.place.village
+    draft = assessment_steps.start_assessment(village=village, year=YEAR, by=None)
+    first = draft.scores.order_by("criterion__position").first()
+    assessment_steps.save_self_assessment(
+        assessment=draft, scores={first.criterion_id: ("10", f"{tag}佐证说明")}, by=None
+    )
+    evidence = assessment_steps.add_evidence(
+        score=first, upload=SimpleUploadedFile("佐证.png", png_bytes()), by=None
+    )
+    approved = assessment_steps.start_assessment(village=village, year=YEAR - 1, by=None)
+    nothing = {row.criterion_id: ("0", "") for row in approved.scores.all()}
+    assessment_steps.save_self_assessment(assessment=approved, scores=nothing, by=None)
+    assessment_steps.submit(assessment=approved, by=None)
+    assessment_steps.review(assessment=approved, scores=nothing, comment="审核", by=None)
+    assessment_steps.approve(assessment=approved, comment="", by=None)
+    item = rectification.add_item(
+        assessment=approved,
+        task=f"{tag}整改任务",
+        responsible=f"{tag}书记",
+        deadline=timezone.localdate(),
+        by=None,
+    )
+    note = rectification.add_note(
+        item=item,
+        text=f"{tag}整改进展",
+        photo=SimpleUploadedFile("现场.png", png_bytes()),
+        by=None,
+    )
+    probe_place.assessments = PlaceAssessments(draft, approved, evidence, item, note)
+    probe_place.markers += [f"{tag}佐证说明", item.task, item.responsible, note.text]
+
+
 @pytest.fixture(scope="module")
 def world(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
@@ -374,6 +434,10 @@ def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
     for probe_place in places.values():
         _add_funds(probe_place, pool)
     _add_surveys(places, scope_world)
+    for year in (START_YEAR, YEAR - 1, YEAR):
+        make_checklist(year=year, name=f"{year}年创建标准")
+    for probe_place in places.values():
+        _add_assessments(probe_place)
     group = Group.objects.create(name="专项工作组")
     task = DBTaskResult.objects.create(
         args_kwargs={"args": [places["far"].error_batch.pk], "kwargs": {}},
@@ -656,6 +720,15 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
     ),
     Attempt: ModelAccess(frozenset(AREA_COORDINATORS), lambda p: [p.survey.attempt]),
     Answer: ModelAccess(frozenset(AREA_COORDINATORS), lambda p: [p.survey.answer]),
+    Checklist: ModelAccess(frozenset(COORDINATORS), terms=_names("name")),
+    Assessment: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.assessments.draft, p.assessments.approved],
+        _names("village.name"),
+    ),
+    RectificationItem: ModelAccess(
+        frozenset(COORDINATORS), lambda p: [p.assessments.item], _names("task")
+    ),
 }
 
 # Every other pattern, by name (or by route when unnamed), and the probe that covers it.
@@ -714,6 +787,12 @@ PROBES: dict[str, str] = {
     "admin:satisfaction_round_step": "round_step",
     "admin:satisfaction_round_results": "round_results",
     "admin:satisfaction_round_results_export": "round_results",
+    "admin:assessments_checklist_step": "checklist_step",
+    "admin:assessments_assessment_step": "assessment_step",
+    "admin:assessments_assessment_start": "assessment_start",
+    "admin:assessments_assessment_evidence": "evidence",
+    "admin:assessments_rectificationitem_step": "item_step",
+    "admin:assessments_rectificationitem_photo": "item_photo",
 }
 
 
@@ -818,6 +897,13 @@ TABLES: list[type[models.Model]] = [
     Answer,
     VillageResult,
     DrawnVillage,
+    Checklist,
+    Criterion,
+    Assessment,
+    CriterionScore,
+    EvidenceFile,
+    RectificationItem,
+    RectificationNote,
 ]
 
 
@@ -909,6 +995,9 @@ class Run:
         access = ADMIN_MODELS[model]
         if self.role not in access.readers:
             return None
+        if model is AuditEvent:
+            # The world's newest event: the trail lists the newest first, a page at a time.
+            return self.world.event
         if access.objects is None:
             return model._default_manager.order_by("pk").first()
         return access.objects(self.inside)[0] if self.inside else None
@@ -2179,6 +2268,151 @@ def probe_round_results(run: Run, entry: Entry, model: Any) -> None:
         run.reached(entry.key, url)
     else:
         run.refused(entry.key, url)
+
+
+# --- 双创 assessments: the steps, the start page, evidence files and rectification photos
+
+FILLERS = {"city", "township", "other_township", "liaison", "other_liaison"}
+REVIEWERS = {"city", "township", "other_township"}
+
+
+def _assessment_step_data(place: ProbePlace) -> dict[str, tuple[Assessment, dict[str, Any]]]:
+    """Each step of an assessment, on the place's assessment at that step or nearest to it."""
+    found = place.assessments
+    scores = {}
+    for row in found.draft.scores.select_related("criterion"):
+        scores[f"points_{row.criterion_id}"] = str(row.criterion.weight)
+        scores[f"text_{row.criterion_id}"] = "伪造佐证"
+    upload = SimpleUploadedFile("伪造.png", png_bytes())
+    item = {"task": "伪造整改", "responsible": "伪造", "deadline": TODAY}
+    return {
+        "fill": (found.draft, scores),
+        "evidence": (found.draft, {"score": found.evidence.score_id, "upload": upload}),
+        "remove_evidence": (found.draft, {"evidence": found.evidence.pk}),
+        "submit": (found.draft, {}),
+        "review": (found.draft, {**scores, "comment": "伪造审核"}),
+        "return": (found.draft, {"comment": "伪造退回"}),
+        "approve": (found.draft, {"comment": "伪造审定"}),
+        "send_back": (found.draft, {"comment": "伪造重审"}),
+        "rectify": (found.approved, item),
+    }
+
+
+def probe_assessment_step(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        for step, (assessment, data) in _assessment_step_data(place).items():
+            url = reverse(entry.key, args=[assessment.pk, step])
+            run.refused(entry.key, url)
+            run.forged(entry.key, url, data, what=f"step {step} on an outside assessment")
+    if run.inside is None or run.role not in COORDINATORS:
+        return
+    steps = _assessment_step_data(run.inside)
+    for step, (assessment, _data) in steps.items():
+        run.reached(entry.key, reverse(entry.key, args=[assessment.pk, step]))
+    for step, allowed in (("fill", FILLERS), ("rectify", REVIEWERS)):
+        assessment, data = steps[step]
+        url = reverse(entry.key, args=[assessment.pk, step])
+        if run.role in allowed:
+            run.saves(entry.key, url, data)
+        else:
+            run.forged(entry.key, url, data, what=f"step {step} by {run.role}")
+    draft = run.inside.assessments.draft
+    url = reverse(entry.key, args=[draft.pk, "evidence"])
+    remove = reverse(entry.key, args=[draft.pk, "remove_evidence"])
+    for place in run.outside:
+        upload = SimpleUploadedFile("伪造.png", png_bytes())
+        data = {"score": place.assessments.evidence.score_id, "upload": upload}
+        run.forged(entry.key, url, data, what="evidence for an outside criterion score")
+        data = {"evidence": place.assessments.evidence.pk}
+        run.forged(entry.key, remove, data, what="removing an outside evidence file")
+
+
+def probe_assessment_start(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    page = run.get(entry.key, url)
+    if run.role not in COORDINATORS:
+        run.check(page.status_code != 200, entry.key, f"{url} answered 200")
+    outside = [p.place.village for p in run.outside] + [p.spare for p in run.outside]
+    with rolled_back():
+        run.look(run.client.post(url, {"year": START_YEAR}), entry.key, url)
+        opened = Assessment.objects.filter(year=START_YEAR)
+        leaked = list(opened.filter(village__in=outside).values_list("village__name", flat=True))
+        run.check(not leaked, entry.key, f"opened assessments outside: {leaked}")
+        if run.inside is not None and run.role in FILLERS:
+            village = run.inside.place.village
+            ok = opened.filter(village=village).exists()
+            run.check(ok, entry.key, "control: no assessment opened in the inside village")
+        elif run.role not in FILLERS:
+            run.check(not opened.exists(), entry.key, f"{run.role} opened assessments")
+
+
+def probe_evidence(run: Run, entry: Entry, model: Any) -> None:
+    def args(place: ProbePlace) -> list[int]:
+        return [place.assessments.draft.pk, place.assessments.evidence.pk]
+
+    for place in run.outside:
+        events = AuditEvent.objects.count()
+        run.refused(entry.key, reverse(entry.key, args=args(place)))
+        run.check(AuditEvent.objects.count() == events, entry.key, "refusal audited as download")
+    if run.inside is None or run.role not in COORDINATORS:
+        return
+    url = reverse(entry.key, args=args(run.inside))
+    events = AuditEvent.objects.filter(action="evidence_download").count()
+    run.reached(entry.key, url)
+    audited = AuditEvent.objects.filter(action="evidence_download").count() > events
+    run.check(audited, entry.key, f"download {url} not in the audit trail")
+    for place in run.outside:
+        # An outside file under an inside assessment's address.
+        cross = [run.inside.assessments.draft.pk, place.assessments.evidence.pk]
+        run.refused(entry.key, reverse(entry.key, args=cross))
+
+
+def _item_step_data() -> dict[str, dict[str, Any]]:
+    return {
+        "note": {"text": "伪造进展"},
+        "done": {"text": "伪造完成"},
+        "accept": {},
+        "reopen": {"reason": "伪造重新整改"},
+    }
+
+
+def probe_item_step(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        item = place.assessments.item
+        for step, data in _item_step_data().items():
+            url = reverse(entry.key, args=[item.pk, step])
+            run.refused(entry.key, url)
+            run.forged(entry.key, url, data, what=f"step {step} on an outside item")
+    if run.inside is None or run.role not in COORDINATORS:
+        return
+    item = run.inside.assessments.item
+    for step in _item_step_data():
+        run.reached(entry.key, reverse(entry.key, args=[item.pk, step]), item.task)
+    url = reverse(entry.key, args=[item.pk, "note"])
+    if run.role in FILLERS:
+        run.saves(entry.key, url, {"text": "进展"})
+    else:
+        run.forged(entry.key, url, {"text": "进展"}, what=f"note by {run.role}")
+
+
+def probe_item_photo(run: Run, entry: Entry, model: Any) -> None:
+    _file_probe(run, entry, lambda p: [p.assessments.item.pk, p.assessments.note.pk])
+    if run.inside is not None and run.outside:
+        cross = [run.inside.assessments.item.pk, run.outside[0].assessments.note.pk]
+        run.refused(entry.key, reverse(entry.key, args=cross))
+
+
+def probe_checklist_step(run: Run, entry: Entry, model: Any) -> None:
+    checklist = Checklist.objects.get(year=YEAR)
+    url = reverse(entry.key, args=[checklist.pk, "copy"])
+    if run.role in COORDINATORS:
+        run.reached(entry.key, url)
+    else:
+        run.refused(entry.key, url)
+    if run.role == "city":
+        run.saves(entry.key, url, {"to_year": YEAR + 5})
+    else:
+        run.forged(entry.key, url, {"to_year": YEAR + 5}, what=f"copied by {run.role}")
 
 
 PROBE_FUNCTIONS: dict[str, Callable[[Run, Entry, Any], None]] = {

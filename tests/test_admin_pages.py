@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from assessments.models import Assessment, RectificationItem
 from projects.models import Allocation, Disbursement
 from satisfaction.models import Answer, Attempt, Sample
 from tests.factories import make_funded_project, make_household, make_import_batch
@@ -17,7 +18,7 @@ from villages.models import Household, ImportBatch
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"villages", "units", "visits", "projects", "satisfaction"}
+PROJECT_APPS = {"villages", "units", "visits", "projects", "assessments", "satisfaction"}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS),
     key=lambda model: model._meta.label,
@@ -51,9 +52,18 @@ def test_add_page_opens_in_bounded_queries(
 ) -> None:
     with django_assert_max_num_queries(16):
         response = superuser_client.get(admin_url(model, "add"))
-    # Allocations are added by applying on a project's page, payments by disbursing one; the
+    # Allocations are added by applying on a project's page, payments by disbursing one;
+    # assessments are opened for a year, rectification items set on an assessment's page; the
     # draw and the interviewers write the sampled households, their attempts and answers.
-    written_by_steps = (Allocation, Disbursement, Sample, Attempt, Answer)
+    written_by_steps = (
+        Allocation,
+        Disbursement,
+        Assessment,
+        RectificationItem,
+        Sample,
+        Attempt,
+        Answer,
+    )
     assert response.status_code == (403 if model in written_by_steps else 200)
 
 

@@ -254,6 +254,7 @@ def connect_receivers() -> None:
     from django.contrib.auth.signals import user_logged_in, user_login_failed
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    from assessments.signals import step_taken as assessment_step_taken
     from common.exports import transferred
     from projects.signals import step_taken
     from satisfaction.signals import step_taken as survey_step_taken
@@ -269,6 +270,8 @@ def connect_receivers() -> None:
     assignments_changed.connect(_on_assignments_changed, dispatch_uid="audit_bulk_assignments")
     step_taken.connect(_on_project_step, dispatch_uid="audit_project_steps")
     survey_step_taken.connect(_on_project_step, dispatch_uid="audit_survey_steps")
+    # An assessment's steps are recorded as a project's are.
+    assessment_step_taken.connect(_on_project_step, dispatch_uid="audit_assessment_steps")
     for model in audited_models():
         uid = model._meta.label_lower
         post_save.connect(_on_saved, sender=model, dispatch_uid=f"audit_saved_{uid}")
