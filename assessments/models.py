@@ -119,7 +119,7 @@ class Criterion(models.Model):
     checklist = models.ForeignKey(
         Checklist, models.CASCADE, related_name="criteria", verbose_name=_("checklist")
     )
-    group = models.CharField(_("group"), max_length=12, choices=Group)
+    group = models.CharField(_("criterion group"), max_length=12, choices=Group)
     title = models.CharField(_("criterion"), max_length=200)
     guidance = models.TextField(
         _("how it is scored"), blank=True, help_text=_("What the evidence must show.")

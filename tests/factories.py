@@ -427,6 +427,8 @@ def make_open_round(area: Any = None, *, interviewers: dict | None = None, **ove
     for village, cadre in (interviewers or {}).items():
         assign_interviewer(round=round, village=village, cadre=cadre, by=None)
     return start_round(round=round, by=None)
+
+
 def make_checklist(
     criteria: list[tuple[str, str, str, str]] | None = None, **overrides: Any
 ) -> Checklist:

@@ -225,6 +225,7 @@ class PlaceSurvey:
     own_sample: Sample | None = None
 
 
+@dataclass
 class PlaceAssessments:
     """The village's assessment under way this year, with an evidence file, and last year's,
     approved below the standard, with a rectification item and its note with a photo."""
