@@ -40,7 +40,7 @@ MODEL_ORDER = {
     "units": ["Unit", "Cadre", "WorkGroup", "HouseholdAssignment", "VillageSurvey"],
     "visits": ["Visit", "Need", "VisitInterval"],
     "projects": ["Project", "Activity", "Allocation", "Disbursement", "FundPool"],
-    "shuanglian": ["AuditEvent"],
+    "shuanglian": ["AuditEvent", "RankingWeights"],
     "auth": ["User", "Group"],
 }
 

@@ -18,7 +18,7 @@ from common.exports import write_xlsx
 from common.paginators import KnownCountPaginator
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
-from shuanglian.figures import coverage, project_stats, summary, visit_stats
+from shuanglian.figures import coverage, project_stats, shuangchuang, summary, visit_stats
 from villages.models import area_with_code
 
 PAGE_SIZE = 50
@@ -59,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     both = summary.figures_for(area)
     figures, visits, projects = both.coverage, both.visits, both.projects
+    twin = both.shuangchuang
     is_village = area is not None and area.is_village
     village_cadres = visit_stats.cadres_in_village(area) if is_village else []
     chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)
@@ -90,6 +91,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "status_chart": None
         if is_village
         else project_stats.status_chart(projects, {row.pk: row.name for row in figures.rows}),
+        "twin": twin,
+        "twin_rows": [(row, twin.row(row.pk), twin.survey.row(row.pk)) for row in figures.rows],
+        "rating_chart": shuangchuang.rating_chart(twin),
+        "trend_chart": shuangchuang.trend_chart(twin) if twin.survey.trend else None,
     }
     return render(request, "shuanglian/dashboard.html", context)
 
@@ -389,6 +394,28 @@ GAP_COLUMNS = {
             g.unit.name,
             g.leader.name if g.leader else "",
             g.established_on,
+        ],
+    ),
+    "rectification": (
+        [
+            gettext_lazy("county or district"),
+            gettext_lazy("township or subdistrict"),
+            gettext_lazy("village or community"),
+            gettext_lazy("year"),
+            gettext_lazy("what is to be put right"),
+            gettext_lazy("responsible"),
+            gettext_lazy("deadline"),
+            gettext_lazy("status"),
+        ],
+        lambda i: [
+            i.assessment.village.township.county.name,
+            i.assessment.village.township.name,
+            i.assessment.village.name,
+            i.assessment.year,
+            i.task,
+            i.responsible,
+            i.deadline,
+            i.get_status_display(),
         ],
     ),
 }
