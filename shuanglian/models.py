@@ -463,7 +463,7 @@ class SurveyVillageFigures(models.Model):
     """
 
     round = models.ForeignKey(
-        "satisfaction.Round", models.CASCADE, related_name="+", verbose_name=_("survey round")
+        "satisfaction.Round", models.CASCADE, related_name="+", verbose_name=_("round")
     )
     village = models.ForeignKey(
         "villages.Village", models.CASCADE, related_name="+", verbose_name=_("village or community")

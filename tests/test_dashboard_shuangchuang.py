@@ -248,7 +248,7 @@ def test_a_round_closed_again_is_rolled_up_again(city: dict) -> None:
 def test_the_page_shows_the_section_in_chinese(city: dict, admin_client: Client) -> None:
     text = admin_client.get(reverse("dashboard")).text
     assert "创建服务型党组织与群众满意度" in text
-    assert "1个未逾期" not in text and "2个超期" in text
+    assert "超期2件" in text and "无超期" not in text
     assert 'id="rating-chart"' in text and 'id="trend-chart"' in text
     assert f'href="{reverse("gap_list", args=["rectification"])}"' in text
     assert f'href="{reverse("ranking")}"' in text
@@ -456,7 +456,7 @@ def test_the_ranking_page_and_its_workbook(city: dict, admin_client: Client) -> 
     units = workbook.worksheets[0]
     assert units.freeze_panes == "A2"
     rows = list(units.iter_rows(values_only=True))
-    assert rows[0][:4] == ("名次", "名称", "得分", "联系户覆盖")
+    assert rows[0][:4] == ("名次", "名称", "得分", "户覆盖率")
     result = scores.ranking(None, today=TODAY)
     assert [row[1:3] for row in rows[1:]] == [(r.name, r.score) for r in result.units]
     assert isinstance(rows[1][2], float)

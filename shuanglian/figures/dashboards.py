@@ -402,9 +402,9 @@ GAP_COLUMNS = {
             gettext_lazy("township or subdistrict"),
             gettext_lazy("village or community"),
             gettext_lazy("year"),
-            gettext_lazy("what is to be put right"),
-            gettext_lazy("responsible"),
-            gettext_lazy("deadline"),
+            gettext_lazy("rectification task"),
+            gettext_lazy("person responsible"),
+            gettext_lazy("due by"),
             gettext_lazy("status"),
         ],
         lambda i: [
