@@ -104,12 +104,15 @@ def measure(label: str, area: object, client: object, change: object, options: o
     print(f"    aggregate / section     {section_ratio:,.0f}×")
 
     coverage = figures.coverage
+    sums = rollups.sums_by_row(area, coverage.row_level)
     twin, _ = timed(
-        lambda: shuangchuang_figures(area, coverage.rows, coverage.row_level, today=today),
+        lambda: shuangchuang_figures(area, sums, coverage.rows, coverage.row_level, today=today),
         options.requests,
     )
     with CaptureQueriesContext(connection) as captured:
-        counted_twin = shuangchuang_figures(area, coverage.rows, coverage.row_level, today=today)
+        counted_twin = shuangchuang_figures(
+            area, sums, coverage.rows, coverage.row_level, today=today
+        )
     survey = counted_twin.survey
     print(
         f"  双创: {counted_twin.total.approved:,} approved, "

@@ -258,6 +258,21 @@ class VillageFigures(models.Model):
     needs_overdue = models.PositiveIntegerField(default=0)
     rated = models.PositiveIntegerField(default=0)
     pleased = models.PositiveIntegerField(default=0)
+    # The village's assessment of the year of ``as_of`` (双创), one of these set at most: its
+    # step, and once approved its stars and whether it is up to the standard; its
+    # rectification items not yet accepted, and those of them past their deadline.
+    assessed_draft = models.PositiveIntegerField(default=0)
+    assessed_submitted = models.PositiveIntegerField(default=0)
+    assessed_reviewed = models.PositiveIntegerField(default=0)
+    assessed_approved = models.PositiveIntegerField(default=0)
+    stars_1 = models.PositiveIntegerField(default=0)
+    stars_2 = models.PositiveIntegerField(default=0)
+    stars_3 = models.PositiveIntegerField(default=0)
+    stars_4 = models.PositiveIntegerField(default=0)
+    stars_5 = models.PositiveIntegerField(default=0)
+    up_to_standard = models.PositiveIntegerField(default=0)
+    rectification_open = models.PositiveIntegerField(default=0)
+    rectification_overdue = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
 
     objects = VillageFiguresQuerySet.as_manager()

@@ -523,3 +523,45 @@ def recount_ranking(area: Area, weights: dict[str, int], *, today: datetime.date
                 indicators(ids, WorkGroup.objects.filter(village__in=ids))
             )
     return scores
+
+
+def recount_ratings(area: Area, *, today: datetime.date) -> dict[int | None, tuple]:
+    """This year's assessments and the rectification items not yet accepted, by row of the
+    dashboard's table and for the whole area (key None): (statuses, stars of the approved,
+    approved up to standard, items open, items past their deadline)."""
+    from assessments.models import Assessment, RectificationItem
+
+    row = _row_of(area, "village")
+    counts: dict[int | None, dict] = {}
+
+    def add(key: int | None, name: str, n: int = 1) -> None:
+        for target in (key, None):
+            bucket = counts.setdefault(target, {})
+            bucket[name] = bucket.get(name, 0) + n
+
+    for key, status, stars, up in Assessment.objects.filter(
+        _within(area, "village"), year=today.year
+    ).values_list(row, "status", "stars", "up_to_standard"):
+        add(key, status)
+        if status == "approved":
+            add(key, f"stars_{stars}")
+            if up:
+                add(key, "up")
+    for key, deadline in (
+        RectificationItem.objects.filter(_within(area, "assessment__village"))
+        .exclude(status="accepted")
+        .values_list(f"assessment__{row}", "deadline")
+    ):
+        add(key, "open")
+        if deadline < today:
+            add(key, "overdue")
+    return {
+        key: (
+            {s: c.get(s, 0) for s in ("draft", "submitted", "reviewed", "approved")},
+            [c.get(f"stars_{n}", 0) for n in range(1, 6)],
+            c.get("up", 0),
+            c.get("open", 0),
+            c.get("overdue", 0),
+        )
+        for key, c in counts.items()
+    }

@@ -35,7 +35,7 @@ from tests.factories import (
     make_visit,
     make_work_group,
 )
-from tests.oracles import recount_estimate, recount_ranking
+from tests.oracles import recount_estimate, recount_ranking, recount_ratings
 from villages.models import County, Township, Village
 from visits.models import Need
 
@@ -190,6 +190,38 @@ def test_ratings_statuses_and_rectification_of_the_year(city: dict) -> None:
     east = twin.row(city["counties"][0].pk)
     assert (east.approved, east.rectification_overdue) == (2, 2)
     assert twin.row(city["counties"][1].pk).approved == 0
+
+
+def assert_ratings_exact(today: datetime.date = TODAY) -> None:
+    """Every level's ratings and rectification, read from the village figures, equal a recount
+    of the assessment tables."""
+    for area in [None, *County.objects.all(), *Township.objects.all(), *Village.objects.all()]:
+        twin = figures_for(area, today=today).shuangchuang
+        counted = recount_ratings(area, today=today)
+        empty = (dict.fromkeys(("draft", "submitted", "reviewed", "approved"), 0), [0] * 5, 0, 0, 0)
+        for key, row in [(None, twin.total), *twin.rows.items()]:
+            mine = (dict(row.by_status), row.stars, row.up_to_standard)
+            mine += (row.rectification_open, row.rectification_overdue)
+            assert mine == counted.get(key, empty), (area, key)
+
+
+def test_ratings_follow_every_kind_of_write(city: dict) -> None:
+    assert_ratings_exact()
+    villages = city["villages"]
+    Assessment.objects.filter(village=villages[2], year=YEAR).update(
+        status=Assessment.Status.APPROVED, stars=4, up_to_standard=True
+    )
+    assert_ratings_exact()
+    RectificationItem.objects.filter(task="整改5").update(deadline=TODAY - datetime.timedelta(1))
+    assert_ratings_exact()
+    RectificationItem.objects.filter(task="整改-10").update(status="accepted")
+    assert_ratings_exact()
+    Assessment.objects.filter(village=villages[1], year=YEAR).delete()
+    assert figures_for(None).shuangchuang.total.rectification_open == 0
+    assert_ratings_exact()
+    Assessment.objects.filter(village=villages[3], year=YEAR).update(village=villages[4])
+    assert_ratings_exact()
+    assert_ratings_exact(TODAY + datetime.timedelta(days=400))
 
 
 def test_measured_satisfaction_equals_the_recount_at_every_level(city: dict) -> None:

@@ -250,6 +250,14 @@ def gap_count(slug: str, area: Area) -> int | None:
     if slug == "groups":
         rollups.bring_up_to_date()
         return WorkGroupFigures.objects.order_by().in_area(area).idle().count()
+    if slug == "rectification":
+        rollups.bring_up_to_date()
+        total = (
+            VillageFigures.objects.order_by()
+            .in_area(area)
+            .aggregate(overdue=Coalesce(Sum("rectification_overdue"), 0))
+        )
+        return total["overdue"]
     return None
 
 

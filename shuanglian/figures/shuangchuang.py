@@ -7,29 +7,24 @@ satisfaction measured by independent interviews.
 - The latest closed survey round covering the area, for the area and each area one level down,
   and the trend across the closed rounds (``survey_stats``).
 
-The assessment and rectification tables hold one row per village and year, and a few per
-village below the standard (about 6,000 and some thousands a year in the whole city): they are
-aggregated as they are, in one query each, grouped by row of the dashboard's table.
+Each village's assessment of the year and its open rectification items are counted in its
+figures (``VillageFigures``, kept up to date by the rollups' triggers): the section adds them up
+with the rest of the dashboard's columns, in the same query. The survey rounds' figures are
+rolled up once per closed round (``survey_stats``).
 """
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext
 
-from assessments.models import Assessment, RectificationItem
+from assessments.models import Assessment
 from shuanglian.figures.coverage import Area, AreaRow, Rate
 from shuanglian.figures.survey_stats import SurveyFigures, survey_figures
 
 STARS = (1, 2, 3, 4, 5)
 STATUSES = [status for status, _ in Assessment.Status.choices]
-# The path from an assessment, and from a rectification item, to the area of a table row.
-ROW_PATHS = {
-    "county": "village__township__county",
-    "township": "village__township",
-    "village": "village",
-}
 
 
 @dataclass(frozen=True)
@@ -79,49 +74,30 @@ class ShuangchuangFigures:
 
 
 def shuangchuang_figures(
-    area: Area, rows: list[AreaRow], row_key: str, *, today: datetime.date
+    area: Area,
+    sums: list[dict[str, Any]],
+    rows: list[AreaRow],
+    row_key: str,
+    *,
+    today: datetime.date,
 ) -> ShuangchuangFigures:
-    """The section's figures: four queries, a few more the first time a closed round is read.
+    """The section's figures from the village figures summed by row (``rollups.sums_by_row``),
+    which hold this year's assessments and the open rectification items; one query, and a few
+    more the first time a closed round is read.
 
     ``rows`` are the dashboard table's areas with their villages counted (the coverage rows).
     """
-    path = ROW_PATHS[row_key]
-    assessments = (
-        Assessment.objects.in_area(area)
-        .filter(year=today.year)
-        .order_by()
-        .values(path)
-        .annotate(
-            **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in STATUSES},
-            **{
-                f"stars_{n}": Count("pk", filter=Q(status=Assessment.Status.APPROVED, stars=n))
-                for n in STARS
-            },
-            up=Count("pk", filter=Q(status=Assessment.Status.APPROVED, up_to_standard=True)),
-        )
-    )
-    items = (
-        RectificationItem.objects.in_area(area)
-        .open()
-        .order_by()
-        .values(f"assessment__{path}")
-        .annotate(n_open=Count("pk"), n_overdue=Count("pk", filter=Q(deadline__lt=today)))
-    )
-    counted: dict[int, dict] = {}
-    for sums in assessments:
-        counted.setdefault(sums[path], {}).update(sums)
-    for sums in items:
-        counted.setdefault(sums[f"assessment__{path}"], {}).update(sums)
+    by_key = {row[row_key]: row for row in sums}
     by_row = {}
     for area_row in rows:
-        sums = counted.get(area_row.pk, {})
+        counted = by_key.get(area_row.pk, {})
         by_row[area_row.pk] = RatingRow(
             villages=1 if row_key == "village" else area_row.villages.total,
-            by_status={s: sums.get(f"status_{s}", 0) for s in STATUSES},
-            by_stars={n: sums.get(f"stars_{n}", 0) for n in STARS},
-            up_to_standard=sums.get("up", 0),
-            rectification_open=sums.get("n_open", 0),
-            rectification_overdue=sums.get("n_overdue", 0),
+            by_status={s: counted.get(f"assessed_{s}", 0) for s in STATUSES},
+            by_stars={n: counted.get(f"stars_{n}", 0) for n in STARS},
+            up_to_standard=counted.get("up_to_standard", 0),
+            rectification_open=counted.get("rectification_open", 0),
+            rectification_overdue=counted.get("rectification_overdue", 0),
         )
     total = RatingRow(
         villages=sum(r.villages for r in by_row.values()),

@@ -34,5 +34,7 @@ def figures_for(area: Area, *, today: datetime.date | None = None) -> AreaFigure
         coverage=coverage,
         visits=visit_figures_from(area, sums, today=today),
         projects=project_figures(area, year=today.year),
-        shuangchuang=shuangchuang_figures(area, coverage.rows, coverage.row_level, today=today),
+        shuangchuang=shuangchuang_figures(
+            area, sums, coverage.rows, coverage.row_level, today=today
+        ),
     )

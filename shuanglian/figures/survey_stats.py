@@ -202,21 +202,30 @@ class SurveyFigures:
 
 
 def survey_figures(area: Area, row_key: str) -> SurveyFigures:
-    """Two queries after ``closed_rounds``' one, whatever the number of villages and rounds."""
+    """One query after ``closed_rounds``' one, whatever the number of villages and rounds."""
     rounds = closed_rounds(area)
     if not rounds:
         return SurveyFigures(None, Estimate(), {}, [])
     latest = rounds[-1]
-    in_area = SurveyVillageFigures.objects.in_area(area)
-    by_round = {sums["round"]: sums for sums in _sums(in_area.filter(round__in=rounds), "round")}
+    key = row_key
+    # One pass over the rounds' village figures, by round and row: the trend adds up the rows.
+    sums = list(
+        _sums(SurveyVillageFigures.objects.in_area(area).filter(round__in=rounds), "round", key)
+    )
+    by_round: dict[int, dict] = {}
+    for row in sums:
+        total = by_round.setdefault(row["round"], {})
+        for name, value in row.items():
+            if name.startswith("s_"):
+                total[name] = total.get(name, 0) + (value or 0)
     trend = [
         (r, _estimate(by_round[r.pk], r.least_interviews) if r.pk in by_round else Estimate())
         for r in rounds
     ]
-    key = "village" if row_key == "village" else row_key
     rows = {
-        sums[key]: _estimate(sums, latest.least_interviews)
-        for sums in _sums(in_area.filter(round=latest), key)
+        row[key]: _estimate(row, latest.least_interviews)
+        for row in sums
+        if row["round"] == latest.pk
     }
     return SurveyFigures(latest, trend[-1][1], rows, trend)
 

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('weighted', models.FloatField(default=0)),
                 ('variance', models.FloatField(default=0)),
                 ('county', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='villages.county')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='satisfaction.round', verbose_name='survey round')),
+                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='satisfaction.round', verbose_name='round')),
                 ('township', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='villages.township')),
                 ('village', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='villages.village', verbose_name='village or community')),
             ],
