@@ -52,8 +52,8 @@ def test_the_section_and_the_ranking_fit_and_draw(
     heading = "考核排名" if language == "zh" else "Ranking"
     expect(page.locator("h1")).to_contain_text(heading)
     assert_fits(page, width)
-    page.locator("#ranking-units-table summary").first.click()
-    expect(page.locator("#ranking-units-table .ranking-parts").first).to_be_visible()
+    page.locator("#ranking-units-table a").first.click()
+    expect(page.locator("#ranking-parts")).to_be_visible()
     assert_fits(page, width)
     shot(page, f"ranking-{language}-{width}")
 

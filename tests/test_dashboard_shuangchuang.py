@@ -481,7 +481,11 @@ def test_only_a_city_coordinator_changes_the_weights(city: dict) -> None:
 def test_the_ranking_page_and_its_workbook(city: dict, admin_client: Client) -> None:
     text = admin_client.get(reverse("ranking")).text
     assert "考核排名" in text and "市委组织部" in text and "沙窝镇" in text
-    assert "<details>" in text
+    unit = city["units"][0]
+    assert f'href="?row=unit-{unit.pk}#ranking-detail"' in text
+    detail = admin_client.get(reverse("ranking"), {"row": f"unit-{unit.pk}"}).text
+    assert "市委组织部得分的构成" in detail and 'id="ranking-parts"' in detail
+    assert "<b>" not in admin_client.get(reverse("ranking"), {"row": "unit-<b>"}).text
     response = admin_client.get(reverse("ranking"), {"format": "xlsx"})
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))

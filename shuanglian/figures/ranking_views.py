@@ -7,6 +7,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from common.exports import write_xlsx_sheets
@@ -32,12 +34,57 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
         "ranking": result,
         "indicators": scores.INDICATORS,
         "weights": [(i.label, getattr(result.weights, i.key)) for i in scores.INDICATORS],
+        "detail": _detail(request, result),
         "tables": [
-            ("units", _("Units"), result.units),
-            ("townships", _("Townships and subdistricts"), result.townships),
+            ("units", _("Units"), _body(request, area, "unit", result.units)),
+            (
+                "townships",
+                _("Townships and subdistricts"),
+                _body(request, area, "township", result.townships),
+            ),
         ],
     }
     return render(request, "shuanglian/ranking.html", context)
+
+
+def _detail(request: HttpRequest, result: scores.Ranking) -> scores.RankedRow | None:
+    """The row named by ``?row=unit-<key>`` or ``?row=township-<key>``, to show its figures."""
+    kind, _dash, key = request.GET.get("row", "").partition("-")
+    rows = {"unit": result.units, "township": result.townships}.get(kind, [])
+    return next((row for row in rows if str(row.pk) == key), None)
+
+
+def _body(
+    request: HttpRequest, area: object, kind: str, rows: list[scores.RankedRow]
+) -> SafeString:
+    """The table's rows, written here: thousands of units would take the template engine a
+    second; each score links to the same page showing that row's figures."""
+    place = f"area={area.code}&" if area is not None else ""
+    if not rows:
+        return format_html('<tr><td colspan="9">{}</td></tr>', _("Nothing to rank here yet."))
+    return format_html_join(
+        "\n",
+        '<tr><td class="num">{}</td><td>{}</td>'
+        '<td class="num"><a href="?{}row={}-{}#ranking-detail">{}</a></td>{}</tr>',
+        (
+            (
+                _dash(row.rank),
+                row.name,
+                place,
+                kind,
+                row.pk,
+                _dash(row.score),
+                format_html_join(
+                    "", '<td class="num">{}</td>', ((_dash(part.value),) for part in row.parts)
+                ),
+            )
+            for row in rows
+        ),
+    )
+
+
+def _dash(value: object) -> object:
+    return "—" if value is None else value
 
 
 def _export(request: HttpRequest, result: scores.Ranking) -> HttpResponse:
