@@ -20,8 +20,6 @@ from satisfaction.models import Question, Round, VillageResult
 from shuanglian.figures import rollups
 from shuanglian.models import (
     RankingWeights,
-    SurveyRoundRollup,
-    SurveyVillageFigures,
     VillageFigures,
 )
 from units.models import WorkGroup
@@ -97,8 +95,6 @@ def write_shuangchuang(*, seed: int, today: datetime.date | None = None) -> dict
     counts["rectification items"] = len(items)
     counts["village results"] = _rounds(rng, year, today, villages, households)
     RankingWeights.objects.get_or_create(year=year)
-    SurveyRoundRollup.objects.filter(round__name__in=names).delete()
-    SurveyVillageFigures.objects.filter(round__name__in=names).delete()
     rollups.bring_up_to_date(today)
     return counts
 

@@ -512,6 +512,39 @@ class SurveyVillageFigures(models.Model):
         return f"{self.round_id}/{self.village_id}"
 
 
+class SurveyTownshipFigures(models.Model):
+    """A township's sums of its villages' ``SurveyVillageFigures`` in one closed round, written
+    with them: the city's and a county's figures add up a row per township, not per village."""
+
+    round = models.ForeignKey(
+        "satisfaction.Round", models.CASCADE, related_name="+", verbose_name=_("round")
+    )
+    township = models.ForeignKey(Township, models.CASCADE, related_name="+")
+    county = models.ForeignKey(County, models.DO_NOTHING, db_constraint=False, related_name="+")
+    households = models.PositiveIntegerField(default=0)
+    interviewed = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    pleased = models.PositiveIntegerField(default=0)
+    self_reported = models.PositiveIntegerField(default=0)
+    self_pleased = models.PositiveIntegerField(default=0)
+    # Σ N over the villages with answers, Σ N·p and Σ N²·p(1−p)/n·fpc.
+    population = models.PositiveIntegerField(default=0)
+    weighted = models.FloatField(default=0)
+    variance = models.FloatField(default=0)
+
+    objects = SurveyFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("township satisfaction figures")
+        verbose_name_plural = _("township satisfaction figures")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "township"], name="survey_township_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.township_id}"
+
+
 class SurveyRoundRollup(models.Model):
     """When a closed round's village figures were written: the round's close time then, so a
     round closed again is rolled up again."""

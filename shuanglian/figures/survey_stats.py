@@ -7,8 +7,9 @@ p = Σ N_v·p_v / Σ N_v, with a 95 % margin of 1.96·√(Σ w_v²·p_v(1−p_v)
 fpc_v = (N_v−n_v)/(N_v−1), n_v the households interviewed. An area with fewer interviews than
 the round's ``least_interviews`` has no published figure (样本不足).
 
-The per-village terms are rolled up once per closed round (``SurveyVillageFigures``), so an
-area's figures are a sum over at most one row per village, whatever the number of answers.
+The per-village terms are rolled up once per closed round (``SurveyVillageFigures``, and their
+sums by township in ``SurveyTownshipFigures``), so an area's figures are a sum over at most one
+row per township or village, whatever the number of answers.
 """
 
 import math
@@ -20,7 +21,7 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from satisfaction.models import Round, VillageResult
 from shuanglian.figures.coverage import Area
-from shuanglian.models import SurveyRoundRollup, SurveyVillageFigures
+from shuanglian.models import SurveyRoundRollup, SurveyTownshipFigures, SurveyVillageFigures
 
 Z95 = 1.96
 # How many closed rounds the trend shows, the latest last.
@@ -99,7 +100,7 @@ def covering(area: Area) -> Q:
 
 def closed_rounds(area: Area) -> list[Round]:
     """The closed rounds covering the area, the latest last, each rolled up: one query, and
-    three more the first time a round is read after it closed."""
+    a few more the first time a round is read after it closed."""
     rolled = SurveyRoundRollup.objects.filter(round=OuterRef("pk")).values("closed_at")
     rounds = list(
         Round.objects.filter(covering(area), status=Round.Status.CLOSED)
@@ -115,7 +116,16 @@ def closed_rounds(area: Area) -> list[Round]:
 @transaction.atomic
 def roll_up(rounds: Iterable[Round]) -> None:
     """Write the village figures of closed ``rounds`` from their village results."""
-    rounds = list(rounds)
+    # Two first readers at once: the second waits here, then finds the rounds rolled up.
+    locked = list(Round.objects.select_for_update().filter(pk__in=[r.pk for r in rounds]))
+    done = dict(
+        SurveyRoundRollup.objects.filter(round__in=[r.pk for r in locked]).values_list(
+            "round", "closed_at"
+        )
+    )
+    rounds = [r for r in locked if r.pk not in done or done[r.pk] != r.closed_at]
+    if not rounds:
+        return
     ids = [r.pk for r in rounds]
     SurveyVillageFigures.objects.filter(round__in=ids).delete()
     per_village = (
@@ -153,20 +163,45 @@ def roll_up(rounds: Iterable[Round]) -> None:
             )
         )
     SurveyVillageFigures.objects.bulk_create(rows, batch_size=2000)
+    SurveyTownshipFigures.objects.filter(round__in=ids).delete()
+    SurveyTownshipFigures.objects.bulk_create(_by_township(rows), batch_size=2000)
     SurveyRoundRollup.objects.filter(round__in=ids).delete()
     SurveyRoundRollup.objects.bulk_create(
         SurveyRoundRollup(round_id=r.pk, closed_at=r.closed_at) for r in rounds
     )
 
 
+def _by_township(rows: list[SurveyVillageFigures]) -> list[SurveyTownshipFigures]:
+    """The village rows of each round added up by township."""
+    totals: dict[tuple[int, int], SurveyTownshipFigures] = {}
+    for row in rows:
+        total = totals.get((row.round_id, row.township_id))
+        if total is None:
+            total = totals[(row.round_id, row.township_id)] = SurveyTownshipFigures(
+                round_id=row.round_id, township_id=row.township_id, county_id=row.county_id
+            )
+        for name in SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        if row.answered and row.interviewed:
+            total.population += row.households
+        total.weighted += row.weighted
+        total.variance += row.variance
+    return list(totals.values())
+
+
 def _sums(rows: QuerySet, *keys: str) -> QuerySet:
-    """The villages' terms summed by ``keys``; the population only of villages with answers."""
+    """The terms summed by ``keys``; the population only of villages with answers."""
+    population = (
+        Sum("population")
+        if rows.model is SurveyTownshipFigures
+        else Sum("households", filter=Q(answered__gt=0, interviewed__gt=0))
+    )
     return (
         rows.order_by()
         .values(*keys)
         .annotate(
             **{f"s_{name}": Sum(name) for name in SUMMED},
-            s_population=Sum("households", filter=Q(answered__gt=0, interviewed__gt=0)),
+            s_population=population,
             s_weighted=Sum("weighted"),
             s_variance=Sum("variance"),
         )
@@ -209,9 +244,10 @@ def survey_figures(area: Area, row_key: str) -> SurveyFigures:
     latest = rounds[-1]
     key = row_key
     # One pass over the rounds' village figures, by round and row: the trend adds up the rows.
-    sums = list(
-        _sums(SurveyVillageFigures.objects.in_area(area).filter(round__in=rounds), "round", key)
-    )
+    # The city and a county add up their townships' rows; a township its villages'.
+    by_township = area is None or area.level == "county"
+    figures = SurveyTownshipFigures if by_township else SurveyVillageFigures
+    sums = list(_sums(figures.objects.in_area(area).filter(round__in=rounds), "round", key))
     by_round: dict[int, dict] = {}
     for row in sums:
         total = by_round.setdefault(row["round"], {})
