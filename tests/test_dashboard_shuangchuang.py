@@ -445,6 +445,9 @@ def test_only_a_city_coordinator_changes_the_weights(city: dict) -> None:
     county = Client()
     county.force_login(make_coordinator("xian", Role.COUNTY, county=city["counties"][0]))
     assert county.get(url).status_code == 200
+    listed = county.get(reverse("admin:shuanglian_rankingweights_changelist"))
+    assert listed.status_code == 200 and str(YEAR) in listed.text
+    assert county.get(reverse("admin:shuanglian_rankingweights_add")).status_code == 403
     county.post(
         url,
         {
