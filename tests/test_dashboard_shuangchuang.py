@@ -500,3 +500,12 @@ def test_the_ranking_page_and_its_workbook(city: dict, admin_client: Client) -> 
     assert [row[1:3] for row in rows[1:]] == [(r.name, r.score) for r in result.units]
     assert isinstance(rows[1][2], float)
     assert admin_client.get(reverse("ranking"), {"format": "pdf"}).status_code == 404
+
+
+def test_names_in_the_ranking_hold_no_markup(city: dict, admin_client: Client) -> None:
+    from units.models import Unit
+
+    Unit.objects.filter(pk=city["units"][0].pk).update(name="<b>市委组织部</b>")
+    text = admin_client.get(reverse("ranking"), {"area": "371728000000"}).text
+    assert "<b>市委组织部</b>" not in text and "&lt;b&gt;市委组织部&lt;/b&gt;" in text
+    assert "?area=371728000000&amp;row=unit-" in text
