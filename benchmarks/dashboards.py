@@ -14,7 +14,11 @@ village, in the same run:
    tests/oracles.py, the recounts the tests check the dashboards against), ``--baseline-runs``
    times;
 4. the "projects and funds" section on its own: read from the per-work-group and per-village
-   rollups, ``--requests`` times, against its direct aggregate, ``--baseline-runs`` times.
+   rollups, ``--requests`` times, against its direct aggregate, ``--baseline-runs`` times;
+5. the "双创" section on its own (assessments, rectification, the survey rounds' village
+   figures), ``--requests`` times, and the ranking page (考核排名) of the area with its query
+   count, ``--requests`` times. Add the 双创 data to a city generated before with
+   ``manage.py generate_city_data --shuangchuang-only``.
 It checks that both give the same figures and prints the baseline's ratio to the page, and the
 section's to its baseline. The change before each request of 2. records a visit and, where the
 area has a work group, an activity, so that the recount takes in the project figures too.
@@ -39,6 +43,7 @@ def measure(label: str, area: object, client: object, change: object, options: o
 
     from shuanglian.figures import rollups
     from shuanglian.figures.project_stats import project_figures
+    from shuanglian.figures.shuangchuang import shuangchuang_figures
     from shuanglian.figures.summary import figures_for
     from tests.oracles import recount_coverage, recount_project_figures, recount_visit_figures
 
@@ -69,7 +74,8 @@ def measure(label: str, area: object, client: object, change: object, options: o
         recount_project_figures(area)
     baseline_queries = len(captured)
 
-    year = timezone.localdate().year
+    today = timezone.localdate()
+    year = today.year
     rollups.bring_up_to_date()
     with CaptureQueriesContext(connection) as captured:
         project_figures(area, year=year)
@@ -96,6 +102,32 @@ def measure(label: str, area: object, client: object, change: object, options: o
     print(f"    section from rollups    {summary(section)}   {section_queries} queries")
     print(f"    its direct aggregate    {summary(section_baseline)}")
     print(f"    aggregate / section     {section_ratio:,.0f}×")
+
+    coverage = figures.coverage
+    sums = rollups.sums_by_row(area, coverage.row_level)
+    twin, _ = timed(
+        lambda: shuangchuang_figures(area, sums, coverage.rows, coverage.row_level, today=today),
+        options.requests,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        counted_twin = shuangchuang_figures(
+            area, sums, coverage.rows, coverage.row_level, today=today
+        )
+    survey = counted_twin.survey
+    print(
+        f"  双创: {counted_twin.total.approved:,} approved, "
+        f"{counted_twin.total.rectification_overdue:,} rectification items overdue; "
+        f"satisfaction {survey.total.percent}% ±{survey.total.margin} "
+        f"({survey.total.interviewed:,} interviewed, {len(survey.trend)} rounds)"
+    )
+    print(f"    section                 {summary(twin)}   {len(captured)} queries")
+    ranking_url = reverse("ranking")
+    client.get(ranking_url, params)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(ranking_url, params).status_code == 200
+    ranking_queries = len(captured)
+    ranked, _ = timed(lambda: client.get(ranking_url, params), options.requests)
+    print(f"  ranking page              {summary(ranked)}   {ranking_queries} queries")
 
 
 def same_projects(rolled: object, counted: object) -> bool:

@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from assessments.models import Assessment, RectificationItem
 from devdata import city_project_rows as project_rows
 from devdata import city_register_rows as register_rows
 from devdata import city_visit_rows as visit_rows
@@ -40,6 +41,7 @@ from devdata.city_db import (
 )
 from devdata.city_plan_areas import MAX_SCALE, CityPlan
 from devdata.city_plan_links import build_plan
+from devdata.city_shuangchuang import write_shuangchuang
 from devdata.demo_projects import voucher_pdf
 from projects.models import (
     Activity,
@@ -51,6 +53,7 @@ from projects.models import (
     ProjectNeed,
     ProjectNote,
 )
+from satisfaction.models import VillageResult
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.figures import rollups
 from shuanglian.models import Role, UserScope
@@ -181,11 +184,26 @@ def generate_city(
         clock = time.monotonic()
         rollups.rebuild()
         say("rollups", None, time.monotonic() - clock)
+        add_shuangchuang(seed=seed, outcome=outcome, report=say)
     clock = time.monotonic()
     analyze()
     say("analyze all", None, time.monotonic() - clock)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def add_shuangchuang(
+    *, seed: int, outcome: Outcome | None = None, report: Report | None = None
+) -> None:
+    """The city's assessments, rectification, survey rounds and ranking weights (双创)."""
+    say = report or (lambda what, count, seconds: None)
+    clock = time.monotonic()
+    counts = write_shuangchuang(seed=seed)
+    for what, count in counts.items():
+        if outcome is not None:
+            outcome.rows[what] = count
+        say(what, count, time.monotonic() - clock)
+    analyze([Assessment, RectificationItem, VillageResult])
 
 
 def _write_all(plan: CityPlan, hashed: str, outcome: Outcome, say: Report) -> None:

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from shuanglian.access.admin_accounts import ScopedGroupAdmin, ScopedUserAdmin
 from shuanglian.admin_households import FullHouseholdAdmin
 from shuanglian.admin_villages import FullVillageAdmin
+from shuanglian.models import RankingWeights
 from villages.models import Household, Village
 
 admin.site.site_header = _("Shuanglian Shuangchuang work management system")
@@ -36,3 +37,11 @@ admin.site.register(Village, FullVillageAdmin)
 
 # The audit trail.
 from shuanglian.audit import admin as audit_admin  # noqa: E402, F401
+
+
+@admin.register(RankingWeights)
+class RankingWeightsAdmin(admin.ModelAdmin):
+    """The city sets the weights; other coordinators read them (shuanglian.access.admin)."""
+
+    list_display = ["year", "coverage", "visits", "needs", "projects", "rating", "satisfaction"]
+    ordering = ["-year"]

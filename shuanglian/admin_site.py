@@ -44,7 +44,7 @@ MODEL_ORDER = {
     "projects": ["Project", "Activity", "Allocation", "Disbursement", "FundPool"],
     "assessments": ["Assessment", "RectificationItem", "Checklist"],
     "satisfaction": ["Round", "Interviewer", "Sample", "Attempt", "Answer"],
-    "shuanglian": ["AuditEvent"],
+    "shuanglian": ["AuditEvent", "RankingWeights"],
     "auth": ["User", "Group"],
 }
 

@@ -4,6 +4,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit
@@ -284,6 +285,21 @@ class VillageFigures(models.Model):
     needs_overdue = models.PositiveIntegerField(default=0)
     rated = models.PositiveIntegerField(default=0)
     pleased = models.PositiveIntegerField(default=0)
+    # The village's assessment of the year of ``as_of`` (双创), one of these set at most: its
+    # step, and once approved its stars and whether it is up to the standard; its
+    # rectification items not yet accepted, and those of them past their deadline.
+    assessed_draft = models.PositiveIntegerField(default=0)
+    assessed_submitted = models.PositiveIntegerField(default=0)
+    assessed_reviewed = models.PositiveIntegerField(default=0)
+    assessed_approved = models.PositiveIntegerField(default=0)
+    stars_1 = models.PositiveIntegerField(default=0)
+    stars_2 = models.PositiveIntegerField(default=0)
+    stars_3 = models.PositiveIntegerField(default=0)
+    stars_4 = models.PositiveIntegerField(default=0)
+    stars_5 = models.PositiveIntegerField(default=0)
+    up_to_standard = models.PositiveIntegerField(default=0)
+    rectification_open = models.PositiveIntegerField(default=0)
+    rectification_overdue = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
 
     objects = VillageFiguresQuerySet.as_manager()
@@ -441,3 +457,129 @@ class RollupMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"
+
+
+class RankingWeights(models.Model):
+    """The weight the city gives each indicator of the units' and townships' ranking (考核排名)
+    in one year; a missing indicator is left out and the others' weights share its part."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    coverage = models.PositiveSmallIntegerField(_("households covered"), default=20)
+    visits = models.PositiveSmallIntegerField(_("households visited"), default=20)
+    needs = models.PositiveSmallIntegerField(_("needs resolved on time"), default=15)
+    projects = models.PositiveSmallIntegerField(_("work groups at work"), default=15)
+    rating = models.PositiveSmallIntegerField(_("party organisation rating"), default=15)
+    satisfaction = models.PositiveSmallIntegerField(_("measured satisfaction"), default=15)
+
+    class Meta:
+        verbose_name = _("ranking weights")
+        verbose_name_plural = _("ranking weights")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coverage__gt=0)
+                | Q(visits__gt=0)
+                | Q(needs__gt=0)
+                | Q(projects__gt=0)
+                | Q(rating__gt=0)
+                | Q(satisfaction__gt=0),
+                name="ranking_weights_not_all_zero",
+                violation_error_message=_("At least one weight must be above zero."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Ranking weights of %(year)s") % {"year": self.year}
+
+
+class SurveyFiguresQuerySet(AreaQuerySet):
+    area_lookups = VillageFiguresQuerySet.area_lookups
+
+
+class SurveyVillageFigures(models.Model):
+    """One village's satisfaction in one closed survey round, all its questions together,
+    with the terms an area's weighted estimate and margin of error are summed from.
+
+    Written from ``satisfaction.VillageResult`` the first time a closed round's figures are
+    read (``shuanglian.figures.survey_stats.rolled_up``), again if the round was closed anew.
+    """
+
+    round = models.ForeignKey(
+        "satisfaction.Round", models.CASCADE, related_name="+", verbose_name=_("round")
+    )
+    village = models.ForeignKey(
+        "villages.Village", models.CASCADE, related_name="+", verbose_name=_("village or community")
+    )
+    township = models.ForeignKey(Township, models.DO_NOTHING, db_constraint=False, related_name="+")
+    county = models.ForeignKey(County, models.DO_NOTHING, db_constraint=False, related_name="+")
+    # The population (households when drawn) and the households interviewed.
+    households = models.PositiveIntegerField(default=0)
+    interviewed = models.PositiveIntegerField(default=0)
+    # Answers other than 不了解, and of them 满意 or 基本满意, over every question.
+    answered = models.PositiveIntegerField(default=0)
+    pleased = models.PositiveIntegerField(default=0)
+    self_reported = models.PositiveIntegerField(default=0)
+    self_pleased = models.PositiveIntegerField(default=0)
+    # N·p and N²·p(1−p)/n·(N−n)/(N−1): an area's estimate is Σ N·p / Σ N, its variance
+    # Σ N²·p(1−p)/n·fpc / (Σ N)², over the villages with answers.
+    weighted = models.FloatField(default=0)
+    variance = models.FloatField(default=0)
+
+    objects = SurveyFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village satisfaction figures")
+        verbose_name_plural = _("village satisfaction figures")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "village"], name="survey_figures_once")
+        ]
+        indexes = [models.Index(fields=["round", "county", "township"], name="survey_figures_area")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.village_id}"
+
+
+class SurveyTownshipFigures(models.Model):
+    """A township's sums of its villages' ``SurveyVillageFigures`` in one closed round, written
+    with them: the city's and a county's figures add up a row per township, not per village."""
+
+    round = models.ForeignKey(
+        "satisfaction.Round", models.CASCADE, related_name="+", verbose_name=_("round")
+    )
+    township = models.ForeignKey(Township, models.CASCADE, related_name="+")
+    county = models.ForeignKey(County, models.DO_NOTHING, db_constraint=False, related_name="+")
+    households = models.PositiveIntegerField(default=0)
+    interviewed = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    pleased = models.PositiveIntegerField(default=0)
+    self_reported = models.PositiveIntegerField(default=0)
+    self_pleased = models.PositiveIntegerField(default=0)
+    # Σ N over the villages with answers, Σ N·p and Σ N²·p(1−p)/n·fpc.
+    population = models.PositiveIntegerField(default=0)
+    weighted = models.FloatField(default=0)
+    variance = models.FloatField(default=0)
+
+    objects = SurveyFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("township satisfaction figures")
+        verbose_name_plural = _("township satisfaction figures")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "township"], name="survey_township_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.township_id}"
+
+
+class SurveyRoundRollup(models.Model):
+    """When a closed round's village figures were written: the round's close time then, so a
+    round closed again is rolled up again."""
+
+    round = models.OneToOneField(
+        "satisfaction.Round", models.CASCADE, primary_key=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.round_id}"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from shuanglian import account_views, views
-from shuanglian.figures import dashboards
+from shuanglian.figures import dashboards, ranking_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,5 +29,6 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/gaps/<slug:slug>/", dashboards.gap_list, name="gap_list"),
+    path("dashboard/ranking/", ranking_views.ranking_page, name="ranking"),
     path("admin/", admin.site.urls),
 ]

@@ -359,3 +359,209 @@ def _ranked_units(
     rest = [rank for rank in ranks if rank not in most]
     least = sorted(rest, key=lambda r: (r.done, r.money, r.pk))[:RANKED]
     return most, least
+
+
+# --- 双创: measured satisfaction and the ranking ------------------------------------------
+#
+# - a village's satisfaction pools every question of the round: satisfied and fairly satisfied
+#   answers over the answers other than "does not know"; its population is its households, its
+#   sample the households interviewed (the most of any question);
+# - an area's estimate weights the villages with answers by households; its 95 % margin is
+#   1.96·√(Σ w²·p(1−p)/n·(N−n)/(N−1)); below the round's least interviews there is no figure;
+# - the rounds covering an area are the city's, its county's and its township's; the latest is
+#   the closed one ending last;
+# - a unit's villages in an area are those where it has a work group; each indicator of a unit
+#   or township is a share over its villages (the rating: the mean approved total), and the
+#   score is the weighted mean of the indicators it has.
+
+
+def recount_estimate(round_id: int, villages: QuerySet) -> dict[str, float | int | None]:
+    """An area's measured satisfaction in one round, from the village results."""
+    from satisfaction.models import Round, VillageResult
+
+    least = Round.objects.get(pk=round_id).least_interviews
+    per_village: dict[int, dict[str, int]] = {}
+    for result in VillageResult.objects.filter(round=round_id, village__in=villages):
+        v = per_village.setdefault(
+            result.village_id,
+            {"N": 0, "n": 0, "answered": 0, "pleased": 0, "self": 0, "self_pleased": 0},
+        )
+        v["N"] = max(v["N"], result.households)
+        v["n"] = max(v["n"], result.interviewed)
+        v["answered"] += result.interviewed - result.unknown
+        v["pleased"] += result.satisfied + result.fairly_satisfied
+        v["self"] = max(v["self"], result.self_reported)
+        v["self_pleased"] = max(v["self_pleased"], result.self_reported_satisfied)
+    interviewed = sum(v["n"] for v in per_village.values())
+    usable = [v for v in per_village.values() if v["n"] and v["answered"] and v["N"]]
+    population = sum(v["N"] for v in usable)
+    self_reported = sum(v["self"] for v in per_village.values())
+    self_percent = (
+        round(100 * sum(v["self_pleased"] for v in per_village.values()) / self_reported, 1)
+        if self_reported
+        else None
+    )
+    if interviewed < max(least, 1) or not population:
+        return {"interviewed": interviewed, "percent": None, "margin": None, "self": self_percent}
+    estimate, variance = 0.0, 0.0
+    for v in usable:
+        p = v["pleased"] / v["answered"]
+        w = v["N"] / population
+        fpc = max((v["N"] - v["n"]) / (v["N"] - 1), 0.0) if v["N"] > 1 else 0.0
+        estimate += w * p
+        variance += w * w * p * (1 - p) / v["n"] * fpc
+    return {
+        "interviewed": interviewed,
+        "percent": round(100 * estimate, 1),
+        "margin": round(100 * 1.96 * variance**0.5, 1),
+        "self": self_percent,
+        "population": population,
+        "weighted": estimate * population,
+    }
+
+
+def latest_closed_round(area: Area) -> int | None:
+    from satisfaction.models import Round
+
+    covering = Q(county__isnull=True, township__isnull=True)
+    if area is not None and area.level == "county":
+        covering |= Q(county=area.pk, township__isnull=True)
+    elif area is not None:
+        township = area if area.level == "township" else area.township
+        covering |= Q(county=township.county_id, township__isnull=True) | Q(township=township.pk)
+    found = (
+        Round.objects.filter(covering, status=Round.Status.CLOSED)
+        .order_by("-ends_on", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found
+
+
+def recount_ranking(area: Area, weights: dict[str, int], *, today: datetime.date) -> dict:
+    """Each unit's and township's score in the area: {("unit" | "township", pk): score}."""
+    from assessments.models import Assessment
+
+    villages = Village.objects.filter(_within(area, ""))
+    round_id = latest_closed_round(area)
+    since = today - datetime.timedelta(days=89)
+    no_progress_since = today - datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
+
+    def indicators(village_ids: list[int], groups: QuerySet) -> dict[str, float | None]:
+        households = Household.objects.filter(village__in=village_ids)
+        active = HouseholdAssignment.objects.filter(household=OuterRef("pk"), ended_on=None)
+        total = households.count()
+        covered = households.filter(Exists(active.filter(cadre__in_service=True))).count()
+        assigned = households.filter(Exists(active)).count()
+        visited = households.filter(
+            Exists(
+                Visit.objects.filter(
+                    household=OuterRef("pk"),
+                    outcome=Visit.Outcome.MET,
+                    visited_on__range=(since, today),
+                )
+            )
+        ).count()
+        needs = Need.objects.filter(household__village__in=village_ids)
+        resolved = needs.filter(status=Need.Status.RESOLVED).count()
+        overdue = needs.filter(
+            Q(status__in=OPEN)
+            & (
+                Q(progressed_on__lt=no_progress_since)
+                | (~Q(level=Need.Level.CADRE) & Q(due_on__lt=today))
+            )
+        ).count()
+        at_work = groups.filter(
+            Exists(Project.objects.filter(work_group=OuterRef("pk"), year=today.year))
+            | Exists(Activity.objects.filter(work_group=OuterRef("pk"), held_on__year=today.year))
+        ).count()
+        totals = list(
+            Assessment.objects.filter(
+                village__in=village_ids, year=today.year, status=Assessment.Status.APPROVED
+            ).values_list("review_total", flat=True)
+        )
+        measured = (
+            recount_estimate(round_id, Village.objects.filter(pk__in=village_ids))
+            if round_id
+            else {"percent": None}
+        )
+        return {
+            "coverage": 100 * covered / total if total else None,
+            "visits": min(100 * visited / assigned, 100.0) if assigned else None,
+            "needs": 100 * resolved / (resolved + overdue) if resolved + overdue else None,
+            "projects": 100 * at_work / groups.count() if groups.count() else None,
+            "rating": float(sum(totals)) / len(totals) if totals else None,
+            "satisfaction": (
+                min(100 * measured["weighted"] / measured["population"], 100.0)
+                if measured["percent"] is not None
+                else None
+            ),
+        }
+
+    def score(values: dict[str, float | None]) -> float | None:
+        used = {k: round(v, 1) for k, v in values.items() if v is not None and weights[k] > 0}
+        if not used:
+            return None
+        return round(
+            sum(weights[k] * v for k, v in used.items()) / sum(weights[k] for k in used), 1
+        )
+
+    scores = {}
+    groups = WorkGroup.objects.filter(village__in=villages)
+    for unit_id in set(groups.values_list("unit", flat=True)):
+        mine = groups.filter(unit=unit_id)
+        ids = list(mine.values_list("village", flat=True).distinct())
+        scores[("unit", unit_id)] = score(indicators(ids, mine))
+    if area is None or area.level != "village":
+        for township in (
+            Township.objects.filter(pk__in=villages.values("township"))
+            if area is not None
+            else Township.objects.all()
+        ):
+            ids = list(villages.filter(township=township).values_list("pk", flat=True))
+            scores[("township", township.pk)] = score(
+                indicators(ids, WorkGroup.objects.filter(village__in=ids))
+            )
+    return scores
+
+
+def recount_ratings(area: Area, *, today: datetime.date) -> dict[int | None, tuple]:
+    """This year's assessments and the rectification items not yet accepted, by row of the
+    dashboard's table and for the whole area (key None): (statuses, stars of the approved,
+    approved up to standard, items open, items past their deadline)."""
+    from assessments.models import Assessment, RectificationItem
+
+    row = _row_of(area, "village")
+    counts: dict[int | None, dict] = {}
+
+    def add(key: int | None, name: str, n: int = 1) -> None:
+        for target in (key, None):
+            bucket = counts.setdefault(target, {})
+            bucket[name] = bucket.get(name, 0) + n
+
+    for key, status, stars, up in Assessment.objects.filter(
+        _within(area, "village"), year=today.year
+    ).values_list(row, "status", "stars", "up_to_standard"):
+        add(key, status)
+        if status == "approved":
+            add(key, f"stars_{stars}")
+            if up:
+                add(key, "up")
+    for key, deadline in (
+        RectificationItem.objects.filter(_within(area, "assessment__village"))
+        .exclude(status="accepted")
+        .values_list(f"assessment__{row}", "deadline")
+    ):
+        add(key, "open")
+        if deadline < today:
+            add(key, "overdue")
+    return {
+        key: (
+            {s: c.get(s, 0) for s in ("draft", "submitted", "reviewed", "approved")},
+            [c.get(f"stars_{n}", 0) for n in range(1, 6)],
+            c.get("up", 0),
+            c.get("open", 0),
+            c.get("overdue", 0),
+        )
+        for key, c in counts.items()
+    }

@@ -89,7 +89,7 @@ from satisfaction.models import (
 from satisfaction.results import compute_results
 from satisfaction.rounds import open_round
 from shuanglian.figures import coverage
-from shuanglian.models import AuditEvent, UserScope
+from shuanglian.models import AuditEvent, RankingWeights, UserScope
 from tests.conftest import ScopeWorld, build_scope_world
 from tests.factories import (
     Place,
@@ -688,6 +688,7 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
         frozenset(COORDINATORS), lambda p: [p.place.need], lambda n: _household_terms(n.household)
     ),
     VisitInterval: ModelAccess(frozenset(COORDINATORS)),
+    RankingWeights: ModelAccess(frozenset(COORDINATORS)),
     User: ModelAccess(frozenset({"city"}), terms=_names("username")),
     Group: ModelAccess(frozenset({"city"}), terms=_names("name")),
     # Background tasks: superusers only (coordinators hold no permission on them).
@@ -756,6 +757,7 @@ PROBES: dict[str, str] = {
     "units:village_survey_year": "cadre_survey",
     "dashboard": "area_page",
     "gap_list": "area_page",
+    "ranking": "area_page",
     "admin:index": "plain",
     "admin:login": "plain",
     "admin:logout": "plain",
@@ -878,6 +880,7 @@ TABLES: list[type[models.Model]] = [
     NeedNote,
     VillageSurvey,
     VisitInterval,
+    RankingWeights,
     User,
     UserScope,
     Group,

@@ -8,7 +8,8 @@ from django.test import Client
 from tests.factories import make_user
 
 # 市 → 县区 → 乡镇 → 村（社区）→ 农户 → 导入记录; 单位 → 干部 → 工作组 → 联系户; 走访 → 诉求;
-# 项目 → 活动 → 资金申报 → 拨付 → 资金池; 评定 → 整改事项 → 创建标准; 测评轮次 → 测评员 → 抽样户 → 联系记录 → 答案.
+# 项目 → 活动 → 资金申报 → 拨付 → 资金池; 评定 → 整改事项 → 创建标准;
+# 测评轮次 → 测评员 → 抽样户 → 联系记录 → 答案.
 CAMPAIGN_ORDER = [
     "/admin/villages/city/",
     "/admin/villages/county/",

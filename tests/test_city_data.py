@@ -323,6 +323,40 @@ class TestGeneratedCity:
         assert len(hashes) == 1
         assert not Cadre.objects.filter(Q(user=None) | Q(must_change_password=True)).exists()
 
+    def test_every_village_is_assessed_and_surveyed(self, in_city: str) -> None:
+        from assessments.models import Assessment, RectificationItem
+        from satisfaction.models import Round, VillageResult
+        from shuanglian.figures.summary import figures_for
+        from shuanglian.models import RankingWeights
+
+        year = timezone.localdate().year
+        villages = Village.objects.count()
+        for assessed_year in (year - 1, year):
+            assert Assessment.objects.filter(year=assessed_year).count() == villages
+        statuses = set(Assessment.objects.filter(year=year).values_list("status", flat=True))
+        assert statuses == {"draft", "submitted", "reviewed", "approved"}
+        assert Assessment.objects.filter(year=year, up_to_standard=False).exists()
+        items = RectificationItem.objects.all()
+        assert items.overdue().exists() and items.filter(status="accepted").exists()
+        rounds = Round.objects.order_by("ends_on")
+        assert [r.status for r in rounds] == ["closed", "closed", "open"]
+        for survey in rounds:
+            surveyed = VillageResult.objects.filter(round=survey).values("village").distinct()
+            assert surveyed.count() == villages
+        assert RankingWeights.objects.filter(year=year).exists()
+        twin = figures_for(None).shuangchuang
+        assert twin.survey.latest == rounds[1] and twin.survey.total.percent is not None
+        assert twin.total.approved > 0
+
+    def test_the_shuangchuang_data_can_be_written_again(self, in_city: str) -> None:
+        from assessments.models import Assessment
+        from satisfaction.models import VillageResult
+
+        before = (Assessment.objects.count(), VillageResult.objects.count())
+        output = generate("--shuangchuang-only", "--seed", "7")
+        assert "Done in" in output
+        assert (Assessment.objects.count(), VillageResult.objects.count()) == before
+
 
 def test_a_database_with_households_is_refused_without_replace(db: None) -> None:
     make_household()

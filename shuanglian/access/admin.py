@@ -24,13 +24,15 @@ from shuanglian.access import search_rules
 from shuanglian.access.rules import has_rule, restrict
 from shuanglian.access.scope import scope_of
 from shuanglian.edit_locks import EditLockMixin
-from shuanglian.models import AuditEvent, UserScope
+from shuanglian.models import AuditEvent, RankingWeights, UserScope
 from villages.admin_filters import choices_once
 from villages.models import City, County, Township
 from visits.models import VisitInterval
 
 # Reference tables that only a city coordinator changes.
-CITY_WRITES: frozenset[type[models.Model]] = frozenset({City, County, Township, VisitInterval})
+CITY_WRITES: frozenset[type[models.Model]] = frozenset(
+    {City, County, Township, VisitInterval, RankingWeights}
+)
 # Accounts and roles, like the tables shuanglian.access.rules has no rule for (groups, background
 # tasks), are a city coordinator's alone: other roles do not even see the pages.
 CITY_ONLY: frozenset[type[models.Model]] = frozenset({UserScope, get_user_model()})

@@ -42,7 +42,7 @@ from satisfaction.models import (
     VillageResult,
 )
 from shuanglian.access.scope import Scope, scope_of
-from shuanglian.models import AuditEvent, Role, UserScope
+from shuanglian.models import AuditEvent, RankingWeights, Role, UserScope
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -314,7 +314,7 @@ def _village_surveys(queryset: QuerySet, scope: Scope) -> QuerySet:
     return _filter(queryset, _village_condition(scope, "village"))
 
 
-@rule(VisitInterval)
+@rule(VisitInterval, RankingWeights)
 def _visit_intervals(queryset: QuerySet, scope: Scope) -> QuerySet:
     return queryset if scope.is_coordinator else queryset.none()
 

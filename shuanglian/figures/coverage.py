@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import RectificationItem
 from common.aggregates import count_subquery
 from shuanglian.figures import rollups
 from shuanglian.models import VillageFigures, WorkGroupFigures
@@ -164,6 +165,7 @@ GAPS = {
         Gap("cadres", _("In-service cadres without households"), "cadres"),
         Gap("overloaded", _("Cadres above the maximum number of households"), "cadres"),
         Gap("groups", _("Work groups with no project or activity this year"), "groups"),
+        Gap("rectification", _("Overdue rectification items"), "rectification"),
     )
 }
 
@@ -206,6 +208,13 @@ def gap_queryset(slug: str, area: Area) -> QuerySet:
             .select_related("unit", "leader", "village__township__county")
             .order_by("village__code", "unit__name", "pk")
         )
+    if slug == "rectification":
+        return (
+            RectificationItem.objects.in_area(area)
+            .overdue()
+            .select_related("assessment__village__township__county", "criterion")
+            .order_by("deadline", "pk")
+        )
     active_load = count_subquery(HouseholdAssignment.objects.active(), "cadre")
     cadres = (
         Cadre.objects.in_service().in_area(area).select_related("unit").annotate(load=active_load)
@@ -241,6 +250,14 @@ def gap_count(slug: str, area: Area) -> int | None:
     if slug == "groups":
         rollups.bring_up_to_date()
         return WorkGroupFigures.objects.order_by().in_area(area).idle().count()
+    if slug == "rectification":
+        rollups.bring_up_to_date()
+        total = (
+            VillageFigures.objects.order_by()
+            .in_area(area)
+            .aggregate(overdue=Coalesce(Sum("rectification_overdue"), 0))
+        )
+        return total["overdue"]
     return None
 
 

@@ -18,7 +18,14 @@ from common.exports import write_xlsx
 from common.paginators import KnownCountPaginator
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
-from shuanglian.figures import coverage, project_stats, summary, visit_stats
+from shuanglian.figures import (
+    coverage,
+    project_stats,
+    shuangchuang,
+    summary,
+    table_rows,
+    visit_stats,
+)
 from villages.models import area_with_code
 
 PAGE_SIZE = 50
@@ -59,6 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     both = summary.figures_for(area)
     figures, visits, projects = both.coverage, both.visits, both.projects
+    twin = both.shuangchuang
     is_village = area is not None and area.is_village
     village_cadres = visit_stats.cadres_in_village(area) if is_village else []
     chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)
@@ -75,13 +83,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "gaps": coverage.GAPS,
         "max_per_cadre": coverage.max_households_per_cadre(),
         "visits": visits,
-        "visit_rows": visit_stats.rows_beside(visits, figures.rows),
+        "coverage_body": table_rows.coverage_rows(figures, is_village=is_village),
+        "visit_body": table_rows.visit_rows(visit_stats.rows_beside(visits, figures.rows)),
         "visit_headlines": [
             (_("Households visited in the last 30 days"), visits.total.visited_30, "30"),
             (_("Households visited in the last 90 days"), visits.total.visited_90, "90"),
         ],
         "projects": projects,
-        "project_rows": [(row, projects.row(row.pk)) for row in figures.rows],
+        "project_body": table_rows.project_rows(
+            (row, projects.row(row.pk)) for row in figures.rows
+        ),
         "money_chart": project_stats.money_chart(projects),
         "unit_ranks": [
             (projects.most, _("Units that did most here"), "units-most"),
@@ -90,6 +101,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "status_chart": None
         if is_village
         else project_stats.status_chart(projects, {row.pk: row.name for row in figures.rows}),
+        "twin": twin,
+        "twin_body": table_rows.twin_rows(
+            ((row, twin.row(row.pk), twin.survey.row(row.pk)) for row in figures.rows),
+            surveyed=twin.survey.latest is not None,
+        ),
+        "rating_chart": shuangchuang.rating_chart(twin),
+        "trend_chart": shuangchuang.trend_chart(twin) if twin.survey.trend else None,
     }
     return render(request, "shuanglian/dashboard.html", context)
 
@@ -389,6 +407,28 @@ GAP_COLUMNS = {
             g.unit.name,
             g.leader.name if g.leader else "",
             g.established_on,
+        ],
+    ),
+    "rectification": (
+        [
+            gettext_lazy("county or district"),
+            gettext_lazy("township or subdistrict"),
+            gettext_lazy("village or community"),
+            gettext_lazy("year"),
+            gettext_lazy("rectification task"),
+            gettext_lazy("person responsible"),
+            gettext_lazy("due by"),
+            gettext_lazy("status"),
+        ],
+        lambda i: [
+            i.assessment.village.township.county.name,
+            i.assessment.village.township.name,
+            i.assessment.village.name,
+            i.assessment.year,
+            i.task,
+            i.responsible,
+            i.deadline,
+            i.get_status_display(),
         ],
     ),
 }

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from assessments.models import Assessment, RectificationItem
 from common.aggregates import count_subquery, sum_subquery
 from projects.models import GRANTED, Activity, Allocation, Project
 from shuanglian.models import (
@@ -156,6 +157,9 @@ def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
     needs = Need.objects.all()
     rated = Visit.objects.contacts().exclude(satisfaction="")
     pleased = [Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED]
+    assessed = Assessment.objects.filter(year=today.year)
+    approved = assessed.filter(status=Assessment.Status.APPROVED)
+    unaccepted = RectificationItem.objects.exclude(status=RectificationItem.Status.ACCEPTED)
     counts = {
         "township_id": F("township_id"),
         "county_id": F("township__county_id"),
@@ -173,6 +177,16 @@ def _village_counts(ids: set[int] | None, today: datetime.date) -> QuerySet:
         "needs_overdue": count_subquery(needs.overdue(today), "household__village"),
         "rated": count_subquery(rated, "household__village"),
         "pleased": count_subquery(rated.filter(satisfaction__in=pleased), "household__village"),
+        **{
+            f"assessed_{status}": count_subquery(assessed.filter(status=status), "village")
+            for status in Assessment.Status.values
+        },
+        **{f"stars_{n}": count_subquery(approved.filter(stars=n), "village") for n in range(1, 6)},
+        "up_to_standard": count_subquery(approved.filter(up_to_standard=True), "village"),
+        "rectification_open": count_subquery(unaccepted, "assessment__village"),
+        "rectification_overdue": count_subquery(
+            unaccepted.filter(deadline__lt=today), "assessment__village"
+        ),
         "as_of": Value(today, DateField()),
     }
     return _only(Village.objects.order_by(), "pk", ids).annotate(

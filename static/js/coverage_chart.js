@@ -1,6 +1,7 @@
 // Bar charts of the dashboard, each drawn from the JSON its box names (data-chart): per area,
 // villages and households covered in percent; for a village, its households by responsible
-// cadre; pooled funds by source; projects by status, stacked.
+// cadre; pooled funds by source; projects by status, stacked; villages by rating; and, as
+// lines, satisfaction across survey rounds.
 (function () {
   "use strict";
   if (!window.echarts) return;
@@ -30,7 +31,8 @@
         : { type: "value", min: 0, minInterval: data.money ? 0 : 1 },
       series: data.series.map((series) => ({
         name: series.name,
-        type: "bar",
+        type: data.line ? "line" : "bar",
+        connectNulls: false,
         stack: series.stack,
         data: series.data,
       })),

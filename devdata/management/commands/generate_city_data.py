@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from devdata.city import (
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
     CityDataError,
+    add_shuangchuang,
     generate_city,
 )
 
@@ -43,6 +45,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--shuangchuang-only",
+            action="store_true",
+            help=(
+                "Add only the 双创 data (assessments, rectification, survey rounds and their "
+                "results, ranking weights) to a city generated before, replacing what an "
+                "earlier run of this option wrote."
+            ),
+        )
+        parser.add_argument(
             "--no-input",
             "--noinput",
             action="store_false",
@@ -51,6 +62,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["shuangchuang_only"]:
+            started = time.monotonic()
+            add_shuangchuang(seed=options["seed"], report=self._progress)
+            self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f} s."))
+            return
         if options["replace"] and options["interactive"]:
             answer = input(
                 "This deletes every area, household, unit, cadre, work group, assignment, visit, "
