@@ -9,7 +9,6 @@ recorded after their own visits to the same households, and the gap between the 
 """
 
 import datetime
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from satisfaction.checks import check_runs
+from satisfaction.estimates import rate_and_margin, village_terms
 from satisfaction.models import Answer, DrawnVillage, Question, Round, Sample, VillageResult
 from units.models import Unit, WorkGroup
 from villages.models import County, Township, Village
@@ -30,7 +30,6 @@ from visits.models import Satisfaction, Visit
 Choice = Answer.Choice
 # The cadres' own records looked at: within the round or this many days before it.
 SELF_REPORTED_DAYS = 90
-Z_95 = 1.96
 SATISFIED_SELF = (Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED)
 
 
@@ -111,6 +110,10 @@ def compute_results(*, round: Round, by: AbstractBaseUser | None = None) -> int:
     return len(rows)
 
 
+# The topic of the figure that pools every question of the round.
+ALL_QUESTIONS = "all"
+
+
 @dataclass
 class Figure:
     """One question's estimate over an area; ``rate`` and ``margin`` are fractions (0–1) and
@@ -164,23 +167,17 @@ def village_rate(row: VillageResult) -> float | None:
 
 
 def estimate(rows: Iterable[VillageResult]) -> tuple[float | None, float | None]:
-    """The stratified rate over villages weighted by households, and its 95% margin of error."""
-    strata = []
+    """The stratified rate over villages weighted by households, and its 95% margin of error,
+    among the households that answered other than 不了解."""
+    population, weighted, variance = 0, 0.0, 0.0
     for row in rows:
         responses = row.interviewed - row.unknown
-        if responses > 0:
-            strata.append((row.households, responses, village_rate(row)))
-    total = sum(households for households, _n, _p in strata)
-    if not total:
-        return None, None
-    rate = 0.0
-    variance = 0.0
-    for households, n, p in strata:
-        weight = households / total
-        fpc = (households - n) / (households - 1) if households > 1 else 0.0
-        rate += weight * p
-        variance += weight**2 * p * (1 - p) / n * max(fpc, 0.0)
-    return rate, Z_95 * math.sqrt(variance)
+        pleased = row.satisfied + row.fairly_satisfied
+        weight, term, spread = village_terms(row.households, responses, responses, pleased)
+        population += weight
+        weighted += term
+        variance += spread
+    return rate_and_margin(population, weighted, variance)
 
 
 def _figures(
@@ -215,7 +212,50 @@ def _figures(
                 self_reported_rate=reported_good / reported if reported else None,
             )
         )
+    if len(questions) > 1:
+        figures.append(_all_questions(round, rows))
     return figures
+
+
+def _all_questions(round: Round, rows: list[VillageResult]) -> Figure:
+    """Every question's answers pooled, village by village: the one figure of the round the
+    dashboard and the ranking show (``shuanglian.figures.survey_stats`` sums the same terms)."""
+    villages: dict[int, list[VillageResult]] = defaultdict(list)
+    for row in rows:
+        villages[row.village_id].append(row)
+    population, weighted, variance = 0, 0.0, 0.0
+    households = interviewed = responses = reported = reported_good = 0
+    for own in villages.values():
+        # Every question's row of a village counts the same households and interviews.
+        n_households = max(row.households for row in own)
+        n_interviewed = max(row.interviewed for row in own)
+        answered = sum(row.interviewed - row.unknown for row in own)
+        pleased = sum(row.satisfied + row.fairly_satisfied for row in own)
+        weight, term, spread = village_terms(n_households, n_interviewed, answered, pleased)
+        population += weight
+        weighted += term
+        variance += spread
+        households += n_households
+        interviewed += n_interviewed
+        responses += answered
+        reported += max(row.self_reported for row in own)
+        reported_good += max(row.self_reported_satisfied for row in own)
+    published = interviewed >= round.least_interviews and interviewed > 0
+    rate, margin = rate_and_margin(population, weighted, variance) if published else (None, None)
+    return Figure(
+        question_id=0,
+        question=gettext("All questions together"),
+        topic=ALL_QUESTIONS,
+        villages=len(villages),
+        households=households,
+        interviewed=interviewed,
+        responses=responses,
+        rate=rate,
+        margin=margin,
+        published=published and rate is not None,
+        self_reported=reported,
+        self_reported_rate=reported_good / reported if reported else None,
+    )
 
 
 def results_by_area(round: Round, villages: Iterable[int] | None = None) -> list[AreaResult]:

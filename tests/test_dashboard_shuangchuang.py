@@ -18,6 +18,7 @@ from django.utils import timezone
 from assessments.models import Assessment, Checklist, RectificationItem
 from projects.models import Activity
 from satisfaction.models import Question, Round, VillageResult
+from satisfaction.results import ALL_QUESTIONS, area_results
 from shuanglian.figures import ranking as scores
 from shuanglian.figures.summary import figures_for
 from shuanglian.models import RankingWeights, Role
@@ -247,6 +248,21 @@ def test_the_city_estimate_weighs_villages_by_households(city: dict) -> None:
     assert survey.total.gap == round(survey.total.self_percent - survey.total.percent, 1)
     assert [r.name for r, _ in survey.trend] == ["2025年第四季度", "2026年第一季度"]
     assert survey.trend[0][1].percent == 70.0
+
+
+def test_the_dashboard_shows_the_results_pages_figure_of_all_questions(city: dict) -> None:
+    latest = city["rounds"][1]
+    areas = [None, *County.objects.all(), *Township.objects.all(), *Village.objects.all()]
+    for area in areas:
+        shown = figures_for(area).shuangchuang.survey.total
+        pooled = area_results(latest, area).figures[-1]
+        assert pooled.topic == ALL_QUESTIONS
+        assert pooled.interviewed == shown.interviewed, area
+        if shown.percent is None:
+            assert not pooled.published, area
+        else:
+            assert round(100 * pooled.rate, 1) == shown.percent, area
+            assert round(100 * pooled.margin, 1) == shown.margin, area
 
 
 def test_too_few_interviews_show_no_figure(city: dict) -> None:

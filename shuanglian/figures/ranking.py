@@ -24,9 +24,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
+from satisfaction.estimates import village_terms
 from shuanglian.figures import rollups
 from shuanglian.figures.coverage import Area
-from shuanglian.figures.survey_stats import closed_rounds, estimates_by_village, village_terms
+from shuanglian.figures.survey_stats import closed_rounds, estimates_by_village
 from shuanglian.models import RankingWeights, VillageFigures, WorkGroupFigures
 from villages.models import Township
 

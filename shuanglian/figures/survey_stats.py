@@ -12,18 +12,17 @@ sums by township in ``SurveyTownshipFigures``), so an area's figures are a sum o
 row per township or village, whatever the number of answers.
 """
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
+from satisfaction.estimates import rate_and_margin, village_terms
 from satisfaction.models import Round, VillageResult
 from shuanglian.figures.coverage import Area
 from shuanglian.models import SurveyRoundRollup, SurveyTownshipFigures, SurveyVillageFigures
 
-Z95 = 1.96
 # How many closed rounds the trend shows, the latest last.
 TREND_ROUNDS = 8
 SUMMED = ["households", "interviewed", "answered", "pleased", "self_reported", "self_pleased"]
@@ -60,7 +59,8 @@ class Estimate:
         """The 95 % margin of error in percentage points, one decimal."""
         if not self.enough:
             return None
-        return round(100 * Z95 * math.sqrt(max(self.variance, 0.0)) / self.population, 1)
+        _rate, margin = rate_and_margin(self.population, self.weighted, self.variance)
+        return round(100 * margin, 1)
 
     @property
     def self_percent(self) -> float | None:
@@ -75,16 +75,6 @@ class Estimate:
         if self.percent is None or self.self_percent is None:
             return None
         return round(self.self_percent - self.percent, 1)
-
-
-def village_terms(households: int, interviewed: int, answered: int, pleased: int) -> tuple:
-    """A village's N·p and N²·p(1−p)/n·fpc, and the N it weighs with (0 without answers)."""
-    if not (interviewed and answered and households):
-        return 0, 0.0, 0.0
-    p = pleased / answered
-    fpc = (households - interviewed) / (households - 1) if households > 1 else 0.0
-    fpc = max(fpc, 0.0)
-    return households, households * p, households**2 * p * (1 - p) / interviewed * fpc
 
 
 def covering(area: Area) -> Q:
