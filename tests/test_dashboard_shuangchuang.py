@@ -275,6 +275,19 @@ def test_too_few_interviews_show_no_figure(city: dict) -> None:
     assert "样本不足" in page
 
 
+def test_an_area_nobody_was_interviewed_in_shows_dashes_not_a_sample_too_small(
+    city: dict,
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(make_coordinator("shi", Role.CITY))
+    page = client.get(reverse("dashboard"), {"area": city["counties"][0].code}).text
+    table = page[page.index('id="twin-table"') :]
+    surveyed = table[table.index("<td>沙窝镇</td>") :].split("</tr>")[0]
+    unsurveyed = table[table.index("<td>菜园集镇</td>") :].split("</tr>")[0]
+    assert "样本不足" not in unsurveyed and "—" in unsurveyed
+    assert "%" in surveyed
+
+
 def test_a_county_round_covers_its_county_only(city: dict) -> None:
     mine = close_round("东明县专项", ends_on=TODAY, county=city["counties"][0])
     results(mine, city["villages"][2], (50, 12, 12, 0, 0, 0, 0, 0))
@@ -300,7 +313,7 @@ def test_the_page_shows_the_section_in_chinese(city: dict, admin_client: Client)
     assert 'id="rating-chart"' in text and 'id="trend-chart"' in text
     assert f'href="{reverse("gap_list", args=["rectification"])}"' in text
     assert f'href="{reverse("ranking")}"' in text
-    assert "2026年第一季度：访问22户" in text
+    assert "2026年第一季度：受访22户" in text
 
 
 def test_the_page_reads_english_too(city: dict, admin_client: Client) -> None:

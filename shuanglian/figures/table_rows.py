@@ -129,6 +129,9 @@ def twin_rows(
         cells += _num(_missing(r.rectification_overdue))
         if not surveyed:
             cells += _num("—", "—", "—", "—", "—")
+        elif s.interviewed == 0:
+            # Nobody interviewed there: not a sample too small, no sample at all.
+            cells += _num("—", 0, "—", "—", "—")
         elif s.percent is None:
             cells += _num(f'<span class="missing">{too_few}</span>', s.interviewed, "—") + _num(
                 _percent(s.self_percent), "—"
