@@ -39,6 +39,7 @@ CAMPAIGN_ORDER = [
     "/admin/satisfaction/attempt/",
     "/admin/satisfaction/answer/",
     "/admin/shuanglian/auditevent/",
+    "/admin/shuanglian/rankingweights/",
     "/admin/auth/user/",
     "/admin/auth/group/",
     "/admin/django_tasks_database/dbtaskresult/",

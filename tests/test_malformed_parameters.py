@@ -24,12 +24,15 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from assessments.models import Assessment, CriterionScore, RectificationItem
 from projects.models import ActivityPhoto, Project, ProjectNote
 from satisfaction.interviews import record_attempt
 from satisfaction.models import Round, Sample
 from shuanglian.figures import coverage
+from shuanglian.figures.ranking import weights_for
 from tests.conftest import ScopeWorld
 from tests.factories import (
+    make_checklist,
     make_funded_project,
     make_household,
     make_open_round,
@@ -182,6 +185,17 @@ def every_page(world: ScopeWorld) -> tuple[list[Page], list[str]]:
         project = make_funded_project(work_group=world.home.work_group)
         photo = ActivityPhoto(activity=project.work_group.activities.first())
         photo.photo.save("活动.jpg", ContentFile(b"\xff\xd8 photo"), save=True)
+    weights_for(timezone.localdate().year)
+    if not Assessment.objects.exists():
+        checklist = make_checklist()
+        assessment = Assessment.objects.create(
+            village=world.home.village, checklist=checklist, year=checklist.year
+        )
+        for criterion in checklist.criteria.all():
+            CriterionScore.objects.create(assessment=assessment, criterion=criterion)
+        RectificationItem.objects.create(
+            assessment=assessment, task="整改", responsible="村支书", deadline=timezone.localdate()
+        )
     pages, unfilled = [], []
     for route, pattern in routes(get_resolver().url_patterns):
         if route.startswith(NOT_WALKED):
