@@ -23,7 +23,6 @@ from django.utils.translation import gettext
 
 from assessments import rules, scoring
 from assessments.checks import (
-    acting_user,
     check_may,
     check_not_approved,
     check_sees,
@@ -32,6 +31,7 @@ from assessments.checks import (
 from assessments.evidence import display_name, prepare_evidence
 from assessments.models import Assessment, Checklist, CriterionScore, EvidenceFile
 from assessments.signals import announce
+from common.records import acting_user
 from shuanglian.access.scope import scope_of
 from units.models import WorkGroup
 from villages.models import Village

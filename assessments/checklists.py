@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from assessments import rules
-from assessments.checks import acting_user
 from assessments.models import Checklist, Criterion, CriterionScore
 from assessments.signals import announce
+from common.records import acting_user
 
 
 def _check_keeps(by: AbstractBaseUser | None) -> None:

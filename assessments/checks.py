@@ -14,11 +14,6 @@ from assessments.models import Assessment
 from villages.models import Village
 
 
-def acting_user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    """The user to record as having acted; None for the system (and an anonymous caller)."""
-    return by if by is not None and by.is_authenticated else None
-
-
 def check_sees(by: AbstractBaseUser | None, assessment: Assessment) -> None:
     """Refuse a step on an assessment the user may not see."""
     if by is not None and not Assessment.objects.visible_to(by).filter(pk=assessment.pk).exists():

@@ -4,37 +4,20 @@ county; a village below the standard rectifies item by item until the township a
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.records import actor_field, this_year
 from units.models import WorkGroup
 from villages.models import THROUGH_VILLAGE, Village, VisibleQuerySet
-
-
-def this_year() -> int:
-    return timezone.localdate().year
 
 
 def score_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
     """Points with one decimal place, never a float."""
     return models.DecimalField(verbose_name, max_digits=5, decimal_places=1, **kwargs)
-
-
-def _actor(verbose_name: str) -> models.ForeignKey:
-    """Who took a step; kept as a name in the audit trail if the account goes."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=verbose_name,
-        db_index=False,
-    )
 
 
 class Checklist(models.Model):
@@ -195,11 +178,11 @@ class Assessment(models.Model):
     up_to_standard = models.BooleanField(_("up to standard"), null=True, blank=True, editable=False)
     review_comment = models.TextField(_("township's opinion"), blank=True, editable=False)
     approval_comment = models.TextField(_("county's opinion"), blank=True, editable=False)
-    submitted_by = _actor(_("submitted by"))
+    submitted_by = actor_field(_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
-    reviewed_by = _actor(_("reviewed by"))
+    reviewed_by = actor_field(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
-    approved_by = _actor(_("approver"))
+    approved_by = actor_field(_("approver"))
     approved_at = models.DateTimeField(_("time of approval"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -273,7 +256,7 @@ class EvidenceFile(models.Model):
     )
     file = models.FileField(_("file"), upload_to="assessments/%Y/%m/")
     name = models.CharField(_("name"), max_length=200)
-    uploaded_by = _actor(_("uploaded by"))
+    uploaded_by = actor_field(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     objects = VisibleQuerySet.as_manager()
@@ -326,9 +309,9 @@ class RectificationItem(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status, default=Status.OPEN, editable=False
     )
-    accepted_by = _actor(_("accepted by"))
+    accepted_by = actor_field(_("accepted by"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
-    created_by = _actor(_("created by"))
+    created_by = actor_field(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RectificationItemQuerySet.as_manager()
@@ -355,7 +338,7 @@ class RectificationNote(models.Model):
     )
     text = models.TextField(_("progress"))
     photo = models.ImageField(_("photo"), upload_to="rectification/%Y/%m/", blank=True)
-    written_by = _actor(_("written by"))
+    written_by = actor_field(_("written by"))
     written_at = models.DateTimeField(_("written at"), auto_now_add=True)
 
     objects = VisibleQuerySet.as_manager()

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from assessments import rules
-from assessments.checks import acting_user, check_may, check_sees, locked
+from assessments.checks import check_may, check_sees, locked
 from assessments.models import (
     Assessment,
     Criterion,
@@ -31,6 +31,7 @@ from assessments.models import (
     RectificationNote,
 )
 from assessments.signals import announce
+from common.records import acting_user
 from units.photos import prepare_photo
 
 Status = RectificationItem.Status

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from projects.checks import acting_user, check_keeps
+from common.records import acting_user
+from projects.checks import check_keeps
 from projects.models import Activity, ActivityPhoto
 from units.photos import prepare_photo
 

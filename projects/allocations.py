@@ -26,8 +26,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.records import acting_user
 from projects import rules
-from projects.checks import acting_user, check_sees
+from projects.checks import check_sees
 from projects.models import GRANTED, Allocation, Disbursement, FundPool, Project
 from projects.money import check_within, parse_amount
 from projects.signals import announce

@@ -9,11 +9,6 @@ from projects.models import Project
 from units.models import WorkGroup
 
 
-def acting_user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    """The user to record as having acted; None for the system (and an anonymous caller)."""
-    return by if by is not None and by.is_authenticated else None
-
-
 def check_sees(by: AbstractBaseUser | None, project: Project) -> None:
     """Refuse a step on a project the user may not see."""
     if by is not None and not Project.objects.visible_to(by).filter(pk=project.pk).exists():

@@ -3,13 +3,13 @@ the allocations and disbursements that pay them, and the activities work groups 
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.records import actor_field, this_year
 from units.models import Unit, WorkGroup
 from villages.models import Household, Village, VisibleQuerySet
 from visits.models import Need
@@ -20,23 +20,6 @@ ZERO = Decimal("0.00")
 def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
     """An amount in 元 with two places: up to a hundred billion, never a float."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
-
-
-def this_year() -> int:
-    return timezone.localdate().year
-
-
-def _actor(verbose_name: str) -> models.ForeignKey:
-    """Who took a step; kept as a name in the audit trail if the account goes."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=verbose_name,
-        db_index=False,
-    )
 
 
 def take_place_of_work_group(record: models.Model) -> None:
@@ -171,10 +154,10 @@ class Project(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status, default=Status.PLANNED, editable=False
     )
-    accepted_by = _actor(_("accepted by"))
+    accepted_by = actor_field(_("accepted by"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
     acceptance_note = models.TextField(_("acceptance opinion"), blank=True, editable=False)
-    created_by = _actor(_("created by"))
+    created_by = actor_field(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -253,7 +236,7 @@ class ProjectNote(models.Model):
     noted_on = models.DateField(_("date"), default=timezone.localdate)
     text = models.TextField(_("progress"))
     photo = models.ImageField(_("photo"), upload_to="projects/%Y/", blank=True)
-    author = _actor(_("written by"))
+    author = actor_field(_("written by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = VisibleQuerySet.as_manager()
@@ -311,16 +294,16 @@ class Allocation(models.Model):
         _("status"), max_length=10, choices=Status, default=Status.APPLIED, editable=False
     )
     purpose = models.TextField(_("what the money is for"), blank=True)
-    applied_by = _actor(_("applied by"))
+    applied_by = actor_field(_("applied by"))
     applied_at = models.DateTimeField(_("applied at"), default=timezone.now, editable=False)
-    reviewed_by = _actor(_("reviewed by"))
+    reviewed_by = actor_field(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
     review_note = models.TextField(_("review opinion"), blank=True, editable=False)
-    approved_by = _actor(_("approved by"))
+    approved_by = actor_field(_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
-    accepted_by = _actor(_("accepted by"))
+    accepted_by = actor_field(_("accepted by"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
-    returned_by = _actor(_("returned by"))
+    returned_by = actor_field(_("returned by"))
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True, editable=False)
     return_reason = models.TextField(_("reason for returning"), blank=True, editable=False)
 
@@ -375,7 +358,7 @@ class Disbursement(models.Model):
     paid_on = models.DateField(_("paid on"), default=timezone.localdate)
     voucher = models.FileField(_("voucher"), upload_to="vouchers/%Y/")
     voucher_name = models.CharField(_("voucher file name"), max_length=200, blank=True)
-    recorded_by = _actor(_("recorded by"))
+    recorded_by = actor_field(_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = VisibleQuerySet.as_manager()
@@ -432,7 +415,7 @@ class Activity(models.Model):
     description = models.TextField(_("description"), blank=True)
     attendees = models.PositiveIntegerField(_("attendees"), default=0)
     households_reached = models.PositiveIntegerField(_("households reached"), default=0)
-    created_by = _actor(_("created by"))
+    created_by = actor_field(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ActivityQuerySet.as_manager()

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.records import acting_user
 from projects import rules
-from projects.checks import acting_user, check_keeps, check_sees
+from projects.checks import check_keeps, check_sees
 from projects.models import ZERO, Allocation, Project, ProjectNeed, ProjectNote
 from projects.money import yuan
 from projects.signals import announce

@@ -8,11 +8,6 @@ from satisfaction import rules
 from satisfaction.models import Round
 
 
-def acting_user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
-    """The user to record as having acted; None for the system (and an anonymous caller)."""
-    return by if by is not None and by.is_authenticated else None
-
-
 def check_runs(by: AbstractBaseUser | None, round: Round) -> None:
     """Refuse a step on a round the user may not run (``by=None`` is the system)."""
     if by is not None and not rules.may_run(by, round.area):

@@ -21,8 +21,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.records import acting_user
 from satisfaction import allocation
-from satisfaction.checks import acting_user, check_runs, check_status, locked
+from satisfaction.checks import check_runs, check_status, locked
 from satisfaction.models import Attempt, DrawnVillage, Round, Sample
 from satisfaction.signals import announce
 from villages.models import Household

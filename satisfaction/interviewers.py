@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
-from satisfaction.checks import acting_user, check_runs, locked
+from common.records import acting_user
+from satisfaction.checks import check_runs, locked
 from satisfaction.independence import blocked_pairs, check_independent
 from satisfaction.models import DrawnVillage, Interviewer, Round, Sample
 from satisfaction.signals import announce

@@ -2,13 +2,13 @@
 group and unit, on a random sample of households drawn per village and stratified by household
 category, rather than taken from what cadres record after their own visits."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.records import actor_field
 from units.models import Cadre
 from villages.models import (
     THROUGH_VILLAGE,
@@ -18,19 +18,6 @@ from villages.models import (
     Village,
     VisibleQuerySet,
 )
-
-
-def _actor(verbose_name: str) -> models.ForeignKey:
-    """Who took a step; kept as a name in the audit trail if the account goes."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=verbose_name,
-        db_index=False,
-    )
 
 
 class RoundQuerySet(VisibleQuerySet):
@@ -89,11 +76,11 @@ class Round(models.Model):
     # The draw: recorded so that drawing again from the same households gives the same sample.
     seed = models.BigIntegerField(_("random seed"), null=True, blank=True, editable=False)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True, editable=False)
-    drawn_by = _actor(_("drawn by"))
+    drawn_by = actor_field(_("drawn by"))
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
-    closed_by = _actor(_("closed by"))
-    created_by = _actor(_("created by"))
+    closed_by = actor_field(_("closed by"))
+    created_by = actor_field(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RoundQuerySet.as_manager()
@@ -184,7 +171,7 @@ class Interviewer(models.Model):
     cadre = models.ForeignKey(
         Cadre, models.PROTECT, related_name="interviews", verbose_name=_("interviewer")
     )
-    assigned_by = _actor(_("assigned by"))
+    assigned_by = actor_field(_("assigned by"))
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
 
     objects = VisibleQuerySet.as_manager()

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from satisfaction.checks import acting_user, check_runs, check_status, locked
+from common.records import acting_user
+from satisfaction.checks import check_runs, check_status, locked
 from satisfaction.models import Question, Round
 from satisfaction.results import compute_results
 from satisfaction.signals import announce

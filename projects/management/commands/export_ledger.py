@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from common.commands import named_user
 from common.exports import transferred
 from projects import ledger
 from projects.models import Allocation
@@ -129,11 +130,9 @@ class Command(BaseCommand):
     @staticmethod
     def _acting_user(username: str | None) -> Any:
         """The user named by --by, who must be active and allowed to take ledgers."""
-        if username is None:
+        user = named_user(username)
+        if user is None:
             return None
-        user = get_user_model()._default_manager.filter(username=username).first()
-        if user is None or not user.is_active:
-            raise CommandError(_("No active user is called %(name)s.") % {"name": username})
         try:
             ledger.check_area(user, None)
         except PermissionDenied:

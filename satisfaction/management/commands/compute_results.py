@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from common.commands import named_user
 from satisfaction.management.commands._round_command import (
-    acting_user,
     add_round_arguments,
     the_round,
 )
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         round = the_round(options["round"])
         try:
-            rows = compute_results(round=round, by=acting_user(options["by"]))
+            rows = compute_results(round=round, by=named_user(options["by"]))
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
         except ValidationError as error:

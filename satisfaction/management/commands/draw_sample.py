@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from common.commands import named_user
 from satisfaction.draw import draw_sample
 from satisfaction.management.commands._round_command import (
-    acting_user,
     add_round_arguments,
     the_round,
 )
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         round = the_round(options["round"])
-        user = acting_user(options["by"])
+        user = named_user(options["by"])
         started = time.perf_counter()
         try:
             round = draw_sample(round=round, by=user, seed=options["seed"])

@@ -3,10 +3,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from common.commands import named_user
 from villages.imports import areas, batches, framework
 from villages.models import ImportBatch
 
@@ -99,11 +99,9 @@ class BatchImportCommand(BaseCommand):
     @staticmethod
     def _acting_user(username: str | None, importer: framework.BatchImporter) -> Any:
         """The user named by --by, who must be active and allowed to import this kind."""
-        if username is None:
+        user = named_user(username)
+        if user is None:
             return None
-        user = get_user_model()._default_manager.filter(username=username).first()
-        if user is None or not user.is_active:
-            raise CommandError(_("No active user is called %(name)s.") % {"name": username})
         if not (user.has_perm("villages.add_importbatch") and importer.allows(user)):
             raise CommandError(
                 _("%(name)s may not import %(kind)s.")
