@@ -583,3 +583,117 @@ class SurveyRoundRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}"
+
+
+class AreaSnapshotQuerySet(models.QuerySet):
+    def for_area(self, code: str) -> "AreaSnapshotQuerySet":
+        return self.filter(code=code)
+
+
+class AreaSnapshot(models.Model):
+    """One area's headline figures at the end of one day, written by the nightly job, so the
+    dashboards and reports can say how they moved. A figure the raw data cannot give for a
+    back-filled day is left empty (None), never guessed."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("city")
+        COUNTY = "county", _("county or district")
+        TOWNSHIP = "township", _("township or subdistrict")
+        VILLAGE = "village", _("village or community")
+
+    code = models.CharField(_("area code"), max_length=12)
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    day = models.DateField(_("day"))
+    backfilled = models.BooleanField(
+        _("back-filled"), default=False, help_text=_("Recounted afterwards from dated records.")
+    )
+    # 两个全覆盖
+    villages = models.PositiveIntegerField(null=True)
+    villages_covered = models.PositiveIntegerField(null=True)
+    households = models.PositiveIntegerField(null=True)
+    households_covered = models.PositiveIntegerField(null=True)
+    # 两个全参与 (units and cadres based in the area)
+    units = models.PositiveIntegerField(null=True)
+    units_linking = models.PositiveIntegerField(null=True)
+    cadres = models.PositiveIntegerField(null=True)
+    cadres_linking = models.PositiveIntegerField(null=True)
+    # visits and needs
+    visited_30 = models.PositiveIntegerField(null=True)
+    visited_90 = models.PositiveIntegerField(null=True)
+    needs_raised = models.PositiveIntegerField(null=True)
+    needs_resolved = models.PositiveIntegerField(null=True)
+    needs_open = models.PositiveIntegerField(null=True)
+    needs_overdue = models.PositiveIntegerField(null=True)
+    # the cadres' own ratings of resolved needs, and the measured satisfaction (0–100)
+    rated = models.PositiveIntegerField(null=True)
+    pleased = models.PositiveIntegerField(null=True)
+    satisfaction = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    # projects and pooled funds, this year
+    projects = models.PositiveIntegerField(null=True)
+    money_allocated = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    money_paid = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    # 双创: approved assessments this year and those up to the standard
+    assessed = models.PositiveIntegerField(null=True)
+    up_to_standard = models.PositiveIntegerField(null=True)
+
+    objects = AreaSnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("area snapshot")
+        verbose_name_plural = _("area snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "day"], name="area_snapshot_once_a_day")
+        ]
+        indexes = [models.Index(fields=["level", "day"], name="area_snapshot_level_day")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.day}"
+
+
+class ReportArchiveQuerySet(models.QuerySet):
+    def for_area(self, code: str) -> "ReportArchiveQuerySet":
+        return self.filter(area_code=code)
+
+
+class ReportArchive(models.Model):
+    """A periodic report (周报、月报、季报) kept for an area, made on a schedule by the worker
+    or on request; made again for the same area, period and format, it replaces the file."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel"
+        PDF = "pdf", "PDF"
+
+    area_code = models.CharField(_("area code"), max_length=12)
+    area_name = models.CharField(_("area"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=AreaSnapshot.Level)
+    period = models.CharField(
+        _("period"), max_length=8, help_text=_("2026-W47, 2026-11 or 2026-Q4")
+    )
+    format = models.CharField(_("format"), max_length=4, choices=Format)
+    file = models.FileField(_("file"), upload_to="reports/%Y/")
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    made_at = models.DateTimeField(_("made at"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
+        help_text=_("Empty when the worker made it on its schedule."),
+    )
+
+    objects = ReportArchiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("archived report")
+        verbose_name_plural = _("archived reports")
+        ordering = ["area_code", "-period", "format"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "period", "format"], name="report_archive_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_name} {self.period} {self.format}"

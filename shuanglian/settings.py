@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "projects",
     "assessments",
     "satisfaction",
+    "reminders",
     "devdata",  # the demo data and the synthetic city, with their commands; no models
     # Last: composes the admin of the apps above and holds the project-wide commands.
     "shuanglian",
