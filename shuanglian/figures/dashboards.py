@@ -24,6 +24,7 @@ from shuanglian.figures import (
     shuangchuang,
     summary,
     table_rows,
+    trends,
     visit_stats,
 )
 from villages.models import area_with_code
@@ -70,10 +71,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     is_village = area is not None and area.is_village
     village_cadres = visit_stats.cadres_in_village(area) if is_village else []
     chart = _village_chart(figures, village_cadres) if is_village else _area_chart(figures)
+    history = trends.trends_for(user=request.user, area=area)
     context = {
         **admin.site.each_context(request),
         "title": _("%(area)s coverage") % {"area": area.name} if area else _("Coverage"),
-        "headlines": _headlines(figures, area),
+        "headlines": [
+            {**headline, "trend": history.by_key.get(str(headline["slug"]))}
+            for headline in _headlines(figures, area)
+        ],
+        "trends": history.by_key,
+        "snapshot_chart": history.chart,
         "is_village": is_village,
         "village_cadres": village_cadres,
         "area": area,
