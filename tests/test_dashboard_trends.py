@@ -291,7 +291,15 @@ def test_a_village_page_shows_its_own_trends_without_participation(
     save(village.code, TODAY, level="village", **full(7))
     text = admin_client.get(reverse("dashboard"), {"area": village.code}).text
     assert 'data-figure="households"' in text and 'data-figure="units"' not in text
-    assert 'id="snapshot-trend-chart"' in text
+    data = json.loads(re.search(r'id="snapshot-trend-data"[^>]*>(.*?)</script>', text).group(1))
+    assert [series["name"] for series in data["series"]] == [
+        "村覆盖率（%）",
+        "户覆盖率（%）",
+        "30天内走访户数",
+        "未办结诉求",
+        "超期诉求",
+    ]
+    assert data["series"][2]["data"] == [200, 214]
 
 
 # --- the number of queries ------------------------------------------------------------------

@@ -357,21 +357,17 @@ def trends_from(code: str, snapshots: list[AreaSnapshot]) -> Trends:
 def _chart(snapshots: list[AreaSnapshot]) -> dict[str, object]:
     """The lines of the dashboard's trend chart; a line with no value at all is left out."""
     series = []
-    for key in CHART_RATES:
+    # A village has no units or cadres of its own: its page shows the two coverages only.
+    village = snapshots[-1].level == AreaSnapshot.Level.VILLAGE
+    for key in CHART_RATES[2:] if village else CHART_RATES:
         figure = FIGURE[key]
         series.append(
             {"name": str(figure.label), "axis": 0, "data": [figure.read(s) for s in snapshots]}
         )
     for key, label in CHART_COUNTS:
-        read = FIGURE[key].read
-        values = [read(s) for s in snapshots]
-        series.append(
-            {
-                "name": str(label),
-                "axis": 1,
-                "data": [None if v is None else int(v) for v in values],
-            }
-        )
+        # The counts themselves, not the rates the headlines compare.
+        values = [getattr(snapshot, key) for snapshot in snapshots]
+        series.append({"name": str(label), "axis": 1, "data": values})
     return {
         "days": [snapshot.day.isoformat() for snapshot in snapshots],
         "axes": [_("percent"), _("households or needs")],

@@ -25,7 +25,7 @@
       },
       // On a phone the legend of seven names scrolls rather than wrapping into the lines.
       legend: { top: 0, type: narrow ? "scroll" : "plain" },
-      grid: { left: 48, right: 48, top: narrow ? 40 : 64, bottom: 40 },
+      grid: { left: 48, right: 48, top: 64, bottom: 40 },
       xAxis: {
         type: "category",
         data: data.days,
