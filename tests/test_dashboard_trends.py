@@ -333,3 +333,15 @@ def test_the_same_queries_with_no_one_or_ninety_days_of_snapshots(
     assert response.status_code == 200
     assert one == none
     assert "周环比" in response.text
+
+
+def test_the_page_reads_english_too(city: dict, admin_client: Client) -> None:  # noqa: F811
+    code = settings.CITY_CODE
+    save(code, TODAY - 7 * DAY, **full(0))
+    save(code, TODAY, **full(10))
+    text = admin_client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").text
+    week = f"{TODAY - 7 * DAY:%Y-%m-%d}"
+    assert _changes(text, "households").startswith(
+        f"week on week ↑1.0 pts ({week}: 70.0%; {TODAY:%Y-%m-%d}: 71.0%) month on month — "
+    )
+    assert "Trends over the last 90 days" in text
