@@ -13,7 +13,6 @@ import calendar
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
@@ -28,7 +27,6 @@ from shuanglian.figures.coverage import Area
 from shuanglian.models import AreaSnapshot
 
 DAYS = 90
-Number = int | float | Decimal
 
 
 class Kind(StrEnum):
