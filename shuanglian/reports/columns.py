@@ -36,8 +36,8 @@ def groups() -> list[Group]:
                 Column(_("Villages"), lambda r: r.villages),
                 Column(_("Villages with a work group"), lambda r: r.villages_linked),
                 Column(_("Households"), lambda r: r.households),
-                Column(_("Households covered"), lambda r: r.households_covered),
-                Column(_("Coverage"), lambda r: r.coverage, SHARE, summed=False),
+                Column(pgettext("report", "Households covered"), lambda r: r.households_covered),
+                Column(pgettext("report", "Coverage"), lambda r: r.coverage, SHARE, summed=False),
             ],
         ),
         Group(
@@ -52,7 +52,7 @@ def groups() -> list[Group]:
         Group(
             pgettext("report group", "Needs"),
             [
-                Column(_("Needs raised"), lambda r: r.needs_raised),
+                Column(pgettext("report", "Needs raised"), lambda r: r.needs_raised),
                 Column(_("Needs resolved"), lambda r: r.needs_resolved),
                 Column(_("Overdue at the period end"), lambda r: r.needs_overdue),
             ],

@@ -131,7 +131,7 @@ class Period:
     def label(self) -> str:
         """The period in words: 2026年11月, 2026年第47周（11月16日—11月22日）, 2026年第四季度."""
         if self.kind == "week":
-            return pgettext("report period", "Week %(week)d of %(year)d (%(start)s–%(end)s)") % {
+            return pgettext("report period", "Week %(week)d of %(year)d (%(start)s-%(end)s)") % {
                 "year": self.year,
                 "week": self.number,
                 "start": _short_day(self.start),

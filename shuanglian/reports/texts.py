@@ -21,7 +21,7 @@ def reporting_unit(figures: ReportFigures) -> str:
 
 
 def day(value: datetime.date) -> str:
-    return _("%(year)d-%(month)d-%(day)d") % {
+    return _("%(year)d-%(month)02d-%(day)02d") % {
         "year": value.year,
         "month": value.month,
         "day": value.day,

@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -174,13 +175,13 @@ def _rankings(sheet: Worksheet, figures: ReportFigures) -> None:
 
 
 def _overdue(sheet: Worksheet, figures: ReportFigures) -> None:
-    put(sheet, 1, 1, _("Summary")).font = BOLD
+    put(sheet, 1, 1, pgettext("report", "Summary")).font = BOLD
     put(sheet, 2, 1, figures.summary).alignment = Alignment(wrap_text=True, vertical="top")
     sheet.merge_cells("A2:F2")
     sheet.row_dimensions[2].height = 60
     headers = (
         _("Village or community"),
-        _("Household"),
+        pgettext("report", "Household"),
         _("Category"),
         _("Raised on"),
         _("Handled by"),
