@@ -13,7 +13,7 @@ from shuanglian.reports.figures import report_figures
 from shuanglian.reports.pdf import html, shortened
 from shuanglian.reports.periods import Period
 from tests.conftest import ScopeWorld
-from tests.factories import make_household, make_visit
+from tests.factories import make_household, make_township, make_visit
 
 TODAY = timezone.localdate()
 # Poppler's tools, installed with the system packages by the setup scripts (scripts/_system.sh).
@@ -116,3 +116,14 @@ def test_a_long_ranking_is_printed_as_its_head_and_tail() -> None:
     assert [r.pk for r in tail] == list(range(26, 36))
     assert left_out == 5
     assert shortened(rows[:30]) == (rows[:30], [], 0)
+
+
+def test_markup_in_a_name_is_printed_as_text_and_fetches_nothing(
+    scope_world: ScopeWorld, tmp_path: Path
+) -> None:
+    county = scope_world.home.village.township.county
+    make_township(county=county, name='<img src="http://192.0.2.1/x.png">')
+    report = make_report(user=None, area_code=county.code, period=PERIOD, fmt="pdf", today=TODAY)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report.content)
+    assert '<img src="http://192.0.2.1/x.png">' in text_of(path)
