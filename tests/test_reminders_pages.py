@@ -109,11 +109,11 @@ def test_this_week_comes_first_with_never_visited_then_overdue_then_due_by_sunda
         html.index("<h2>本周待办</h2>") < html.index("我的提醒") < html.index("<h2>全部联系户</h2>")
     )
     week = section(html)
-    sunday_label = "已到期" if SUNDAY == TODAY else "前再走访"
+    sunday_label = "到期" if SUNDAY == TODAY else "前再走访"
     assert text_of(week) == (
         "本周待办 本周日前应走访 "
         "新户 尚未走访 "
-        f"超期户 {ago(10):%Y-%m-%d}已到期 "
+        f"超期户 {ago(10):%Y-%m-%d}到期 "
         f"周日户 {SUNDAY:%Y-%m-%d}{sunday_label} "
         "超期和临近期限的诉求 "
         "超期户：就医 超期5天 "
