@@ -50,8 +50,9 @@ def test_cadres_land_on_their_households(
     cadre = Cadre.objects.get(user__username="cadre1")
     assert client.login(username="cadre1", password=CADRE_PASSWORD)
     assert client.get("/")["Location"] == reverse("visits:my_households")
-    # Seven: the page's six and whether the cadre has households to interview.
-    with django_assert_max_num_queries(7):
+    # Nine: the page's six, whether the cadre has households to interview, the needs overdue
+    # or near their deadline (本周待办) and the unread notifications.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("visits:my_households"))
     mine = HouseholdAssignment.objects.active().filter(cadre=cadre).select_related("household")
     assert mine
