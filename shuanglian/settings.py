@@ -360,6 +360,8 @@ CITY_CODE = os.environ.get("CITY_CODE", "371700000000")
 ASSIGNMENT_MAX_PER_CADRE = env_int("ASSIGNMENT_MAX_PER_CADRE", default=10)
 # An open need with no progress for longer than this is overdue.
 NEED_OVERDUE_DAYS = env_int("NEED_OVERDUE_DAYS", default=15)
+# A cadre is reminded of an open need this many days before it becomes overdue.
+REMINDER_DEADLINE_DAYS = env_int("REMINDER_DEADLINE_DAYS", default=3)
 # Days each level has to handle an escalated need (村报告、乡处理、县办结).
 NEED_DEADLINE_DAYS_UNIT = env_int("NEED_DEADLINE_DAYS_UNIT", default=7)
 NEED_DEADLINE_DAYS_TOWNSHIP = env_int("NEED_DEADLINE_DAYS_TOWNSHIP", default=10)

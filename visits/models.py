@@ -133,6 +133,23 @@ class NeedQuerySet(HouseholdRecordQuerySet):
         # exclude() guards the nullable due date, so a need without one is not lost.
         return self.exclude(self._overdue_condition(today))
 
+    def near_deadline(
+        self, today: datetime.date | None = None, days: int | None = None
+    ) -> "NeedQuerySet":
+        """Open needs on time today that become overdue, as ``overdue()`` decides, within
+        ``days`` days (``settings.REMINDER_DEADLINE_DAYS`` by default) unless progress is made:
+        the deadline (``Need.deadline_on``) falls between today and ``today + days``.
+
+        An escalated need's deadline is its ``due_on`` or, when sooner, the end of the days
+        allowed without progress; a need with the cadre has only the latter."""
+        today = today or timezone.localdate()
+        days = settings.REMINDER_DEADLINE_DAYS if days is None else days
+        # Overdue on the day after the window, not overdue today: the deadline is inside.
+        after_window = today + datetime.timedelta(days=days + 1)
+        return self.exclude(self._overdue_condition(today)).filter(
+            self._overdue_condition(after_window)
+        )
+
     def with_lateness(self, today: datetime.date | None = None) -> "NeedQuerySet":
         """Annotate ``is_late``: overdue, as ``overdue()`` decides."""
         today = today or timezone.localdate()
@@ -271,6 +288,15 @@ class Need(models.Model):
 
     def days_without_progress(self, today: datetime.date | None = None) -> int:
         return ((today or timezone.localdate()) - self.progressed_on).days
+
+    @property
+    def deadline_on(self) -> datetime.date:
+        """The last day the need is on time without further progress: overdue from the day
+        after, as ``NeedQuerySet.overdue()`` decides."""
+        deadline = self.progressed_on + datetime.timedelta(days=settings.NEED_OVERDUE_DAYS)
+        if self.level != self.Level.CADRE and self.due_on is not None:
+            return min(deadline, self.due_on)
+        return deadline
 
     def is_late_on(self, today: datetime.date | None = None) -> bool:
         """Overdue as ``NeedQuerySet.overdue()`` decides, for one need in hand."""
