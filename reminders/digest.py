@@ -25,7 +25,13 @@ from units.models import HouseholdAssignment
 from units.people import cadre_of
 from villages.validators import mask_personal_numbers, mask_phone
 from visits.models import Need, Visit
-from visits.schedule import FALLBACK_INTERVAL_DAYS, due_this_week, interval_days, next_visit
+from visits.schedule import (
+    FALLBACK_INTERVAL_DAYS,
+    due_this_week,
+    end_of_week,
+    interval_days,
+    next_visit,
+)
 
 # Items listed under each heading; the rest are counted.
 LISTED = 10
@@ -42,11 +48,6 @@ class Digest:
     body: str
     summary: str
     path: str
-
-
-def week_end(day: datetime.date) -> datetime.date:
-    """The Sunday of ``day``'s week (weeks run Monday to Sunday)."""
-    return day + datetime.timedelta(days=6 - day.weekday())
 
 
 def digest_for(*, user: Any, day: datetime.date) -> Digest | None:
@@ -96,9 +97,7 @@ def _need_line(need: Need) -> str:
 
 
 def _due_on(need: Need) -> str:
-    if need.due_on is None:
-        return ""
-    return gettext(", due on %(day)s") % {"day": need.due_on.isoformat()}
+    return gettext(", due on %(day)s") % {"day": need.deadline_on.isoformat()}
 
 
 def _cadre_digest(*, user: Any, day: datetime.date) -> Digest | None:
@@ -108,8 +107,7 @@ def _cadre_digest(*, user: Any, day: datetime.date) -> Digest | None:
     due = due_this_week(cadre=cadre, today=day)
     mine = Need.objects.filter(cadre=cadre).select_related("household").order_by("due_on", "pk")
     overdue = list(mine.overdue(day))
-    late = {need.pk for need in overdue}
-    near = [need for need in mine.near_deadline(day) if need.pk not in late]
+    near = sorted(mine.near_deadline(day), key=lambda need: (need.deadline_on, need.pk))
     sections: list[tuple[str, list[str]]] = []
     if due:
         items = []
@@ -118,7 +116,7 @@ def _cadre_digest(*, user: Any, day: datetime.date) -> Digest | None:
             if row.next_due_on is None:
                 when = gettext("never visited")
             else:
-                when = gettext("due on %(day)s") % {"day": row.next_due_on.isoformat()}
+                when = gettext("visit due by %(day)s") % {"day": row.next_due_on.isoformat()}
             phone = (
                 gettext(", phone %(phone)s") % {"phone": mask_phone(household.phone)}
                 if household.phone
@@ -140,15 +138,7 @@ def _cadre_digest(*, user: Any, day: datetime.date) -> Digest | None:
             )
         )
     if near:
-        items = [
-            _need_line(need)
-            + (
-                gettext(", due on %(day)s") % {"day": need.due_on.isoformat()}
-                if need.due_on
-                else ""
-            )
-            for need in near
-        ]
+        items = [_need_line(need) + _due_on(need) for need in near]
         sections.append(
             (gettext("Needs near their deadline: %(count)d") % {"count": len(near)}, items)
         )
@@ -197,12 +187,14 @@ def _liaison_digest(*, unit_id: int, day: datetime.date) -> Digest | None:
     )
     due = _households_due_by_cadre(unit_id=unit_id, day=day)
     sections: list[tuple[str, list[str]]] = []
-    line = gettext("%(cadre)s: %(count)d")
     if late:
         sections.append(
             (
                 gettext("Overdue needs of the unit's cadres: %(count)d") % {"count": late.total()},
-                [line % {"cadre": name, "count": count} for name, count in sorted(late.items())],
+                [
+                    gettext("%(cadre)s: %(count)d overdue") % {"cadre": name, "count": count}
+                    for name, count in sorted(late.items())
+                ],
             )
         )
     if due:
@@ -210,7 +202,10 @@ def _liaison_digest(*, unit_id: int, day: datetime.date) -> Digest | None:
             (
                 gettext("Cadres with households due for a visit this week: %(count)d")
                 % {"count": len(due)},
-                [line % {"cadre": name, "count": count} for name, count in sorted(due.items())],
+                [
+                    gettext("%(cadre)s: %(count)d households") % {"cadre": name, "count": count}
+                    for name, count in sorted(due.items())
+                ],
             )
         )
     if not sections:
@@ -222,7 +217,7 @@ def _households_due_by_cadre(*, unit_id: int, day: datetime.date) -> Counter[str
     """How many of each of the unit's cadres' households are due for a visit by the week's
     end, as the cadre's own digest counts them, in two queries."""
     intervals = interval_days()
-    end = week_end(day)
+    end = end_of_week(day)
     rows = (
         HouseholdAssignment.objects.active()
         .filter(cadre__unit_id=unit_id)
