@@ -61,7 +61,7 @@ def claim(*, user: Any, day: datetime.date, backend: BaseBackend) -> Delivery | 
     """Insert the user's delivery for ``day``; None when another run holds it already."""
     try:
         with transaction.atomic():
-            return Delivery.objects.create(user=user, day=day, backend=backend.name)
+            return Delivery.objects.create(user=user, day=day, backend=backend.name[:100])
     except IntegrityError:
         return None
 
