@@ -6,8 +6,10 @@ unique user and day and leaves that user alone. Then the digest is sent and the 
 sent, skipped (nothing to say, or nowhere to send it) or failed, with the time it finished.
 
 A worker that dies after claiming leaves the row claimed without a finish: it is reported
-(``Counts.unfinished``), never sent again, so delivery is at most once. The in-app backend
-writes its notification and the finished row in one transaction, which makes it exactly once.
+(``Counts.unfinished``), never sent again, so delivery by mail or SMS is at most once. The
+in-app backend writes its notification and finishes the row in one transaction, holding the
+row: a claimed row then means nothing was written, and the next run delivers it, so in-app
+delivery is exactly once.
 """
 
 import datetime
@@ -66,51 +68,100 @@ def claim(*, user: Any, day: datetime.date, backend: BaseBackend) -> Delivery | 
         return None
 
 
-def finish(delivery: Delivery, status: str, error: str = "") -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=status, finished_at=timezone.now(), error=error[:2000]
+TAKEN = "taken"
+
+
+def finish(delivery: Delivery, status: str, error: str = "") -> bool:
+    """Record how the claimed delivery ended; False when it was finished already (by a run
+    that took over an in-app delivery left claimed)."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.CLAIMED).update(
+            status=status, finished_at=timezone.now(), error=error[:2000]
+        )
     )
 
 
-def send_one(*, user: Any, day: datetime.date, backend: BaseBackend, delivery: Delivery) -> str:
-    """Send the claimed digest and record how it went; the status it ends with."""
-    try:
+def _deliver_in_database(
+    *, user: Any, day: datetime.date, backend: BaseBackend, delivery: Delivery
+) -> str:
+    """Write the digest and finish the delivery in one transaction, holding the delivery's
+    row: whoever locks it first while it is still claimed delivers it, once."""
+    with transaction.atomic():
+        still_claimed = (
+            Delivery.objects.select_for_update()
+            .filter(pk=delivery.pk, status=Delivery.Status.CLAIMED)
+            .exists()
+        )
+        if not still_claimed:
+            return TAKEN
         digest = digest_for(user=user, day=day)
         if digest is None:
             finish(delivery, Delivery.Status.SKIPPED)
             return Delivery.Status.SKIPPED
+        backend.send(user=user, day=day, digest=digest)
+        finish(delivery, Delivery.Status.SENT)
+        return Delivery.Status.SENT
+
+
+def send_one(*, user: Any, day: datetime.date, backend: BaseBackend, delivery: Delivery) -> str:
+    """Send the claimed digest and record how it went; the status it ends with (or
+    ``TAKEN`` when another run finished it meanwhile)."""
+    try:
         if backend.in_database:
-            with transaction.atomic():
-                backend.send(user=user, day=day, digest=digest)
-                finish(delivery, Delivery.Status.SENT)
-        else:
-            backend.send(user=user, day=day, digest=digest)
-            finish(delivery, Delivery.Status.SENT)
+            return _deliver_in_database(user=user, day=day, backend=backend, delivery=delivery)
+        digest = digest_for(user=user, day=day)
+        if digest is None:
+            finish(delivery, Delivery.Status.SKIPPED)
+            return Delivery.Status.SKIPPED
+        backend.send(user=user, day=day, digest=digest)
+        finish(delivery, Delivery.Status.SENT)
     except NoAddress as error:
-        finish(delivery, Delivery.Status.SKIPPED, str(error))
-        return Delivery.Status.SKIPPED
+        return (
+            Delivery.Status.SKIPPED
+            if finish(delivery, Delivery.Status.SKIPPED, str(error))
+            else TAKEN
+        )
     except Exception as error:
         # One user's failure (the provider's refusal, a broken record) stops no one else's.
         logger.exception("Reminder to user %s on %s failed", user.pk, day)
-        finish(delivery, Delivery.Status.FAILED, str(error) or type(error).__name__)
-        return Delivery.Status.FAILED
+        failed = finish(delivery, Delivery.Status.FAILED, str(error) or type(error).__name__)
+        return Delivery.Status.FAILED if failed else TAKEN
     return Delivery.Status.SENT
+
+
+def left_claimed(*, day: datetime.date, backend: BaseBackend) -> QuerySet:
+    """Deliveries of ``day`` through this in-database backend left claimed by a run that
+    stopped: nothing of them was written, so they may be delivered now, still once."""
+    return (
+        Delivery.objects.filter(day=day, status=Delivery.Status.CLAIMED, backend=backend.name[:100])
+        .exclude(user__reminder_preference__muted=True)
+        .select_related("user")
+        .order_by("pk")
+    )
 
 
 def send_digests(*, day: datetime.date, backend: BaseBackend | None = None) -> Counts:
     """Send every recipient's digest for ``day`` through ``backend`` (the configured one by
-    default), each at most once whatever else runs."""
+    default), each at most once whatever else runs; through the in-app backend, exactly once,
+    taking over the deliveries a stopped run left claimed."""
     backend = backend or get_backend()
     counts = Counts()
     mine: set[int] = set()
+
+    def count(status: str) -> None:
+        setattr(counts, status, getattr(counts, status) + 1)
+
     for user in list(recipients(day)):
         delivery = claim(user=user, day=day, backend=backend)
         if delivery is None:
             counts.taken += 1
             continue
         mine.add(delivery.pk)
-        status = send_one(user=user, day=day, backend=backend, delivery=delivery)
-        setattr(counts, status, getattr(counts, status) + 1)
+        count(send_one(user=user, day=day, backend=backend, delivery=delivery))
+    if backend.in_database:
+        for delivery in list(left_claimed(day=day, backend=backend).exclude(pk__in=mine)):
+            mine.add(delivery.pk)
+            count(send_one(user=delivery.user, day=day, backend=backend, delivery=delivery))
     counts.unfinished = [
         pk
         for pk in Delivery.objects.filter(day=day, status=Delivery.Status.CLAIMED)

@@ -15,7 +15,7 @@ from reminders.backends import BaseBackend, ReminderBackendError
 from reminders.backends.inapp import InAppBackend
 from reminders.digest import Digest
 from reminders.models import Delivery, Notification, ReminderPreference
-from reminders.sending import Counts, send_digests
+from reminders.sending import Counts, send_digests, send_one
 from reminders.tasks import send_daily_digests
 from tests.factories import (
     make_coordinator,
@@ -117,6 +117,34 @@ def test_a_claim_left_by_a_worker_that_died_is_reported_and_not_sent_again() -> 
     # And the next run does not take it up either.
     assert send_digests(day=DAY, backend=backend) == Counts(unfinished=[left.pk])
     assert backend.sent == [alive.pk]
+
+
+@pytest.mark.django_db
+def test_an_in_app_claim_left_by_a_worker_that_died_is_delivered_once_by_the_next_run() -> None:
+    dead, alive = make_coordinators(2)
+    # The in-app backend writes the notification with the finished row: a row still claimed
+    # means the worker died before anything was written.
+    left = Delivery.objects.create(
+        user=dead, day=DAY, backend="reminders.backends.inapp.InAppBackend"
+    )
+    assert send_digests(day=DAY) == Counts(sent=2)
+    assert send_digests(day=DAY) == Counts()
+    assert Notification.objects.filter(user=dead, day=DAY).count() == 1
+    left.refresh_from_db()
+    assert left.status == Delivery.Status.SENT
+    assert Notification.objects.filter(user=alive, day=DAY).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_in_app_claim_finished_meanwhile_by_another_run_is_not_written_again() -> None:
+    (user,) = make_coordinators(1)
+    delivery = Delivery.objects.create(
+        user=user, day=DAY, backend="reminders.backends.inapp.InAppBackend"
+    )
+    assert send_digests(day=DAY) == Counts(sent=1)
+    # A run that claimed it and resumes late finds it finished and writes nothing.
+    assert send_one(user=user, day=DAY, backend=InAppBackend(), delivery=delivery) == "taken"
+    assert Notification.objects.filter(user=user).count() == 1
 
 
 @pytest.mark.django_db
