@@ -68,6 +68,13 @@ class CampaignAdminSite(admin.AdminSite):
         admin_class = scoped_class(admin_class or admin.ModelAdmin)
         super().register(model_or_iterable, admin_class, **options)
 
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """The index, with the overdue items of the user's area or unit above the apps."""
+        from reminders.overdue import overdue_for
+
+        extra_context = {**(extra_context or {}), "overdue": overdue_for(user=request.user)}
+        return super().index(request, extra_context)
+
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
     ) -> list[dict[str, Any]]:

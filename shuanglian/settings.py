@@ -209,6 +209,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "satisfaction.context.interviews",
+                "reminders.context.notifications",
             ],
         },
     },

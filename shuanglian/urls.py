@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/interviews/", include("satisfaction.urls")),
+    path("me/reminders/", include("reminders.urls")),
     path("me/", include("visits.urls")),
     path("", include("units.urls")),
     path("projects/", include("projects.urls")),

@@ -76,7 +76,7 @@ from projects.models import (
     ProjectNeed,
     ProjectNote,
 )
-from reminders.models import Delivery
+from reminders.models import Delivery, Notification, ReminderPreference
 from satisfaction.models import (
     Answer,
     Attempt,
@@ -761,7 +761,7 @@ PROBES: dict[str, str] = {
     "dashboard": "area_page",
     "gap_list": "area_page",
     "ranking": "area_page",
-    "admin:index": "plain",
+    "admin:index": "admin_index",
     "admin:login": "plain",
     "admin:logout": "plain",
     "admin:password_change": "own_password",
@@ -799,6 +799,8 @@ PROBES: dict[str, str] = {
     "admin:assessments_assessment_evidence": "evidence",
     "admin:assessments_rectificationitem_step": "item_step",
     "admin:assessments_rectificationitem_photo": "item_photo",
+    "reminders:mine": "own_reminders",
+    "reminders:mute": "mute_switch",
 }
 
 
@@ -911,6 +913,8 @@ TABLES: list[type[models.Model]] = [
     EvidenceFile,
     RectificationItem,
     RectificationNote,
+    ReminderPreference,
+    Notification,
 ]
 
 
@@ -1408,6 +1412,61 @@ def probe_app_list(run: Run, entry: Entry, model: Any) -> None:
 def probe_catch_all(run: Run, entry: Entry, model: Any) -> None:
     for tail in ("no-such-page/", f"villages/household/{run.world.places['far'].uncovered.pk}"):
         run.get(entry.key, f"/admin/{tail}")
+
+
+def probe_admin_index(run: Run, entry: Entry, model: Any) -> None:
+    """The index, then again with every open need and rectification item of the world overdue:
+    the overdue box lists the role's own only, and only coordinators and liaisons get it."""
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    with rolled_back():
+        long_ago = timezone.localdate() - datetime.timedelta(days=400)
+        Need.objects.open().update(progressed_on=long_ago)
+        RectificationItem.objects.open().update(deadline=long_ago)
+        text = body(run.get(entry.key, url))
+    if run.role in COORDINATORS:
+        run.check('id="overdue-box"' in text, entry.key, "no overdue box")
+        run.check(run.inside.place.household.head_name in text, entry.key, "no inside need")
+    else:
+        run.check('id="overdue-box"' not in text, entry.key, f"overdue box for {run.role}")
+
+
+def _another_user(run: Run) -> Any:
+    others = User.objects.exclude(pk=getattr(run.user, "pk", None))
+    return others.order_by("pk").first()
+
+
+def probe_own_reminders(run: Run, entry: Entry, model: Any) -> None:
+    """A user's own notifications only; nobody's for a visitor who has not signed in."""
+    url = reverse(entry.key)
+    with rolled_back():
+        other = _another_user(run)
+        Notification.objects.create(user=other, day=TODAY, subject="他人提醒", body="他人正文")
+        if run.user is not None:
+            Notification.objects.create(user=run.user, day=TODAY, subject="本人提醒", body="")
+        response = run.get(entry.key, url)
+        text = body(response)
+    run.check("他人" not in text, entry.key, "shows another user's notification")
+    if run.user is None:
+        run.check(response.status_code != 200, entry.key, "answered a visitor")
+    else:
+        run.check("本人提醒" in text, entry.key, "lacks the user's own notification")
+
+
+def probe_mute_switch(run: Run, entry: Entry, model: Any) -> None:
+    """The switch mutes the signed-in user's own reminders, whoever a forged key names."""
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    other = _another_user(run)
+    forged = {"muted": "1", "user": other.pk, "user_id": other.pk}
+    if run.user is None:
+        run.forged(entry.key, url, forged)
+        return
+    run.saves(entry.key, url, forged)
+    with rolled_back():
+        run.client.post(url, forged)
+        touched = ReminderPreference.objects.filter(user=other).exists()
+    run.check(not touched, entry.key, "muted another user's reminders")
 
 
 CADRE_LISTS = {

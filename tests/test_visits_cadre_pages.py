@@ -254,9 +254,10 @@ def test_my_households_costs_the_same_queries_for_1_or_30_households(
     one = count_queries(cadre_client, url)
     for _ in range(29):
         with_history(cadre)
-    # Session, user, the password check, the cadre, the intervals, the households, and
-    # whether the cadre has households to interview for a survey.
-    with django_assert_max_num_queries(7):
+    # Session, user, the password check, the cadre, the intervals, the households, whether
+    # the cadre has households to interview for a survey, the needs overdue or near their
+    # deadline, and the unread notifications.
+    with django_assert_max_num_queries(9):
         response = cadre_client.get(url)
     assert response.text.count('class="row-link"') == 30
     assert count_queries(cadre_client, url) == one

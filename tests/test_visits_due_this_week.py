@@ -15,6 +15,7 @@ from tests.factories import (
     make_visit,
     make_visit_intervals,
 )
+from tests.test_shuanglian_dev_env import settings_from
 from units.models import Cadre
 from villages.models import Household
 from visits.models import Need
@@ -194,3 +195,14 @@ def test_near_and_overdue_do_not_overlap_and_the_deadline_is_the_last_day_on_tim
         .filter(pk__in=Need.objects.overdue(WEDNESDAY))
         .exists()
     )
+
+
+def test_the_window_is_read_from_the_environment_and_is_3_days_unless_set(tmp_path: Any) -> None:
+    env = {"DEBUG": "true", "SECRET_KEY": "x" * 50}
+    unset = settings_from(env, tmp_path / "missing.env", "REMINDER_DEADLINE_DAYS")
+    given = settings_from(
+        {**env, "REMINDER_DEADLINE_DAYS": "5"}, tmp_path / "missing.env", "REMINDER_DEADLINE_DAYS"
+    )
+
+    assert unset == {"REMINDER_DEADLINE_DAYS": 3}
+    assert given == {"REMINDER_DEADLINE_DAYS": 5}

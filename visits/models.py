@@ -150,6 +150,16 @@ class NeedQuerySet(HouseholdRecordQuerySet):
             self._overdue_condition(after_window)
         )
 
+    def overdue_or_near_deadline(
+        self, today: datetime.date | None = None, days: int | None = None
+    ) -> "NeedQuerySet":
+        """``overdue()`` and ``near_deadline()`` together, in one query, annotated ``is_late``."""
+        today = today or timezone.localdate()
+        days = settings.REMINDER_DEADLINE_DAYS if days is None else days
+        # Overdue by the day after the window: overdue already, or becoming so within it.
+        after_window = today + datetime.timedelta(days=days + 1)
+        return self.filter(self._overdue_condition(after_window)).with_lateness(today)
+
     def with_lateness(self, today: datetime.date | None = None) -> "NeedQuerySet":
         """Annotate ``is_late``: overdue, as ``overdue()`` decides."""
         today = today or timezone.localdate()

@@ -117,14 +117,56 @@ def end_of_week(today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=6 - today.weekday())
 
 
+def due_by_sunday(
+    rows: list[ScheduledHousehold], *, today: datetime.date
+) -> list[ScheduledHousehold]:
+    """Of ``households_due()``'s rows, in its order, those never visited or due by Sunday."""
+    sunday = end_of_week(today)
+    return [row for row in rows if row.next_due_on is None or row.next_due_on <= sunday]
+
+
 def due_this_week(*, cadre: Cadre, today: datetime.date | None = None) -> list[ScheduledHousehold]:
     """The cadre's active households never visited, or whose next visit falls due by the end
     of this week (Sunday), overdue ones included: never visited first, then by next due date.
     The same few queries as ``households_due()``, whatever the number of households."""
     today = today or timezone.localdate()
-    sunday = end_of_week(today)
-    return [
-        row
-        for row in households_due(cadre=cadre, today=today)
-        if row.next_due_on is None or row.next_due_on <= sunday
+    return due_by_sunday(households_due(cadre=cadre, today=today), today=today)
+
+
+@dataclass(frozen=True)
+class NeedDeadline:
+    """An open need of the cadre's, overdue or near its deadline (``Need.deadline_on``)."""
+
+    need: Need
+    deadline_on: datetime.date
+    # Days from today to the deadline; negative once the need is overdue.
+    days_left: int
+
+    @property
+    def is_late(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_late(self) -> int:
+        return -self.days_left
+
+
+def needs_by_deadline(*, cadre: Cadre, today: datetime.date | None = None) -> list[NeedDeadline]:
+    """The cadre's open needs that are overdue or become so within
+    ``settings.REMINDER_DEADLINE_DAYS`` days: overdue ones first, the longest overdue on top,
+    then the nearest deadline first. One query."""
+    today = today or timezone.localdate()
+    needs = (
+        Need.objects.filter(cadre=cadre)
+        .overdue_or_near_deadline(today)
+        .select_related("household")
+        .order_by("raised_on", "pk")
+    )
+    rows = [
+        NeedDeadline(
+            need=need, deadline_on=need.deadline_on, days_left=(need.deadline_on - today).days
+        )
+        for need in needs
     ]
+    rows.sort(key=lambda row: row.deadline_on)
+    return rows

@@ -13,7 +13,13 @@ from django.utils.translation import gettext
 from units.people import cadre_of, cadre_or_404
 from visits.forms import NeedFormSet, VisitForm, raised_needs
 from visits.models import Need, Visit
-from visits.schedule import households_due, interval_days, scheduled
+from visits.schedule import (
+    due_by_sunday,
+    households_due,
+    interval_days,
+    needs_by_deadline,
+    scheduled,
+)
 from visits.visits import households_of, record_visit
 
 # A household's page lists this many visits, newest first; the page stays small on a phone.
@@ -27,14 +33,22 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @login_required
 def my_households(request: HttpRequest) -> HttpResponse:
-    """The cadre's households, those due for a visit first."""
+    """The cadre's households, those due for a visit first; above them, this week's work:
+    the households due by Sunday and the needs overdue or near their deadline."""
     cadre = cadre_of(request.user)
     if cadre is None:
         return render(request, "shuanglian/no_role.html", status=403)
+    today = timezone.localdate()
+    rows = households_due(cadre=cadre, today=today)
     return render(
         request,
         "visits/my_households.html",
-        {"cadre": cadre, "rows": households_due(cadre=cadre)},
+        {
+            "cadre": cadre,
+            "rows": rows,
+            "week_households": due_by_sunday(rows, today=today),
+            "week_needs": needs_by_deadline(cadre=cadre, today=today),
+        },
     )
 
 
