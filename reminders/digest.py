@@ -106,7 +106,7 @@ def _cadre_digest(*, user: Any, day: datetime.date) -> Digest | None:
         return None
     due = due_this_week(cadre=cadre, today=day)
     mine = Need.objects.filter(cadre=cadre).select_related("household").order_by("due_on", "pk")
-    overdue = list(mine.overdue(day))
+    overdue = sorted(mine.overdue(day), key=lambda need: (need.deadline_on, need.pk))
     near = sorted(mine.near_deadline(day), key=lambda need: (need.deadline_on, need.pk))
     sections: list[tuple[str, list[str]]] = []
     if due:
@@ -145,8 +145,7 @@ def _cadre_digest(*, user: Any, day: datetime.date) -> Digest | None:
     if overdue:
         items = [
             _need_line(need)
-            + gettext(", %(days)d days without progress")
-            % {"days": need.days_without_progress(day)}
+            + gettext(", overdue by %(days)d days") % {"days": (day - need.deadline_on).days}
             for need in overdue
         ]
         sections.append((gettext("Overdue needs: %(count)d") % {"count": len(overdue)}, items))

@@ -105,7 +105,7 @@ def test_a_cadre_hears_of_households_due_and_needs_near_or_past_their_deadline(
         "临近期限的诉求：1 件",
         "  张三：就医，看病报销，儿子电话139****5678，期限 2026-11-26",
         "超期诉求：1 件",
-        "  李四：住房，危房改造，20 天无进展",
+        "  李四：住房，危房改造，超期 5 天",
         "",
         "查看：/me/",
     ]
