@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django_tasks_db.models import DBTaskResult
 
 from reminders.backends import BaseBackend, ReminderBackendError
 from reminders.backends.inapp import InAppBackend
@@ -242,3 +243,21 @@ def test_two_runs_at_once_on_two_connections_send_each_digest_once() -> None:
     assert sum(counts.taken for counts in results) >= 1
     assert Notification.objects.filter(day=DAY).count() == 12
     assert Delivery.objects.filter(day=DAY, status=Delivery.Status.SENT).count() == 12
+
+
+@pytest.mark.django_db
+def test_the_queued_day_waits_for_the_worker_which_sends_it(settings: Any) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    make_coordinators(2)
+    call_command("send_reminders", "--day", "2026-11-26", stdout=StringIO())
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "reminders.tasks.send_daily_digests"
+    assert task.args_kwargs == {"args": [], "kwargs": {"day_iso": "2026-11-26"}}
+    assert not Delivery.objects.exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=StringIO())
+    assert Notification.objects.filter(day=datetime.date(2026, 11, 26)).count() == 2
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL"
+    assert task.return_value["sent"] == 2
