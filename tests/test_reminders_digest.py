@@ -255,3 +255,20 @@ def test_a_digest_costs_the_same_queries_with_ten_times_the_data(world: World, r
         make_need(household=household, cadre=colleague, raised_on=days_ago(1))
     assert queries_for(fresh_user()) == before
     assert before <= 8
+
+
+def test_a_long_list_shows_ten_and_counts_the_rest(db: None) -> None:
+    make_visit_intervals()
+    user = make_user("busy")
+    cadre = make_cadre(user=user)
+    village = make_village(name="西村")
+    for n in range(12):
+        household = make_household(village=village, head_name=f"户{n:02d}", phone="")
+        make_assignment(household=household, cadre=cadre)
+    digest = digest_for(user=user, day=DAY)
+    assert digest is not None
+    lines = digest.body.splitlines()
+    assert lines[0] == "本周应走访联系户：12 户"
+    assert lines[1:3] == ["  户00（西村），从未走访", "  户01（西村），从未走访"]
+    assert lines[10] == "  户09（西村），从未走访"
+    assert lines[11] == "  ……另有 2 项"
