@@ -245,7 +245,8 @@ def test_two_runs_at_once_on_two_connections_send_each_digest_once() -> None:
     assert Delivery.objects.filter(day=DAY, status=Delivery.Status.SENT).count() == 12
 
 
-@pytest.mark.django_db
+# The worker closes its database connections between tasks, as it does in production.
+@pytest.mark.django_db(transaction=True)
 def test_the_queued_day_waits_for_the_worker_which_sends_it(settings: Any) -> None:
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
