@@ -24,8 +24,8 @@ from shuanglian.access.admin import scoped_class
 # The order a coordinator works in: the places and their households, the units and their
 # cadres linked to them, the visits and needs that follow, then the imports behind them; the
 # projects and funds the units spend on their villages, the satisfaction surveys of them; the
-# audit trail, accounts and background tasks after. Anything not named here (a model added
-# later) comes after the named ones of its app, alphabetically.
+# audit trail, the reminders sent, accounts and background tasks after. Anything not named
+# here (a model added later) comes after the named ones of its app, alphabetically.
 APP_ORDER = [
     "villages",
     "units",
@@ -34,6 +34,7 @@ APP_ORDER = [
     "assessments",
     "satisfaction",
     "shuanglian",
+    "reminders",
     "auth",
     "django_tasks_database",
 ]

@@ -299,6 +299,25 @@ TASKS = {
     }
 }
 
+# The daily digest (reminders.sending) goes out through this backend: in-app notifications,
+# reminders.backends.smtp.EmailBackend or reminders.backends.sms.SmsBackend.
+REMINDER_BACKEND = os.environ.get("REMINDER_BACKEND", "reminders.backends.inapp.InAppBackend")
+# Mail, for the e-mail backend of the digest.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The SMS backend of the digest: Aliyun's SendSms, signed with the access key.
+SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_CODE = os.environ.get("SMS_TEMPLATE_CODE", "")
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", default=10)
+
 # Rosters: the largest file accepted, and the row count above which work goes to the worker.
 ROSTER_MAX_MB = env_int("ROSTER_MAX_MB", default=20)
 # About 3,000 rows of a typical roster.

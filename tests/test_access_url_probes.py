@@ -76,7 +76,7 @@ from projects.models import (
     ProjectNeed,
     ProjectNote,
 )
-from reminders.models import Notification, ReminderPreference
+from reminders.models import Delivery, Notification, ReminderPreference
 from satisfaction.models import (
     Answer,
     Attempt,
@@ -695,6 +695,8 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
     # Background tasks: superusers only (coordinators hold no permission on them).
     DBTaskResult: ModelAccess(frozenset()),
     AuditEvent: ModelAccess(frozenset({"city", "auditor"}), terms=_names("username")),
+    # The reminders sent: city coordinators only, read-only.
+    Delivery: ModelAccess(frozenset({"city"}), terms=_names("user.username")),
     FundPool: ModelAccess(frozenset(COORDINATORS), terms=_names("name")),
     Project: ModelAccess(frozenset(COORDINATORS), lambda p: [p.funds.project], _names("title")),
     Allocation: ModelAccess(

@@ -40,6 +40,7 @@ CAMPAIGN_ORDER = [
     "/admin/satisfaction/answer/",
     "/admin/shuanglian/auditevent/",
     "/admin/shuanglian/rankingweights/",
+    "/admin/reminders/delivery/",
     "/admin/auth/user/",
     "/admin/auth/group/",
     "/admin/django_tasks_database/dbtaskresult/",

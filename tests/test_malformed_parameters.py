@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, CriterionScore, RectificationItem
 from projects.models import ActivityPhoto, Project, ProjectNote
+from reminders.models import Delivery
 from satisfaction.interviews import record_attempt
 from satisfaction.models import Round, Sample
 from shuanglian.figures import coverage
@@ -195,6 +196,12 @@ def every_page(world: ScopeWorld) -> tuple[list[Page], list[str]]:
             CriterionScore.objects.create(assessment=assessment, criterion=criterion)
         RectificationItem.objects.create(
             assessment=assessment, task="整改", responsible="村支书", deadline=timezone.localdate()
+        )
+    if not Delivery.objects.exists():
+        Delivery.objects.create(
+            user=world.users["city"],
+            day=timezone.localdate(),
+            backend="reminders.backends.inapp.InAppBackend",
         )
     pages, unfilled = [], []
     for route, pattern in routes(get_resolver().url_patterns):
