@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,7 +97,7 @@ def test_a_report_is_recorded_with_its_area_period_format_and_source(
     assert response["Content-Type"] == "application/pdf"
     event = AuditEvent.objects.get(action="report_export")
     assert event.username == "township"
-    assert event.get_action_display() == "导出统计报表"
+    assert event.action_label == "导出统计报表"
     details = {key: event.details[key] for key in ("area", "area_name", "period", "format")}
     assert details == {
         "area": township.code,
@@ -128,17 +130,17 @@ def test_without_an_area_the_report_is_of_the_user_s_own_area(scope_world: Scope
 def test_a_village_has_no_report(scope_world: ScopeWorld) -> None:
     response = ask(client_of(scope_world, "township"), scope_world.home.village.code)
     assert response.status_code == 404
-    assert "报表只为全市、县区和乡镇（街道）制作，不为村（社区）制作。" in response.text
+    assert "报表按市、县区或乡镇（街道）生成，不按村（社区）生成。" in response.text
     assert not AuditEvent.objects.filter(action="report_export").exists()
 
 
 @pytest.mark.parametrize(
     ("params", "status", "message"),
     [
-        ({"area": "371799000000"}, 404, "没有代码为371799000000的市、县区或乡镇（街道）。"),
-        ({"area": "abc"}, 404, "没有代码为abc的市、县区或乡镇（街道）。"),
-        ({"format": "docx"}, 400, "格式须为 xlsx 或 pdf。"),
-        ({"format": ""}, 400, "格式须为 xlsx 或 pdf。"),
+        ({"area": "371799000000"}, 404, "没有区划代码为371799000000的市、县区或乡镇（街道）。"),
+        ({"area": "abc"}, 404, "没有区划代码为abc的市、县区或乡镇（街道）。"),
+        ({"format": "docx"}, 400, "报表格式为 xlsx 或 pdf。"),
+        ({"format": ""}, 400, "报表格式为 xlsx 或 pdf。"),
     ],
 )
 def test_a_bad_area_or_format_is_answered_with_the_reason(
@@ -290,9 +292,6 @@ def test_the_archive_page_costs_the_same_queries_for_more_reports(
 ) -> None:
     client = client_of(scope_world, "city")
     client.get(reverse("report_archive"))
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("report_archive"))
     for number in range(40):

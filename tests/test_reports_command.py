@@ -64,8 +64,8 @@ def test_a_named_user_writes_a_pdf_of_their_area_and_is_named_in_the_audit_trail
     [
         (["--area", CITY, "--period", "2026-13"], None),
         (["--area", CITY, "--period", "abc"], None),
-        (["--area", "371799000000", "--period", "2026-11"], "没有代码为371799000000的"),
-        (["--area", "12", "--period", "2026-11"], "没有代码为12的"),
+        (["--area", "371799000000", "--period", "2026-11"], "没有区划代码为371799000000的"),
+        (["--area", "12", "--period", "2026-11"], "没有区划代码为12的"),
         (["--area", CITY, "--period", "2026-11", "--by", "nobody"], "没有名为nobody的有效用户"),
         (
             ["--area", CITY, "--period", "2026-11", "--by", "township"],
@@ -96,7 +96,7 @@ def test_a_report_that_cannot_be_made_exits_with_the_reason_and_writes_nothing(
 
 def test_a_village_has_no_report(scope_world: ScopeWorld, tmp_path: Path) -> None:
     code = scope_world.home.village.code
-    with pytest.raises(CommandError, match="不为村（社区）制作"):
+    with pytest.raises(CommandError, match="不按村（社区）生成"):
         make(tmp_path / "村.xlsx", "--area", code, "--period", MONTH.code, "--format", "xlsx")
 
 

@@ -85,7 +85,7 @@ def report(request: HttpRequest) -> HttpResponse:
         area = _requested_area(request)
         fmt = request.GET.get("format", "")
         if fmt not in handing.FORMATS:
-            raise Refused(_("The format must be xlsx or pdf."), 400)
+            raise Refused(_("A report is made as xlsx or pdf."), 400)
         try:
             made = handing.hand_out(
                 user=request.user,

@@ -14,31 +14,27 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from shuanglian.access import decisions
 from shuanglian.audit.trail import record
 from shuanglian.models import AreaSnapshot, AuditEvent
 from shuanglian.reports.build import Report, make_report
+from shuanglian.reports.figures import find_area
 from shuanglian.reports.periods import Period
 from villages.imports.audit import SYSTEM_ACTOR
-from villages.models import City, County, Township, area_with_code
+from villages.models import City, County, Township
 
 REPORT_EXPORT = "report_export"
 FORMATS = ("xlsx", "pdf")
 AREA_CODE = re.compile(r"[0-9]{12}")
-# A city's 统计用区划代码 ends in eight zeros, a county's in six, a township's in three.
-CITY_SUFFIX = "00000000"
 # The report kinds, in the order the dashboard offers them, and how many recent periods each.
 KINDS = {
-    "week": gettext_lazy("weekly report"),
-    "month": gettext_lazy("monthly report"),
-    "quarter": gettext_lazy("quarterly report"),
+    "week": pgettext_lazy("report kind", "weekly report"),
+    "month": pgettext_lazy("report kind", "monthly report"),
+    "quarter": pgettext_lazy("report kind", "quarterly report"),
 }
 RECENT = {"week": 12, "month": 12, "quarter": 8}
-# Stepping back this many days from a day in a period lands in the period before or in the
-# same one, never further: no month is shorter than 28 days.
-_STEP_DAYS = {"week": 7, "month": 28, "quarter": 28}
 
 
 class NoSuchArea(ValueError):
@@ -66,22 +62,18 @@ def report_area(code: str) -> ReportArea:
     """The city, county or township with this 12-digit code; NoSuchArea (with the reason)
     for a code that names none, or names a village."""
     code = code.strip()
-    shown = "".join(char for char in code[:20] if char.isprintable())
-    unknown = _("No city, county or township has the code %(code)s.") % {"code": shown}
     if not AREA_CODE.fullmatch(code):
-        raise NoSuchArea(unknown)
-    if code.endswith(CITY_SUFFIX):
-        city = City.objects.filter(code=code).first()
-        if city is not None:
-            return ReportArea(city.code, city.name, AreaSnapshot.Level.CITY, None)
-    found = area_with_code(code)
-    if found is None:
-        raise NoSuchArea(unknown)
-    if found.is_village:
-        # Said without the village's name: the code may be of a village outside the user's area.
+        # Anything but twelve digits names no area (and a NUL byte would upset PostgreSQL).
+        shown = "".join(char for char in code[:20] if char.isprintable())
         raise NoSuchArea(
-            _("Reports are made for the city, counties and townships, not for villages.")
+            _("No city, county or township has the area code %(code)s.") % {"code": shown}
         )
+    try:
+        found = find_area(code)
+    except ValueError as error:
+        raise NoSuchArea(str(error)) from None
+    if isinstance(found, City):
+        return ReportArea(found.code, found.name, AreaSnapshot.Level.CITY, None)
     return ReportArea(found.code, found.name, found.level, found)
 
 
@@ -118,7 +110,7 @@ def check_may_take(user: Any, area: ReportArea) -> None:
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise ValueError(_("The format must be xlsx or pdf."))
+        raise ValueError(_("A report is made as xlsx or pdf."))
     return fmt
 
 
@@ -201,15 +193,11 @@ def attachment(filename: str, ascii_filename: str) -> str:
 
 def recent_periods(kind: str, today: datetime.date | None = None) -> list[Period]:
     """The last complete periods of a kind, newest first (the dashboard's choices)."""
-    today = today or timezone.localdate()
-    periods: list[Period] = []
-    day = today
-    step = datetime.timedelta(days=_STEP_DAYS[kind])
+    period = Period.last_complete(kind, today or timezone.localdate())
+    periods = [period]
     while len(periods) < RECENT[kind]:
-        period = Period.last_complete(kind, day)
-        if not periods or period.code != periods[-1].code:
-            periods.append(period)
-        day -= step
+        period = period.previous()
+        periods.append(period)
     return periods
 
 
