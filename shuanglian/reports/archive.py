@@ -144,12 +144,12 @@ def archived_for(area: ReportArea, *, kind: str = "") -> QuerySet[ReportArchive]
 
 
 def download_name(row: ReportArchive) -> str:
-    """The Chinese name an archived report is downloaded under."""
+    """The Chinese name an archived report is downloaded under, as ``make_report`` names it."""
     try:
-        label = Period.parse(row.period).label
+        kind = Period.parse(row.period).kind_label
     except ValueError:
-        label = row.period
-    return f"{row.area_name}{label}.{row.format}"
+        return f"{row.area_name}_{row.period}.{row.format}"
+    return f"{row.area_name}_{kind}_{row.period}.{row.format}"
 
 
 def archived_area(*, user: AbstractBaseUser, row: ReportArchive) -> ReportArea:
