@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from shuanglian.access import decisions
 from shuanglian.models import ReportArchive
@@ -78,6 +79,7 @@ def _requested_area(request: HttpRequest) -> ReportArea:
     return area
 
 
+@require_GET
 @staff_member_required
 def report(request: HttpRequest) -> HttpResponse:
     """``?area=CODE&period=2026-11&format=pdf``: the report as a download, recorded."""
@@ -114,6 +116,7 @@ def _trail(request: HttpRequest, area: ReportArea) -> list[Any]:
     return [place for place in places if decisions.may_see_area_figures(request.user, place)]
 
 
+@require_GET
 @staff_member_required
 def archive_page(request: HttpRequest) -> HttpResponse:
     """The reports archived for the area and every area within it, newest periods first."""
@@ -158,6 +161,7 @@ def _period_label(code: str) -> str:
         return code
 
 
+@require_GET
 @staff_member_required
 def archive_download(request: HttpRequest, pk: int) -> FileResponse:
     """One archived report, for a user who may take its area's reports (404 otherwise)."""
