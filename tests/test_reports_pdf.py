@@ -1,0 +1,108 @@
+import datetime
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.utils import timezone, translation
+from PIL import Image
+
+from shuanglian.reports.build import make_report
+from shuanglian.reports.figures import report_figures
+from shuanglian.reports.pdf import html
+from shuanglian.reports.periods import Period
+from tests.conftest import ScopeWorld
+from tests.factories import make_household, make_visit
+
+TODAY = timezone.localdate()
+# Poppler's tools, installed with the system packages by the setup scripts (scripts/_system.sh).
+PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
+PERIOD = Period.last_complete("month", TODAY)
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> None:
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture
+def pdf(scope_world: ScopeWorld, tmp_path: Path) -> Path:
+    for place in (scope_world.home, scope_world.next_door, scope_world.far):
+        for n in range(4):
+            make_visit(
+                household=make_household(village=place.village),
+                cadre=place.cadre,
+                visited_on=PERIOD.start + datetime.timedelta(days=n),
+            )
+    report = make_report(
+        user=scope_world.users["city"],
+        area_code=scope_world.home.village.township.county.city.code,
+        period=PERIOD,
+        fmt="pdf",
+        today=TODAY,
+    )
+    assert report.content.startswith(b"%PDF-")
+    assert report.content_type == "application/pdf"
+    assert report.filename == f"菏泽市_月报_{PERIOD.code}.pdf"
+    path = tmp_path / report.ascii_filename
+    path.write_bytes(report.content)
+    return path
+
+
+def text_of(pdf: Path) -> str:
+    return subprocess.run(  # noqa: S603
+        [PDFTOTEXT, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_pdf_holds_the_title_the_counties_and_the_totals(pdf: Path) -> None:
+    text = text_of(pdf)
+    assert f"菏泽市双联双创工作统计月报表（{PERIOD.label}）" in text
+    assert "填报单位：菏泽市" in text
+    for name in ("东明县", "曹县", "覆盖情况", "走访情况", "诉求办理", "项目资金"):
+        assert name in text
+    total = next(line for line in text.splitlines() if line.strip().startswith("合计"))
+    # Three villages, 3 + 12 households, 12 visits to 12 households in the period.
+    assert total.split()[1:5] == ["3", "3", "15", "3"]
+    assert total.split()[6:8] == ["12", "12"]
+    assert "单位负责人：" in text and "填表人：" in text and "填报日期：" in text
+    assert "本期走访农户12户次（12户）" in text
+    assert "超期诉求" in text and "排名" in text
+
+
+def test_the_pdf_pages_render_as_images_that_are_not_blank(pdf: Path, tmp_path: Path) -> None:
+    subprocess.run(  # noqa: S603
+        [PDFTOPPM, "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True
+    )
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) >= 2
+    for page in pages:
+        with Image.open(page) as image:
+            width, height = image.size
+            assert width > height  # landscape
+            colours = image.convert("L").getcolors(maxcolors=256)
+            assert colours is not None and len(colours) > 10
+            dark = sum(count for count, level in colours if level < 128)
+            assert dark > 500
+
+
+def test_the_html_names_no_address_to_fetch(scope_world: ScopeWorld) -> None:
+    figures = report_figures(
+        user=None, area=scope_world.home.village.township, period=PERIOD, today=TODAY
+    )
+    page = html(figures, made_on=TODAY)
+    assert "http" not in page and "url(" not in page and "src=" not in page
+    assert "Noto Sans CJK SC" in page
+    assert "size: A4 landscape" in page
+
+
+def test_an_english_reader_gets_the_report_in_english(scope_world: ScopeWorld) -> None:
+    with translation.override("en"):
+        figures = report_figures(
+            user=None, area=scope_world.home.village.township, period=PERIOD, today=TODAY
+        )
+        page = html(figures, made_on=TODAY)
+    assert "twin-linking work statistics, monthly report form" in page
+    assert "Head of unit:" in page
