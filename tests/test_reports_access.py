@@ -16,6 +16,7 @@ from shuanglian.models import AuditEvent, ReportArchive
 from shuanglian.reports.archive import archive_report
 from shuanglian.reports.periods import Period
 from tests.conftest import ScopeWorld
+from tests.factories import make_township, make_village
 
 pytestmark = pytest.mark.django_db
 
@@ -292,8 +293,9 @@ def test_the_archive_page_costs_the_same_queries_for_more_reports(
 ) -> None:
     client = client_of(scope_world, "city")
     client.get(reverse("report_archive"))
-    with CaptureQueriesContext(connection) as few:
+    with CaptureQueriesContext(connection) as captured:
         client.get(reverse("report_archive"))
+    few = len(captured)
     for number in range(40):
         ReportArchive.objects.create(
             area_code=COUNTY,
@@ -305,6 +307,36 @@ def test_the_archive_page_costs_the_same_queries_for_more_reports(
             size=8,
             made_at=timezone.now() - datetime.timedelta(days=number),
         )
-    with django_assert_max_num_queries(len(few)):
+    with django_assert_max_num_queries(few):
         response = client.get(reverse("report_archive"))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ["city", "county", "township"])
+def test_the_report_box_costs_the_dashboard_no_query_per_area_or_report(
+    scope_world: ScopeWorld, role: str, django_assert_max_num_queries: Any
+) -> None:
+    client = client_of(scope_world, role)
+    client.get(reverse("dashboard"))  # the first reader recounts
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("dashboard"))
+    # Counted now: the next request empties the log the capture reads from.
+    few = len(captured)
+    county = scope_world.home.village.township.county
+    for number in range(5):
+        township = make_township(county=county, name=f"新{number}镇")
+        make_village(township=township, name=f"新{number}村")
+        ReportArchive.objects.create(
+            area_code=township.code,
+            area_name=township.name,
+            level="township",
+            period=MONTH.code,
+            format="pdf",
+            file=ContentFile(b"%PDF-1.7", name=f"n{number}.pdf"),
+            size=8,
+            made_at=timezone.now(),
+        )
+    client.get(reverse("dashboard"))
+    with django_assert_max_num_queries(few):
+        response = client.get(reverse("dashboard"))
+    assert 'id="report-form"' in response.text
