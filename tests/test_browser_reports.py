@@ -133,31 +133,34 @@ def test_the_archive_lists_the_county_s_reports_and_hands_them_out(
     assert_fits(page, DESKTOP)
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_the_report_box_fits_the_screen(
     world: dict[str, Any],
     live_server: Any,
     browser_context: Callable[..., BrowserContext],
     width: int,
+    language: str,
 ) -> None:
     county = world["county"]
     archive_report(user=None, area_code=county.code, period=LAST_MONTH, fmt="pdf")
     archive_report(user=None, area_code=world["townships"][1].code, period=LAST_WEEK, fmt="xlsx")
-    page = open_page(browser_context, width)
+    page = open_page(browser_context, width, language)
     sign_in(page, live_server.url, "county")
     page.goto(f"{live_server.url}/dashboard/")
     expect(page.locator("#report-make")).to_be_visible()
     assert_fits(page, width)
-    box_shot(page, f"dashboard-{width}")
-    page.locator("#report-kinds").get_by_label("季报").check()
+    suffix = f"{width}" if language == "zh" else f"{language}-{width}"
+    box_shot(page, f"dashboard-{suffix}")
+    page.locator('#report-kinds input[value="quarter"]').check()
     expect(page.locator("#report-period-quarter")).to_be_visible()
     assert_fits(page, width)
-    box_shot(page, f"quarter-{width}")
+    box_shot(page, f"quarter-{suffix}")
     page.goto(f"{live_server.url}/dashboard/reports/?area={county.code}")
     expect(page.locator("#archive-table")).to_contain_text("菜园集镇")
     assert_fits(page, width)
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"reports-archive-{width}.png", full_page=True)
+    page.screenshot(path=SHOTS / f"reports-archive-{suffix}.png", full_page=True)
 
 
 def test_a_village_s_dashboard_has_no_report_box(
