@@ -7,8 +7,8 @@ For the city-level report of ``--period`` (by default the last complete month), 
 run:
 1. the report as xlsx and as pdf (``shuanglian.reports.build.make_report``), each in a fresh
    process ``--runs`` times after the rollups were brought up to date (not timed): the time of
-   each build, its query count, the peak of Python allocations during a build (tracemalloc),
-   and the process's peak resident memory (getrusage maxrss) before and after the builds;
+   each build, its query count, the process's peak resident memory (getrusage maxrss) before
+   and after the builds, then in one more build the peak of Python allocations (tracemalloc);
 2. the baseline: the same flows and counts per county (households, visits and households
    visited, needs raised, resolved and overdue, new projects, funds approved and paid) by one
    SQL statement over the raw tables, ``--baseline-runs`` times; its totals are checked equal
@@ -131,24 +131,26 @@ def child(fmt: str, period: str, runs: int) -> None:
     recount = time.perf_counter() - started
     code = City.objects.get().code
     before = megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    seconds, peaks, queries, size, rows = [], [], 0, 0, 0
+    seconds, queries, size, rows = [], 0, 0, 0
     for _ in range(runs):
-        tracemalloc.start()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             report = make_report(user=None, area_code=code, period=period, fmt=fmt)
             seconds.append(time.perf_counter() - started)
-        peaks.append(tracemalloc.get_traced_memory()[1] / 1024 / 1024)
-        tracemalloc.stop()
         queries, size, rows = len(captured), len(report.content), report.rows
-    after = megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    # Measured after the peak resident memory was read: tracing costs memory of its own.
+    rss = megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    tracemalloc.start()
+    make_report(user=None, area_code=code, period=period, fmt=fmt)
+    python_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
     print(
         json.dumps(
             {
                 "seconds": seconds,
-                "python_peak_mb": max(peaks),
+                "python_peak_mb": python_peak,
                 "rss_before_mb": before,
-                "rss_after_mb": after,
+                "rss_after_mb": rss,
                 "queries": queries,
                 "bytes": size,
                 "rows": rows,

@@ -7,12 +7,13 @@ import pytest
 from django.utils import timezone, translation
 from PIL import Image
 
+from shuanglian.figures.ranking import RankedRow
 from shuanglian.reports.build import make_report
 from shuanglian.reports.figures import report_figures
-from shuanglian.reports.pdf import html
+from shuanglian.reports.pdf import html, shortened
 from shuanglian.reports.periods import Period
 from tests.conftest import ScopeWorld
-from tests.factories import make_household, make_visit
+from tests.factories import make_household, make_township, make_visit
 
 TODAY = timezone.localdate()
 # Poppler's tools, installed with the system packages by the setup scripts (scripts/_system.sh).
@@ -106,3 +107,23 @@ def test_an_english_reader_gets_the_report_in_english(scope_world: ScopeWorld) -
         page = html(figures, made_on=TODAY)
     assert "twin-linking work statistics, monthly report form" in page
     assert "Head of unit:" in page
+
+
+def test_a_long_ranking_is_printed_as_its_head_and_tail() -> None:
+    rows = [RankedRow(pk, f"单位{pk}", score=100.0 - pk, rank=pk) for pk in range(1, 36)]
+    head, tail, left_out = shortened(rows)
+    assert [r.pk for r in head] == list(range(1, 21))
+    assert [r.pk for r in tail] == list(range(26, 36))
+    assert left_out == 5
+    assert shortened(rows[:30]) == (rows[:30], [], 0)
+
+
+def test_markup_in_a_name_is_printed_as_text_and_fetches_nothing(
+    scope_world: ScopeWorld, tmp_path: Path
+) -> None:
+    county = scope_world.home.village.township.county
+    make_township(county=county, name='<img src="http://192.0.2.1/x.png">')
+    report = make_report(user=None, area_code=county.code, period=PERIOD, fmt="pdf", today=TODAY)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report.content)
+    assert '<img src="http://192.0.2.1/x.png">' in text_of(path)

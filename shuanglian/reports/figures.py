@@ -122,7 +122,6 @@ class OverdueNeed:
 @dataclasses.dataclass
 class ReportFigures:
     area: ReportArea
-    city_name: str
     period: Period
     previous: Period
     # The standing figures are as of this day; the flows run to ``flows_to``.
@@ -198,7 +197,7 @@ def report_figures(
     rows = {d.pk: Row(d.pk, d.code, d.name) for d in divisions}
     total = Row(None, area.code, _("Total"))
 
-    standing = _standing(VillageFigures.objects.order_by().in_area(scope))
+    standing = VillageFigures.objects.order_by().in_area(scope)
     for values in standing.values(division).annotate(**_standing_sums()).order_by():
         _fill(rows.get(values.pop(division)), values)
     _fill(total, standing.aggregate(**_standing_sums()))
@@ -250,10 +249,8 @@ def report_figures(
 
     overdue = _overdue_list(needs.filter(_overdue_at(flows_to)), flows_to)
     ranked = ranking(scope, today=today)
-    city = area if isinstance(area, City) else City.objects.only("name").first()
     figures = ReportFigures(
         area=area,
-        city_name=city.name if city else "",
         period=period,
         previous=previous,
         as_of=as_of,
@@ -286,10 +283,6 @@ def _division_label(division: str) -> str:
         "township": _("Township or subdistrict"),
         "village": _("Village or community"),
     }[division]
-
-
-def _standing(figures: QuerySet) -> QuerySet:
-    return figures
 
 
 def _standing_sums() -> dict[str, Any]:

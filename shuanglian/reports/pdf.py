@@ -8,12 +8,17 @@ import datetime
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from shuanglian.figures.ranking import RankedRow
 from shuanglian.reports import texts
-from shuanglian.reports.columns import COUNT, MONEY, SHARE, Column, groups
+from shuanglian.reports.columns import MONEY, SHARE, Column, groups
 from shuanglian.reports.figures import ReportFigures, Row, etc
 
 TEMPLATE = "shuanglian/reports/report.html"
+# A long ranking is printed as its head and its tail; the workbook lists every row.
+RANKED_HEAD, RANKED_TAIL = 20, 10
 
 
 def formatted(value: Any, kind: str) -> str:
@@ -25,6 +30,30 @@ def formatted(value: Any, kind: str) -> str:
     if kind == MONEY:
         return f"{value:,.2f}"
     return f"{value:,}"
+
+
+def shortened(ranked: list[RankedRow]) -> tuple[list[RankedRow], list[RankedRow], int]:
+    """The first and the last rows of a long ranking, and how many are left out between."""
+    if len(ranked) <= RANKED_HEAD + RANKED_TAIL:
+        return ranked, [], 0
+    return ranked[:RANKED_HEAD], ranked[-RANKED_TAIL:], len(ranked) - RANKED_HEAD - RANKED_TAIL
+
+
+def _ranking(label: str, ranked: list[RankedRow]) -> dict[str, Any]:
+    head, tail, left_out = shortened(ranked)
+    return {
+        "label": label,
+        "head": head,
+        "tail": tail,
+        "left_out": ngettext(
+            "%(count)d more between, listed in the workbook",
+            "%(count)d more between, listed in the workbook",
+            left_out,
+        )
+        % {"count": left_out}
+        if left_out
+        else "",
+    }
 
 
 def _cells(row: Row, columns: list[Column]) -> list[str]:
@@ -51,7 +80,10 @@ def html(figures: ReportFigures, *, made_on: datetime.date) -> str:
             "overdue_more": etc(figures.total.needs_overdue).lstrip(", ，")
             if figures.overdue_more
             else "",
-            "numeric": COUNT,
+            "rankings": [
+                _ranking(_("Townships"), figures.townships),
+                _ranking(_("Units"), figures.units),
+            ],
         },
     )
 
