@@ -179,6 +179,7 @@ AUDIT_ACTIONS = {
     "rectification_done": _("rectification item reported done"),
     "rectification_accept": _("rectification item accepted"),
     "rectification_reopen": _("rectification item reopened"),
+    "report_export": _("statistical report exported"),
 }
 
 

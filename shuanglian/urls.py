@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from shuanglian import account_views, views
-from shuanglian.figures import dashboards, ranking_views
+from shuanglian.figures import dashboards, ranking_views, report_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,5 +31,12 @@ urlpatterns = [
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/gaps/<slug:slug>/", dashboards.gap_list, name="gap_list"),
     path("dashboard/ranking/", ranking_views.ranking_page, name="ranking"),
+    path("dashboard/report/", report_views.report, name="report"),
+    path("dashboard/reports/", report_views.archive_page, name="report_archive"),
+    path(
+        "dashboard/reports/<int:pk>/download/",
+        report_views.archive_download,
+        name="report_archive_download",
+    ),
     path("admin/", admin.site.urls),
 ]

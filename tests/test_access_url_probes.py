@@ -90,7 +90,9 @@ from satisfaction.models import (
 from satisfaction.results import compute_results
 from satisfaction.rounds import open_round
 from shuanglian.figures import coverage
-from shuanglian.models import AuditEvent, RankingWeights, UserScope
+from shuanglian.models import AuditEvent, RankingWeights, ReportArchive, UserScope
+from shuanglian.reports.archive import archive_report
+from shuanglian.reports.periods import Period
 from tests.conftest import ScopeWorld, build_scope_world
 from tests.factories import (
     Place,
@@ -405,6 +407,18 @@ def _add_assessments(probe_place: ProbePlace) -> None:
     probe_place.markers += [f"{tag}佐证说明", item.task, item.responsible, note.text]
 
 
+REPORT_MONTH = Period.last_complete("month", timezone.localdate()).code
+CITY_CODE = "371700000000"
+
+
+def _add_reports() -> None:
+    """Last month's workbook of the city, every county and every township, archived."""
+    codes = [CITY_CODE, *County.objects.values_list("code", flat=True)]
+    codes += Township.objects.values_list("code", flat=True)
+    for code in codes:
+        archive_report(user=None, area_code=code, period=REPORT_MONTH, fmt="xlsx")
+
+
 @pytest.fixture(scope="module")
 def world(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any
@@ -440,6 +454,7 @@ def _build_world(scope_world: ScopeWorld) -> ProbeWorld:
         make_checklist(year=year, name=f"{year}年创建标准")
     for probe_place in places.values():
         _add_assessments(probe_place)
+    _add_reports()
     group = Group.objects.create(name="专项工作组")
     task = DBTaskResult.objects.create(
         args_kwargs={"args": [places["far"].error_batch.pk], "kwargs": {}},
@@ -761,6 +776,9 @@ PROBES: dict[str, str] = {
     "dashboard": "area_page",
     "gap_list": "area_page",
     "ranking": "area_page",
+    "report": "report",
+    "report_archive": "report_archive",
+    "report_archive_download": "report_download",
     "admin:index": "admin_index",
     "admin:login": "plain",
     "admin:logout": "plain",
@@ -1662,6 +1680,90 @@ def probe_ledger(run: Run, entry: Entry, model: Any) -> None:
             township = run.inside.place.village.township
             data = {"year": year, "area": township.code}
             run.reached(entry.key, url, f"{run.inside.tag}项目", data)
+
+
+# --- periodic reports: made on request, the archive and its downloads
+
+
+def _report_areas(run: Run) -> list[Any]:
+    """The areas of the places outside the role's area that are not its own too."""
+    inside_areas = set(_areas(run.inside)) if run.inside else set()
+    return [area for place in run.outside for area in _areas(place) if area not in inside_areas]
+
+
+def probe_report(run: Run, entry: Entry, model: Any) -> None:
+    """A report of an outside area (or the city, for any but the city) refused and not
+    recorded; of the role's own township made and recorded; malformed requests refused."""
+    url = reverse(entry.key)
+    asked = {"period": REPORT_MONTH, "format": "xlsx"}
+    outside = [area.code for area in _report_areas(run)]
+    if run.role != "city":
+        outside.append(CITY_CODE)
+    for code in outside:
+        events = AuditEvent.objects.count()
+        run.refused(entry.key, url, {**asked, "area": code})
+        run.check(AuditEvent.objects.count() == events, entry.key, "refusal audited as report")
+    for bad in ("371728\x00", "9" * 400, "abc"):
+        run.get(entry.key, url, {**asked, "area": bad})
+    for bad in ("2026-13", "1\x00", "9" * 400, ""):
+        run.get(entry.key, url, {**asked, "period": bad})
+    run.get(entry.key, url, {**asked, "format": "doc"})
+    if run.role in AREA_COORDINATORS:
+        township = run.inside.place.village.township
+        events = AuditEvent.objects.filter(action="report_export").count()
+        run.reached(entry.key, url, township.name, {**asked, "area": township.code})
+        audited = AuditEvent.objects.filter(action="report_export").count() > events
+        run.check(audited, entry.key, f"report {url} not in the audit trail")
+    else:
+        run.refused(entry.key, url, asked)
+        if run.inside is not None:
+            township = run.inside.place.village.township
+            run.refused(entry.key, url, {**asked, "area": township.code})
+
+
+def probe_report_archive(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    outside = [area.code for area in _report_areas(run)]
+    if run.role != "city":
+        outside.append(CITY_CODE)
+    for code in outside:
+        run.refused(entry.key, url, {"area": code})
+    for bad in ("371728\x00", "9" * 400, "abc"):
+        run.get(entry.key, url, {"area": bad})
+    run.get(entry.key, url, {"kind": "\x00", "page": "9" * 400})
+    if run.role in AREA_COORDINATORS:
+        township = run.inside.place.village.township
+        run.reached(entry.key, url, township.name, {"area": township.code})
+    else:
+        run.refused(entry.key, url)
+
+
+def probe_report_download(run: Run, entry: Entry, model: Any) -> None:
+    """An archived report of an outside area (or the city) not found and not recorded; of
+    the role's own township handed out and recorded."""
+    outside = [area.code for area in _report_areas(run) if not area.is_village]
+    if run.role != "city":
+        outside.append(CITY_CODE)
+    for row in ReportArchive.objects.filter(area_code__in=outside):
+        events = AuditEvent.objects.count()
+        run.refused(entry.key, reverse(entry.key, args=[row.pk]))
+        run.check(AuditEvent.objects.count() == events, entry.key, "refusal audited as download")
+    if run.inside is None:
+        return
+    township = run.inside.place.village.township
+    row = ReportArchive.objects.get(area_code=township.code)
+    url = reverse(entry.key, args=[row.pk])
+    if run.role in AREA_COORDINATORS:
+        events = AuditEvent.objects.filter(action="report_export").count()
+        # A file is streamed: read once by the look at the response, then again here.
+        run.reached(entry.key, url)
+        handed = body(run.client.get(url))
+        run.check(township.name in handed, entry.key, f"inside {url} lacks {township.name}")
+        audited = AuditEvent.objects.filter(action="report_export").count() > events
+        run.check(audited, entry.key, f"download {url} not in the audit trail")
+    else:
+        run.refused(entry.key, url)
 
 
 # --- admin, generic pages of each model

@@ -31,6 +31,7 @@ from satisfaction.interviews import record_attempt
 from satisfaction.models import Round, Sample
 from shuanglian.figures import coverage
 from shuanglian.figures.ranking import weights_for
+from shuanglian.models import ReportArchive
 from tests.conftest import ScopeWorld
 from tests.factories import (
     make_checklist,
@@ -69,6 +70,7 @@ KNOWN = [
     "county",
     "township",
     "village_kind",
+    "period",
 ]
 # Task results exist only with the database task backend, which tests replace with the
 # immediate one; the list is django-tasks-db's own, read-only, without custom parameters.
@@ -122,6 +124,24 @@ def _interview(world: ScopeWorld) -> Sample:
     return sample
 
 
+def _archived_report(world: ScopeWorld) -> ReportArchive:
+    """An archived report of the home township; made once."""
+    township = world.home.village.township
+    found = ReportArchive.objects.filter(area_code=township.code).first()
+    if found is not None:
+        return found
+    return ReportArchive.objects.create(
+        area_code=township.code,
+        area_name=township.name,
+        level="township",
+        period="2026-11",
+        format="pdf",
+        file=ContentFile(b"%PDF-1.7", name="report.pdf"),
+        size=8,
+        made_at=timezone.now(),
+    )
+
+
 def keys(world: ScopeWorld) -> dict[str, object]:
     """What fills the path of each page that is not an admin model's own."""
     home = world.home
@@ -137,6 +157,7 @@ def keys(world: ScopeWorld) -> dict[str, object]:
         "cadre_photo": home.cadre.pk,
         "village_survey": home.village.pk,
         "village_survey_year": home.village.pk,
+        "report_archive_download": _archived_report(world).pk,
     }
 
 

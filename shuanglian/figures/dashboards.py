@@ -21,6 +21,7 @@ from shuanglian.audit.trail import record
 from shuanglian.figures import (
     coverage,
     project_stats,
+    report_views,
     shuangchuang,
     summary,
     table_rows,
@@ -115,6 +116,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "rating_chart": shuangchuang.rating_chart(twin),
         "trend_chart": shuangchuang.trend_chart(twin) if twin.survey.trend else None,
+        "report_box": report_views.report_box(request.user, area),
     }
     return render(request, "shuanglian/dashboard.html", context)
 
