@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from devdata.demo import HISTORY_DAYS
 from shuanglian.figures import snapshots
 from shuanglian.figures.summary import AreaFigures, figures_for
 from shuanglian.models import AreaSnapshot
@@ -256,3 +257,15 @@ def test_the_back_fill_command_refuses_bad_dates(
     with pytest.raises(CommandError) as raised:
         call_command("backfill_snapshots", *arguments, stdout=io.StringIO())
     assert str(raised.value) == message
+
+
+def test_the_demo_has_half_a_year_of_history_and_todays_snapshot(demo: None) -> None:
+    city = City.objects.get().code
+    days = AreaSnapshot.objects.filter(code=city).order_by("day")
+    assert days.count() == HISTORY_DAYS + 1
+    assert days.first().day == TODAY - datetime.timedelta(days=HISTORY_DAYS)
+    assert days.first().backfilled
+    assert not days.last().backfilled
+    assert days.last().day == TODAY
+    # The demo's visits reach back 200 days: the history has them.
+    assert days.first().visited_90 > 0
