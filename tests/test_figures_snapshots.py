@@ -269,3 +269,23 @@ def test_the_demo_has_half_a_year_of_history_and_todays_snapshot(demo: None) -> 
     assert days.last().day == TODAY
     # The demo's visits reach back 200 days: the history has them.
     assert days.first().visited_90 > 0
+
+
+def test_the_generated_city_can_come_with_history_and_replacing_it_drops_the_old(
+    db: None, settings: object
+) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = io.StringIO()
+    call_command(
+        "generate_city_data", "--scale", "0.001", "--history-days", "3", "--no-input", stdout=out
+    )
+    assert "trends' history" in out.getvalue()
+    city = City.objects.get().code
+    rows = AreaSnapshot.objects.filter(code=city).order_by("day")
+    days = list(rows.values_list("day", flat=True))
+    assert days == [TODAY - 3 * DAY, TODAY - 2 * DAY, TODAY - DAY, TODAY]
+    villages = Village.objects.count()
+    assert AreaSnapshot.objects.filter(day=TODAY, level="village").count() == villages
+
+    call_command("generate_city_data", "--scale", "0.001", "--replace", "--no-input", stdout=out)
+    assert not AreaSnapshot.objects.exists()
