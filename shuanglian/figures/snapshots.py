@@ -14,7 +14,8 @@ visits by date (reached in the 30 and 90 days ending on the day), needs raised a
 date, the cadres' ratings by visit date; villages and households as they are now. What the
 raw records cannot tell for a past day (coverage, participation, overdue needs, projects,
 funds, assessments, measured satisfaction) is left empty. A day that has a snapshot is never
-written over.
+written over. The records are read once for the whole range (the visits in one ordered pass),
+as changes of each village's counts by day, which are then added up day by day.
 """
 
 import datetime
@@ -321,58 +322,110 @@ def take(*, day: datetime.date | None = None) -> int:
     return len(rows)
 
 
-def _visits_on(day: datetime.date) -> dict[int, dict[str, int]]:
-    """Households reached in the 30 and 90 days ending on ``day``, and the visits rated by
-    then, by village: two queries."""
-    window = Visit.objects.contacts().filter(visited_on__range=(rollups.since(day, 90), day))
-    by_village: dict[int, dict[str, int]] = defaultdict(dict)
-    reached = (
-        window.order_by()
-        .values("village_id")
-        .annotate(
-            visited_90=Count("household_id", distinct=True),
-            visited_30=Count(
-                "household_id", distinct=True, filter=Q(visited_on__gte=rollups.since(day, 30))
-            ),
+class Events:
+    """Changes of each village's counts, by day: a count on a day is the sum of its changes
+    up to that day."""
+
+    def __init__(self) -> None:
+        # village → day → name → change
+        self.changes: dict[int, dict[datetime.date, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int))
         )
-    )
-    for row in reached:
-        by_village[row.pop("village_id")].update(row)
-    pleased = [Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED]
-    rated = (
+
+    def add(self, village: int, day: datetime.date, name: str, change: int) -> None:
+        self.changes[village][day][name] += change
+
+    def running(self, first: datetime.date) -> tuple[dict[int, dict[str, int]], dict]:
+        """The counts of each village on the day before ``first``, and each village's changes
+        from ``first`` on, by day."""
+        before: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        later: dict[int, dict[datetime.date, dict[str, int]]] = defaultdict(dict)
+        for village, days in self.changes.items():
+            for day, changes in days.items():
+                if day < first:
+                    for name, change in changes.items():
+                        before[village][name] += change
+                else:
+                    later[village][day] = changes
+        return before, later
+
+
+def _visit_events(events: Events, since: datetime.date, until: datetime.date) -> None:
+    """Households reached in the 30 and 90 days ending on each day, and the visits rated up
+    to it, as changes by day: two queries for the whole range.
+
+    Each household's contact dates, in order, make runs of days it counts as reached (a visit
+    on day v covers v to v + N − 1): +1 where a run begins, −1 the day after it ends."""
+    pleased = {Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED}
+    rated_before = (
         Visit.objects.contacts()
         .exclude(satisfaction="")
-        .filter(visited_on__lte=day)
+        .filter(visited_on__lt=since)
         .order_by()
         .values("village_id")
         .annotate(rated=Count("pk"), pleased=Count("pk", filter=Q(satisfaction__in=pleased)))
     )
-    for row in rated:
-        by_village[row.pop("village_id")].update(row)
-    return by_village
-
-
-def _needs_on(day: datetime.date) -> dict[int, dict[str, int]]:
-    """Needs raised by ``day``, resolved by then, and still open at its end, by village."""
-    still_open = Q(closed_on__isnull=True) | Q(closed_on__gt=day)
-    rows = (
-        Need.objects.filter(raised_on__lte=day)
-        .order_by()
-        .values("village_id")
-        .annotate(
-            needs_raised=Count("pk"),
-            needs_resolved=Count("pk", filter=Q(status=Need.Status.RESOLVED, closed_on__lte=day)),
-            needs_open=Count("pk", filter=still_open),
-        )
+    day_before = since - datetime.timedelta(days=1)
+    for row in rated_before:
+        events.add(row["village_id"], day_before, "rated", row["rated"])
+        events.add(row["village_id"], day_before, "pleased", row["pleased"])
+    visits = (
+        Visit.objects.contacts()
+        .filter(visited_on__range=(rollups.since(since, max(rollups.PERIODS)), until))
+        .order_by("household_id", "visited_on")
+        .values_list("household_id", "village_id", "visited_on", "satisfaction")
     )
-    return {row.pop("village_id"): row for row in rows}
+    household = village = None
+    ends: dict[int, datetime.date] = {}
+    one = datetime.timedelta(days=1)
+
+    def close() -> None:
+        for days, end in ends.items():
+            events.add(village, end + one, f"visited_{days}", -1)
+
+    for pk, in_village, visited_on, satisfaction in visits.iterator(chunk_size=20000):
+        if pk != household:
+            if household is not None:
+                close()
+            household, village, ends = pk, in_village, {}
+        for days in rollups.PERIODS:
+            end = ends.get(days)
+            if end is None or visited_on > end:
+                if end is not None:
+                    events.add(village, end + one, f"visited_{days}", -1)
+                events.add(village, visited_on, f"visited_{days}", 1)
+            ends[days] = visited_on + datetime.timedelta(days=days - 1)
+        if satisfaction and visited_on >= since:
+            events.add(village, visited_on, "rated", 1)
+            events.add(village, visited_on, "pleased", int(satisfaction in pleased))
+    if household is not None:
+        close()
+
+
+def _need_events(events: Events, until: datetime.date) -> None:
+    """Needs raised by each day, resolved by it and open at its end, as changes by day: one
+    query for the whole range."""
+    one = datetime.timedelta(days=1)
+    needs = (
+        Need.objects.filter(raised_on__lte=until)
+        .order_by()
+        .values_list("village_id", "raised_on", "closed_on", "status")
+        .annotate(n=Count("pk"))
+    )
+    for village, raised_on, closed_on, status, n in needs:
+        events.add(village, raised_on, "needs_raised", n)
+        events.add(village, raised_on, "needs_open", n)
+        if closed_on is not None:
+            events.add(village, max(closed_on + one, raised_on), "needs_open", -n)
+            if status == Need.Status.RESOLVED:
+                events.add(village, max(closed_on, raised_on), "needs_resolved", n)
 
 
 @transaction.atomic
 def backfill(*, since: datetime.date, until: datetime.date) -> int:
     """Write the days from ``since`` to ``until`` that have no snapshot, recounted from the
-    dated records (``backfilled``); return how many rows were written. Three queries a day,
-    and six for the whole range."""
+    dated records (``backfilled``); return how many rows were written. A fixed number of
+    queries for the whole range, and one INSERT for every 2,000 rows."""
     rollups.bring_up_to_date()
     taken = set(
         AreaSnapshot.objects.filter(day__range=(since, until))
@@ -390,17 +443,19 @@ def backfill(*, since: datetime.date, until: datetime.date) -> int:
     )
     dated = ["visited_30", "visited_90", "needs_raised", "needs_resolved", "needs_open"]
     dated += ["rated", "pleased"]
+    events = Events()
+    _visit_events(events, since, until)
+    _need_events(events, until)
+    counts, later = events.running(since)
     written = 0
+    rows: list[AreaSnapshot] = []
     day = since
     while day <= until:
+        for village, days in later.items():
+            for name, change in days.get(day, {}).items():
+                counts[village][name] += change
         if day not in taken:
-            by_village: dict[int, dict[str, int]] = defaultdict(dict)
-            for village, row in _visits_on(day).items():
-                by_village[village].update(row)
-            for village, row in _needs_on(day).items():
-                by_village[village].update(row)
-            sums = areas.up_from_villages(by_village)
-            rows = []
+            sums = areas.up_from_villages(counts)
             for level, key, code in areas.every():
                 values = sums[level].get(key, {})
                 present = now[level].get(key, {})
@@ -409,7 +464,9 @@ def backfill(*, since: datetime.date, until: datetime.date) -> int:
                 row["households"] = present.get("households") or 0
                 row["villages"] = 1 if level == Level.VILLAGE else present.get("villages") or 0
                 rows.append(AreaSnapshot(code=code, level=level, day=day, backfilled=True, **row))
-            _write(rows, overwrite=False)
-            written += len(rows)
+            if len(rows) >= BATCH:
+                _write(rows, overwrite=False)
+                written, rows = written + len(rows), []
         day += datetime.timedelta(days=1)
-    return written
+    _write(rows, overwrite=False)
+    return written + len(rows)
