@@ -124,6 +124,8 @@ def main() -> None:
             f"in {backfill_seconds:.1f} s, {len(captured)} queries "
             f"({backfill_seconds / options.backfill_days:.2f} s a day)"
         )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  peak resident memory          {rss:.0f} MB (whole process, after it)")
         if options.nightly:
             if yesterday_taken:
                 print("\nnightly job not timed: yesterday has a snapshot already")

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
@@ -284,6 +284,7 @@ def _merge(*parts: dict[str, dict]) -> dict[str, dict]:
 
 
 def _write(rows: list[AreaSnapshot], *, overwrite: bool) -> None:
+    """Write ``rows``: over the rows of the same area and day, or leaving those alone."""
     if overwrite:
         AreaSnapshot.objects.bulk_create(
             rows,
@@ -292,6 +293,21 @@ def _write(rows: list[AreaSnapshot], *, overwrite: bool) -> None:
             unique_fields=["code", "day"],
             update_fields=["level", "backfilled", *FIGURES],
         )
+    elif connection.vendor == "postgresql" and rows:
+        # Hundreds of thousands of back-filled rows: Django's preparing of each value would
+        # take longer than the counting; the values are plain integers, dates and text.
+        from psycopg2.extras import execute_values
+
+        columns = ["code", "level", "day", "backfilled", *FIGURES]
+        table = AreaSnapshot._meta.db_table
+        with connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s "  # noqa: S608
+                "ON CONFLICT (code, day) DO NOTHING",
+                [tuple(getattr(row, column) for column in columns) for row in rows],
+                page_size=BATCH,
+            )
     else:
         AreaSnapshot.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
 
