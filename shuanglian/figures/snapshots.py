@@ -90,11 +90,10 @@ class Areas:
         for pk, (code, _township) in self.villages.items():
             yield Level.VILLAGE, pk, code
 
-    def up_from_villages(self, by_village: dict[int, dict[str, Any]]) -> dict[str, dict]:
-        """Figures of villages added up to their townships, counties and the city."""
-        sums: dict[str, dict] = {
-            level: defaultdict(lambda: defaultdict(int)) for level in Level.values
-        }
+    def up_from_villages(self, by_village: dict[int, list[int]]) -> dict[str, dict]:
+        """Counts of villages (lists in the order of ``DATED``) added up to their townships,
+        counties and the city."""
+        sums: dict[str, dict] = {level: {} for level in Level.values}
         for village, figures in by_village.items():
             located = self.villages.get(village)
             if located is None:
@@ -107,9 +106,12 @@ class Areas:
                 (Level.COUNTY, county),
                 (Level.CITY, CITY),
             ):
-                total = sums[level][key]
-                for name, value in figures.items():
-                    total[name] += value or 0
+                total = sums[level].get(key)
+                if total is None:
+                    sums[level][key] = list(figures)
+                else:
+                    for index, value in enumerate(figures):
+                        total[index] += value
         return sums
 
 
@@ -338,32 +340,38 @@ def take(*, day: datetime.date | None = None) -> int:
     return len(rows)
 
 
-class Events:
-    """Changes of each village's counts, by day: a count on a day is the sum of its changes
-    up to that day."""
+# The figures a back-filled day has from the dated records, in this order.
+DATED = [
+    "visited_30",
+    "visited_90",
+    "needs_raised",
+    "needs_resolved",
+    "needs_open",
+    "rated",
+    "pleased",
+]
+POSITION = {name: index for index, name in enumerate(DATED)}
 
-    def __init__(self) -> None:
-        # village → day → name → change
-        self.changes: dict[int, dict[datetime.date, dict[str, int]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(int))
-        )
+
+class Events:
+    """Changes of each village's counts (``DATED``), by day from ``first`` on, and the counts
+    on the day before it: a count on a day is the sum of its changes up to that day."""
+
+    def __init__(self, first: datetime.date) -> None:
+        self.first = first
+        self.before: dict[int, list[int]] = {}
+        self.changes: dict[datetime.date, dict[int, list[int]]] = defaultdict(dict)
 
     def add(self, village: int, day: datetime.date, name: str, change: int) -> None:
-        self.changes[village][day][name] += change
-
-    def running(self, first: datetime.date) -> tuple[dict[int, dict[str, int]], dict]:
-        """The counts of each village on the day before ``first``, and each village's changes
-        from ``first`` on, by day."""
-        before: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        later: dict[int, dict[datetime.date, dict[str, int]]] = defaultdict(dict)
-        for village, days in self.changes.items():
-            for day, changes in days.items():
-                if day < first:
-                    for name, change in changes.items():
-                        before[village][name] += change
-                else:
-                    later[village][day] = changes
-        return before, later
+        if day < self.first:
+            changes = self.before.get(village)
+            if changes is None:
+                changes = self.before[village] = [0] * len(DATED)
+        else:
+            changes = self.changes[day].get(village)
+            if changes is None:
+                changes = self.changes[day][village] = [0] * len(DATED)
+        changes[POSITION[name]] += change
 
 
 def _visit_events(events: Events, since: datetime.date, until: datetime.date) -> None:
@@ -457,26 +465,25 @@ def backfill(*, since: datetime.date, until: datetime.date) -> int:
         villages=Count("pk"),
         households=Sum("households"),
     )
-    dated = ["visited_30", "visited_90", "needs_raised", "needs_resolved", "needs_open"]
-    dated += ["rated", "pleased"]
-    events = Events()
+    events = Events(since)
     _visit_events(events, since, until)
     _need_events(events, until)
-    counts, later = events.running(since)
+    counts = events.before
     written = 0
     rows: list[AreaSnapshot] = []
     day = since
     while day <= until:
-        for village, days in later.items():
-            for name, change in days.get(day, {}).items():
-                counts[village][name] += change
+        for village, changes in events.changes.pop(day, {}).items():
+            village_counts = counts.setdefault(village, [0] * len(DATED))
+            for index, change in enumerate(changes):
+                village_counts[index] += change
         if day not in taken:
             sums = areas.up_from_villages(counts)
             for level, key, code in areas.every():
-                values = sums[level].get(key, {})
+                values = sums[level].get(key) or [0] * len(DATED)
                 present = now[level].get(key, {})
                 row: dict[str, Any] = dict.fromkeys(FIGURES)
-                row.update({name: values.get(name, 0) for name in dated})
+                row.update(zip(DATED, values, strict=True))
                 row["households"] = present.get("households") or 0
                 row["villages"] = 1 if level == Level.VILLAGE else present.get("villages") or 0
                 rows.append(AreaSnapshot(code=code, level=level, day=day, backfilled=True, **row))
