@@ -62,7 +62,7 @@ class Command(BaseCommand):
             default=0,
             help=(
                 "Back-fill the trends' history of this many days before today from the "
-                "generated visits and needs, and take today's snapshot (about 2–4 s a day "
+                "generated visits and needs, and take today's snapshot (under half a second a day "
                 "for the whole city)."
             ),
         )
