@@ -56,7 +56,7 @@ from projects.models import (
 from satisfaction.models import VillageResult
 from shuanglian.access.scope import coordinator_permissions
 from shuanglian.figures import rollups
-from shuanglian.models import Role, UserScope
+from shuanglian.models import AreaSnapshot, Role, UserScope
 from units.models import Cadre, HouseholdAssignment, Unit, VillageSurvey, WorkGroup, WorkGroupMember
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from visits.models import Need, NeedNote, Visit
@@ -68,6 +68,8 @@ COVERAGE = 0.95
 
 # The campaign's tables, children before parents: what --replace empties.
 CAMPAIGN: tuple[type[models.Model], ...] = (
+    # The trends' history of the areas replaced.
+    AreaSnapshot,
     ActivityPhoto,
     Activity,
     Disbursement,

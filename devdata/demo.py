@@ -19,6 +19,7 @@ from django.utils import timezone
 from devdata.demo_assessments import load_assessments
 from devdata.demo_projects import load_projects
 from devdata.demo_surveys import load_surveys
+from shuanglian.figures import snapshots
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -34,6 +35,8 @@ from visits.models import Need, NeedNote, Satisfaction, Visit
 from visits.needs import deadline_days
 
 GEOGRAPHY_FILE = Path(settings.BASE_DIR) / "fixtures" / "heze.json"
+# Days of history the demo's trend lines show, back-filled from the visits and needs.
+HISTORY_DAYS = 180
 SEED = 2016
 HOUSEHOLDS_PER_VILLAGE = 30
 CADRES_PER_UNIT = 8
@@ -116,7 +119,8 @@ def demo_is_loaded() -> bool:
 def load_demo() -> None:
     """Create the demo city, units, cadres, households, links, visits and needs, the fund
     pools, the units' projects and the work groups' activities, the villages' 服务型党组织
-    assessments with their rectification, and the satisfaction surveys."""
+    assessments with their rectification, and the satisfaction surveys; and the history of
+    every area's figures for the trends, the last ``HISTORY_DAYS`` days."""
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     today = timezone.localdate()
     data = json.loads(GEOGRAPHY_FILE.read_text())
@@ -148,6 +152,12 @@ def load_demo() -> None:
     load_projects(random.Random(f"{SEED}:projects"), today)  # noqa: S311
     load_surveys(random.Random(f"{SEED}:surveys"), today)  # noqa: S311
     load_assessments(today)
+    # The trends' history: the past days from the dated records, and today's snapshot.
+    snapshots.backfill(
+        since=today - datetime.timedelta(days=HISTORY_DAYS),
+        until=today - datetime.timedelta(days=1),
+    )
+    snapshots.take(day=today)
 
 
 def _load_geography(data: dict) -> dict[str, Village]:

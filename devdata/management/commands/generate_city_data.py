@@ -1,8 +1,10 @@
+import datetime
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from devdata.city import (
     DEFAULT_COORDINATOR,
@@ -12,6 +14,7 @@ from devdata.city import (
     add_shuangchuang,
     generate_city,
 )
+from shuanglian.figures import snapshots
 
 
 class Command(BaseCommand):
@@ -54,6 +57,16 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--history-days",
+            type=int,
+            default=0,
+            help=(
+                "Back-fill the trends' history of this many days before today from the "
+                "generated visits and needs, and take today's snapshot (under half a second a day "
+                "for the whole city)."
+            ),
+        )
+        parser.add_argument(
             "--no-input",
             "--noinput",
             action="store_false",
@@ -89,6 +102,8 @@ class Command(BaseCommand):
         except CityDataError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"Done in {outcome.seconds:.1f} s."))
+        if options["history_days"] > 0:
+            self._history(options["history_days"])
         if outcome.over_capacity:
             self.stdout.write(
                 self.style.WARNING(
@@ -103,6 +118,15 @@ class Command(BaseCommand):
             f"Cadres: {outcome.first_cadre}, … (one account per cadre)  "
             f"password: {outcome.password}"
         )
+
+    def _history(self, days: int) -> None:
+        started = time.monotonic()
+        today = timezone.localdate()
+        rows = snapshots.backfill(
+            since=today - datetime.timedelta(days=days), until=today - datetime.timedelta(days=1)
+        )
+        rows += snapshots.take(day=today)
+        self._progress("trends' history (snapshots)", rows, time.monotonic() - started)
 
     def _progress(self, what: str, rows: int | None, seconds: float) -> None:
         count = f"{rows:>12,} rows" if rows is not None else " " * 17
