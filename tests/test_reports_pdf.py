@@ -1,4 +1,5 @@
 import datetime
+import logging
 import shutil
 import subprocess
 from pathlib import Path
@@ -127,3 +128,14 @@ def test_markup_in_a_name_is_printed_as_text_and_fetches_nothing(
     path = tmp_path / "report.pdf"
     path.write_bytes(report.content)
     assert '<img src="http://192.0.2.1/x.png">' in text_of(path)
+
+
+def test_laying_out_a_pdf_writes_no_progress_lines_to_the_log(
+    scope_world: ScopeWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    county = scope_world.home.village.township.county
+    with caplog.at_level(logging.INFO):
+        make_report(user=None, area_code=county.code, period=PERIOD, fmt="pdf", today=TODAY)
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno < logging.WARNING
+    ] == []
