@@ -1,4 +1,3 @@
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -8,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from common.commands import named_user
+from common.commands import check_writable, named_user, write_file
 from common.exports import transferred
 from projects import ledger
 from projects.models import Allocation
@@ -48,7 +47,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         path: Path = options["file"]
-        self._check_writable(path)
+        check_writable(path)
         area = self._area(options["area"])
         user = self._acting_user(options["by"])
         try:
@@ -56,10 +55,7 @@ class Command(BaseCommand):
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
         data, counts = ledger.ledger_bytes(year=year, area=area, by=user)
-        try:
-            path.write_bytes(data)
-        except OSError as error:
-            raise CommandError(self._unwritable(path, error)) from None
+        write_file(path, data)
         transferred.send(
             sender=Allocation,
             request=None,
@@ -96,24 +92,6 @@ class Command(BaseCommand):
                 }
             )
         )
-
-    def _check_writable(self, path: Path) -> None:
-        """Refuse a file that cannot be written before the ledger is read."""
-        if path.is_dir():
-            raise CommandError(_("%(path)s is a folder: name a file.") % {"path": path})
-        folder = path.parent
-        if not folder.is_dir():
-            raise CommandError(_("No such folder: %(path)s") % {"path": folder})
-        target = path if path.exists() else folder
-        if not os.access(target, os.W_OK):
-            raise CommandError(_("%(path)s cannot be written.") % {"path": path})
-
-    @staticmethod
-    def _unwritable(path: Path, error: OSError) -> str:
-        return _("%(path)s cannot be written: %(reason)s") % {
-            "path": path,
-            "reason": error.strerror or error,
-        }
 
     @staticmethod
     def _area(code: str | None) -> ledger.Area:

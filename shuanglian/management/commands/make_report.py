@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 from typing import Any
 
@@ -6,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from common.commands import named_user
+from common.commands import check_writable, named_user, write_file
 from shuanglian.reports import handing
 from shuanglian.reports.periods import Period
 from villages.management.commands.import_roster import os_user
@@ -47,7 +46,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         path: Path = options["file"]
-        self._check_writable(path)
+        check_writable(path)
         user = named_user(options["by"])
         try:
             area, report = handing.make_for(
@@ -55,13 +54,7 @@ class Command(BaseCommand):
             )
         except (PermissionDenied, ValueError) as error:
             raise CommandError(str(error)) from None
-        try:
-            path.write_bytes(report.content)
-        except OSError as error:
-            raise CommandError(
-                _("%(path)s cannot be written: %(reason)s")
-                % {"path": path, "reason": error.strerror or error}
-            ) from None
+        write_file(path, report.content)
         handing.record_handed_out(
             user=user,
             request=None,
@@ -78,15 +71,3 @@ class Command(BaseCommand):
                 _("%(name)s written to %(path)s.") % {"name": report.filename, "path": path}
             )
         )
-
-    @staticmethod
-    def _check_writable(path: Path) -> None:
-        """Refuse a file that cannot be written before the report is made."""
-        if path.is_dir():
-            raise CommandError(_("%(path)s is a folder: name a file.") % {"path": path})
-        folder = path.parent
-        if not folder.is_dir():
-            raise CommandError(_("No such folder: %(path)s") % {"path": folder})
-        target = path if path.exists() else folder
-        if not os.access(target, os.W_OK):
-            raise CommandError(_("%(path)s cannot be written.") % {"path": path})
