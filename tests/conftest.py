@@ -196,6 +196,20 @@ def coverage_city(db: None) -> dict:
     return {"county": county, "t1": t1, "t2": t2}
 
 
+# The scope world's users by role, in the order the probes report them.
+SCOPE_ROLES = [
+    "city",
+    "county",
+    "township",
+    "other_township",
+    "liaison",
+    "other_liaison",
+    "cadre",
+    "auditor",
+    "no_role",
+]
+
+
 @dataclass
 class ScopeWorld:
     """Three places (home; another township of the same county; another county) and a user per

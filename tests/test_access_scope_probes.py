@@ -29,7 +29,7 @@ from shuanglian.access.admin import ScopedAdminMixin
 from shuanglian.access.admin_accounts import ScopedGroupAdmin, ScopedUserAdmin
 from shuanglian.admin_site import CampaignAdminSite
 from shuanglian.models import AuditEvent, UserScope
-from tests.conftest import ScopeWorld
+from tests.conftest import SCOPE_ROLES, ScopeWorld
 from tests.factories import Place, make_household, make_place, make_visit_intervals, make_work_group
 from units.models import (
     Cadre,
@@ -45,17 +45,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate().isoformat()
 
-ROLES = [
-    "city",
-    "county",
-    "township",
-    "other_township",
-    "liaison",
-    "other_liaison",
-    "cadre",
-    "auditor",
-    "no_role",
-]
+ROLES = SCOPE_ROLES
 
 # The places each role may see, of home (甲), next door (乙, same county) and far (丙).
 INSIDE = {

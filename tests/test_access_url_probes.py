@@ -93,7 +93,7 @@ from shuanglian.figures import coverage
 from shuanglian.models import AuditEvent, RankingWeights, ReportArchive, UserScope
 from shuanglian.reports.archive import archive_report
 from shuanglian.reports.periods import Period
-from tests.conftest import ScopeWorld, build_scope_world
+from tests.conftest import SCOPE_ROLES, ScopeWorld, build_scope_world
 from tests.factories import (
     Place,
     make_activity,
@@ -134,18 +134,7 @@ YEAR = timezone.localdate().year
 START_YEAR = YEAR - 2
 User = get_user_model()
 
-ROLES = [
-    "city",
-    "county",
-    "township",
-    "other_township",
-    "liaison",
-    "other_liaison",
-    "cadre",
-    "auditor",
-    "no_role",
-    "anonymous",
-]
+ROLES = [*SCOPE_ROLES, "anonymous"]
 COORDINATORS = {"city", "county", "township", "other_township", "liaison", "other_liaison"}
 AREA_COORDINATORS = {"city", "county", "township", "other_township"}
 # The roles whose add and change forms are forged key by key: an area coordinator and a unit

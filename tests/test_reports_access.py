@@ -15,7 +15,7 @@ from django.utils import timezone
 from shuanglian.models import AuditEvent, ReportArchive
 from shuanglian.reports.archive import archive_report
 from shuanglian.reports.periods import Period
-from tests.conftest import ScopeWorld
+from tests.conftest import SCOPE_ROLES, ScopeWorld
 from tests.factories import make_township, make_village
 
 pytestmark = pytest.mark.django_db
@@ -24,17 +24,7 @@ CITY = "371700000000"
 COUNTY = "371728000000"
 FAR_COUNTY = "371721000000"
 MONTH = Period.last_complete("month", timezone.localdate())
-ROLES = [
-    "city",
-    "county",
-    "township",
-    "other_township",
-    "liaison",
-    "other_liaison",
-    "cadre",
-    "auditor",
-    "no_role",
-]
+ROLES = SCOPE_ROLES
 
 
 def areas(world: ScopeWorld) -> dict[str, str]:
