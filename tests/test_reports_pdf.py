@@ -5,6 +5,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image
 
@@ -15,6 +17,8 @@ from shuanglian.reports.pdf import html, shortened
 from shuanglian.reports.periods import Period
 from tests.conftest import ScopeWorld
 from tests.factories import make_household, make_township, make_visit
+from tests.test_units_photos import image_file
+from units.photos import prepare_photo
 
 TODAY = timezone.localdate()
 # Poppler's tools, installed with the system packages by the setup scripts (scripts/_system.sh).
@@ -139,3 +143,14 @@ def test_laying_out_a_pdf_writes_no_progress_lines_to_the_log(
     assert [
         record.getMessage() for record in caplog.records if record.levelno < logging.WARNING
     ] == []
+
+
+def test_a_pdf_made_in_the_process_leaves_truncated_photos_refused(
+    scope_world: ScopeWorld,
+) -> None:
+    county = scope_world.home.village.township.county
+    make_report(user=None, area_code=county.code, period=PERIOD, fmt="pdf", today=TODAY)
+    whole = image_file((800, 600)).read()
+    with pytest.raises(ValidationError) as refused:
+        prepare_photo(SimpleUploadedFile("cut.jpg", whole[: len(whole) // 2]))
+    assert refused.value.messages == ["图片已损坏或不完整，请重新保存后上传。"]
