@@ -51,7 +51,7 @@ def test_cadre_signs_in_on_a_phone_and_sees_their_households(
     sign_in(phone, live_server.url, "cadre1", CADRE_PASSWORD)
     expect(phone.get_by_role("heading", name="我的联系户")).to_be_visible()
     names = HouseholdAssignment.objects.active().filter(cadre=cadre)
-    expect(phone.locator(".list li")).to_have_count(names.count())
+    expect(phone.locator("#my-households li")).to_have_count(names.count())
     # Nothing wider than the phone's screen: no sideways scrolling in the field.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
