@@ -124,6 +124,16 @@ def test_background_tasks_have_a_chinese_name_on_the_index(zh_client: Client) ->
     assert "待执行 (0)" in tasks.content.decode()
 
 
+def test_the_admin_s_change_links_say_change_not_the_reports_word_for_it(
+    zh_client: Client,
+) -> None:
+    # The reports' column "Change" (环比) is translated in its own context, not over Django's.
+    html = zh_client.get("/admin/").content.decode()
+    links = re.findall(r'class="changelink"[^>]*>([^<]*)</a>', html)
+    assert len(links) > 5 and set(links) == {"修改"}
+    assert "环比" not in html
+
+
 def test_the_export_form_says_select_all_in_chinese(zh_client: Client) -> None:
     html = zh_client.get(reverse("admin:units_cadre_export")).content.decode()
     assert "全选" in html

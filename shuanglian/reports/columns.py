@@ -46,7 +46,9 @@ def groups() -> list[Group]:
                 Column(_("Visits"), lambda r: r.visits),
                 Column(_("Households visited"), lambda r: r.households_visited),
                 Column(_("Visits last period"), lambda r: r.visits_before),
-                Column(_("Change"), lambda r: r.visits_change, SHARE, summed=False),
+                Column(
+                    pgettext("report", "Change"), lambda r: r.visits_change, SHARE, summed=False
+                ),
             ],
         ),
         Group(
