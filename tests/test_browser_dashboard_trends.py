@@ -105,3 +105,26 @@ def test_before_the_first_night_the_section_says_there_is_no_history(
     expect(page.locator("#snapshot-trend-chart")).to_have_count(0)
     expect(page.locator("#trend-chart canvas")).to_have_count(1)
     assert_fits(page, PHONE)
+
+
+def test_a_figure_known_only_on_the_last_days_shows_its_points(
+    world: dict, live_server: Any, browser_context: Callable[..., BrowserContext]
+) -> None:
+    # As after a back-fill: the visits and needs go back 90 days, the coverages only to the
+    # first nightly snapshot, two days ago. A line of two points would not be seen.
+    AreaSnapshot.objects.filter(day__lt=TODAY - datetime.timedelta(days=1)).update(
+        households_covered=None, villages_covered=None
+    )
+    base = live_server.url
+    page = open_page(browser_context, DESKTOP)
+    sign_in(page, base, "city")
+    page.goto(f"{base}/dashboard/")
+    chart = page.locator("#snapshot-trend-chart")
+    expect(chart).to_have_attribute("data-ready", "true")
+    shown = chart.evaluate(
+        "box => Object.fromEntries(echarts.getInstanceByDom(box).getOption().series"
+        ".map((series) => [series.name, series.showSymbol]))"
+    )
+    assert shown["户覆盖率（%）"] is True
+    assert shown["村覆盖率（%）"] is True
+    assert shown["30天内走访户数"] is False

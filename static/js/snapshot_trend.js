@@ -39,7 +39,9 @@
         name: series.name,
         type: "line",
         yAxisIndex: series.axis,
-        showSymbol: data.days.length < 20,
+        // A figure recorded only on a few days (the coverages before the nightly job has run
+        // for long: the back-fill cannot tell them) shows its points, not an invisible line.
+        showSymbol: data.days.length < 20 || series.data.filter((value) => value != null).length < 20,
         connectNulls: false,
         data: series.data,
       })),
