@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -461,3 +461,32 @@ class VillageSurvey(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(village)s, %(year)s") % {"village": self.village.name, "year": self.year}
+
+
+class CadreAbsence(models.Model):
+    """Days a cadre recorded as away (出差、培训、休假): visits dated on them are flagged for
+    review."""
+
+    cadre = models.ForeignKey(
+        Cadre, models.CASCADE, related_name="absences", verbose_name=_("cadre")
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("days away")
+        verbose_name_plural = _("days away")
+        ordering = ["cadre", "-starts_on", "pk"]
+        indexes = [models.Index(fields=["cadre", "starts_on"], name="absence_cadre_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="absence_ends_after_start",
+                violation_error_message=_("The last day away cannot be before the first."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre.name} {self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d}"

@@ -335,6 +335,11 @@ class NeedNote(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Need.Status)
     level = models.CharField(_("handled by"), max_length=10, choices=Need.Level)
     text = models.TextField(_("note"))
+    # Made by the phone for each step, as for visits: a step queued offline and sent again
+    # is stored once.
+    client_key = models.UUIDField(
+        _("submission key"), null=True, blank=True, unique=True, editable=False
+    )
 
     objects = VisibleQuerySet.as_manager()
 
@@ -350,6 +355,53 @@ class NeedNote(models.Model):
     def author_name(self) -> str:
         """Who wrote the step, by name (load with ``select_related("author__cadre")``)."""
         return person_name(self.author)
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on the visit (入户照片), shrunk on the phone and re-encoded on the server
+    with no metadata but the time it was taken."""
+
+    visit = models.ForeignKey(Visit, models.CASCADE, related_name="photos", verbose_name=_("visit"))
+    image = models.ImageField(_("photo"), upload_to="visits/%Y/%m/")
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["visit", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.visit} #{self.pk}"
+
+
+class VisitLocation(models.Model):
+    """Where the phone was when the visit was recorded, given with the cadre's consent; kept
+    for ``VISIT_LOCATION_RETENTION_DAYS`` days."""
+
+    visit = models.OneToOneField(
+        Visit, models.CASCADE, related_name="location", verbose_name=_("visit")
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    accuracy = models.PositiveIntegerField(_("accuracy (metres)"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit location")
+        verbose_name_plural = _("visit locations")
+        indexes = [models.Index(fields=["recorded_at"], name="visit_location_recorded")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="visit_location_on_earth",
+                violation_error_message=_("The location is not a place on Earth."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.latitude}, {self.longitude} (±{self.accuracy} m)"
 
 
 class VisitInterval(models.Model):

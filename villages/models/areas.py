@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any, Self
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -172,6 +172,25 @@ class Village(Area):
         verbose_name=_("township or subdistrict"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.VILLAGE)
+    # Where the village committee sits (WGS-84), for telling a visit recorded far away.
+    # Checked by validators, not a CHECK: adding one on SQLite rebuilds the table, which the
+    # figures' triggers name.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     level = "village"
     is_village = True
 
@@ -195,6 +214,10 @@ class Village(Area):
     def clean(self) -> None:
         if self.township_id:
             self.check_code_within(self.township)
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(
+                gettext("Give both the latitude and the longitude of the village, or neither.")
+            )
 
     def ancestors(self) -> list[Area]:
         return [self.township.county, self.township]
