@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/hostile_files.py
 
 Builds each file in memory (sparse grids, many sheets, huge shared strings, giant cells,
-their .xls equivalents, CSV files with huge lines, fields or columns) and a plain 1,000-row
+their .xls equivalents, CSV files with huge lines, fields or columns, XML Spreadsheet 2003 and
+HTML tables with entities, deep nesting, spans and a million empty cells) and a plain 1,000-row
 roster as the same-run baseline, then reads each in a fresh process, as an upload is read
 (every row of every sheet), and prints per file: its size, what happened (the refusal, or the
 rows read), the seconds the reading took, the child's peak resident memory, and both as a
@@ -244,6 +245,87 @@ def huge_field_csv() -> bytes:
     return (",".join(HEADER) + '\n张三,"' + field + '",1\n').encode()
 
 
+SPREADSHEET_2003 = "urn:schemas-microsoft-com:office:spreadsheet"
+XML_HEAD = (
+    f'<?xml version="1.0"?>\n<Workbook xmlns="{SPREADSHEET_2003}" xmlns:ss="{SPREADSHEET_2003}">'
+)
+
+
+def billion_laughs_xml() -> bytes:
+    """XML Spreadsheet 2003 whose one cell expands to a billion "lol"s."""
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{n} "{(f"&lol{n - 1};" if n > 1 else "&lol;") * 10}">' for n in range(1, 10)
+    )
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE lolz [{entities}]>\n'
+        f'<Workbook xmlns="{SPREADSHEET_2003}">'
+        "<Worksheet><Table><Row><Cell><Data>&lol9;</Data></Cell></Row></Table></Worksheet>"
+        "</Workbook>"
+    ).encode()
+
+
+def external_entity_xml() -> bytes:
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE w [<!ENTITY id SYSTEM "file:///etc/passwd">]>\n'
+        f'<Workbook xmlns="{SPREADSHEET_2003}"><Worksheet><Table><Row><Cell><Data>&id;</Data>'
+        "</Cell></Row></Table></Worksheet></Workbook>"
+    ).encode()
+
+
+def deep_xml() -> bytes:
+    return (XML_HEAD + "<a>" * 200_000).encode()
+
+
+def merge_down_xml() -> bytes:
+    """Two rows of 60 cells, each merged a million rows down: the second row has no room."""
+    row = "<Row>" + '<Cell ss:MergeDown="1000000"/>' * 60 + "</Row>"
+    return (XML_HEAD + "<Worksheet><Table>" + row * 2 + "</Table></Worksheet></Workbook>").encode()
+
+
+def wide_xml() -> bytes:
+    """1,000,000 empty cells, 200 to a row."""
+    row = "<Row>" + "<Cell/>" * 200 + "</Row>"
+    return (
+        XML_HEAD + "<Worksheet><Table>" + row * 5_000 + "</Table></Worksheet></Workbook>"
+    ).encode()
+
+
+def far_row_xml() -> bytes:
+    return (XML_HEAD + '<Worksheet><Table><Row ss:Index="150001"/>').encode()
+
+
+def nested_tables_html() -> bytes:
+    return ("<table><tr><td>" * 200_000).encode()
+
+
+def wide_html() -> bytes:
+    return ("<table><tr>" + "<td></td>" * 1_000_000 + "</tr></table>").encode()
+
+
+def rowspan_html() -> bytes:
+    """1,000,000 empty cells in rows of 100, each reaching nine rows down."""
+    row = "<tr>" + "<td rowspan=9></td>" * 100 + "</tr>"
+    return ("<table>" + row * 10_000 + "</table>").encode()
+
+
+def long_html() -> bytes:
+    return ("<table>" + "<tr><td>蔡</td><td>1</td></tr>" * 150_001 + "</table>").encode()
+
+
+def colspan_html() -> bytes:
+    """40,000 rows of one cell 100 columns wide: 4,000,000 cells of grid."""
+    return ("<table>" + '<tr><td colspan="100">x</td></tr>' * 40_000 + "</table>").encode()
+
+
+def many_cells_html() -> bytes:
+    return ("<table>" + "<tr><td>x</td></tr>" * 10 + "<td>" * 3_100_000).encode()
+
+
+def empty_html() -> bytes:
+    """1,000,000 empty cells in 10,000 rows of 100: within the limits, and no roster."""
+    return ("<table>" + ("<tr>" + "<td></td>" * 100 + "</tr>") * 10_000 + "</table>").encode()
+
+
 def baseline_roster() -> bytes:
     buffer = io.BytesIO()
     write_roster(buffer, 1_000)  # type: ignore[arg-type]
@@ -285,6 +367,21 @@ FILES = [
     HostileFile("csv: 40,000 rows of 100 cells", "fields.csv", many_fields_csv, "too_many_cells"),
     HostileFile("csv: a row of 200 filled cells", "columns.csv", wide_csv, "too_many_columns"),
     HostileFile("csv: one 1,000,000-character cell", "field.csv", huge_field_csv, "long_cell"),
+    HostileFile("xml: billion laughs", "laughs.xls", billion_laughs_xml, "unsafe_xml"),
+    HostileFile("xml: external entity", "entity.xls", external_entity_xml, "unsafe_xml"),
+    HostileFile("xml: 200,000 nested elements", "deep.xls", deep_xml, "corrupt"),
+    HostileFile("xml: cells merged 1,000,000 down", "merged.xls", merge_down_xml, "too_many_cells"),
+    HostileFile("xml: 1,000,000 empty cells, 200 a row", "wide.xls", wide_xml, "too_many_cells"),
+    HostileFile("xml: a row at 150,001", "far.xls", far_row_xml, "too_many_rows"),
+    HostileFile("html: 200,000 nested tables", "nested.xls", nested_tables_html, "nested_tables"),
+    HostileFile("html: 1,000,000 empty cells in a row", "wide.html", wide_html, "too_many_cells"),
+    HostileFile(
+        "html: 1,000,000 empty cells with rowspan", "rowspan.xls", rowspan_html, "too_many_cells"
+    ),
+    HostileFile("html: 150,001 rows", "long.xls", long_html, "too_many_rows"),
+    HostileFile("html: 40,000 rows of colspan=100", "colspan.xls", colspan_html, "too_many_cells"),
+    HostileFile("html: 3,100,000 cells", "cells.xls", many_cells_html, "too_many_cells"),
+    HostileFile("html: 1,000,000 empty cells in 10,000 rows", "empty.xls", empty_html, "web_page"),
 ]
 
 

@@ -42,6 +42,17 @@ LONG_LINE = (
     "删除不属于花名册的内容，保存后重新上传。"
 )
 COLUMNS = "CSV文件第2行有200列，但最多只接受100列。请删除数据之后的列，保存后重新上传。"
+EXTENT = (
+    "工作簿中有工作表延伸到第{row}行、第CW列，但最多只接受150,000行、100列。请删除数据之后的空行和"
+    "空列（或只把数据复制到新工作簿）；如花名册确实这么长，请拆成几个文件。"
+)
+ROWS = "工作表“{sheet}”超过150,000行。请把花名册拆成几个文件，每个不超过150,000行。"
+UNSAFE_XML = (
+    "此文件含有电子表格不使用的XML声明，未予打开。请用Excel或WPS打开后重新保存，再上传新文件。"
+)
+EXPORT_AGAIN = (
+    "请从系统中重新导出Excel，或把表格复制到Excel或WPS中，另存为“Excel工作簿(.xlsx)”后上传。"
+)
 CORRUPT = "文件已损坏或不完整，无法读取。请用Excel或WPS打开后重新保存，再上传新文件。"
 
 EXPECTED = {
@@ -60,6 +71,21 @@ EXPECTED = {
     "csv: 40,000 rows of 100 cells": CELLS.format(cells="4,000,003"),
     "csv: a row of 200 filled cells": COLUMNS,
     "csv: one 1,000,000-character cell": LONG_CELL,
+    "xml: billion laughs": UNSAFE_XML,
+    "xml: external entity": UNSAFE_XML,
+    "xml: 200,000 nested elements": CORRUPT,
+    "xml: cells merged 1,000,000 down": EXTENT.format(row=2),
+    "xml: 1,000,000 empty cells, 200 a row": EXTENT.format(row=1),
+    "xml: a row at 150,001": ROWS.format(sheet="Sheet1"),
+    "html: 200,000 nested tables": "此网页中的表格层层嵌套超过32层，不是花名册的样子。"
+    + EXPORT_AGAIN,
+    "html: 1,000,000 empty cells in a row": EXTENT.format(row=1),
+    "html: 1,000,000 empty cells with rowspan": EXTENT.format(row=2),
+    "html: 150,001 rows": ROWS.format(sheet="表格1"),
+    "html: 40,000 rows of colspan=100": CELLS.format(cells="3,000,100"),
+    "html: 3,100,000 cells": CELLS.format(cells="3,100,010"),
+    "html: 1,000,000 empty cells in 10,000 rows": "此文件是网页，其中没有数据表格，不是花名册。"
+    + EXPORT_AGAIN,
 }
 REFUSED = [hostile for hostile in hostile_files.FILES if hostile.refused_with]
 

@@ -143,5 +143,5 @@ def test_a_refused_file_gives_its_reason_in_the_readers_language(
     assert response.status_code == 302, response.text
     batch = ImportBatch.objects.get(created_by=user)
     assert batch.status == ImportBatch.Status.REFUSED
-    assert "This file is a web page saved with an .xls name" in page(user, batch, "en")
-    assert "此文件是以.xls为扩展名保存的网页" in page(user, batch, "zh-hans")
+    assert "This file is a web page with no table of data in it" in page(user, batch, "en")
+    assert "此文件是网页，其中没有数据表格" in page(user, batch, "zh-hans")

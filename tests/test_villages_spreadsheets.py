@@ -47,10 +47,10 @@ EMPTY = "The file is empty. Choose the roster file again and upload it."
 NOT_SPREADSHEET = (
     "This file is not a spreadsheet. Upload an Excel workbook (.xlsx or .xls) or a CSV file (.csv)."
 )
-HTML = (
-    "This file is a web page saved with an .xls name, not a real Excel workbook. Open it in "
-    'Excel or WPS, choose "Save As", pick the Excel Workbook (.xlsx) type and upload the new '
-    "file."
+WEB_PAGE = (
+    "This file is a web page with no table of data in it, not a roster. Export the roster as "
+    "Excel from the system again, or copy the table into Excel or WPS, save it as an Excel "
+    "Workbook (.xlsx) and upload that file."
 )
 MACRO = (
     "This workbook contains macros, which are not accepted. Save it as an Excel Workbook "
@@ -340,16 +340,16 @@ SHEET = f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'
         (
             "a.xls",
             lambda: b"<!DOCTYPE html>\n<html><table><tr><td>x</td></tr></table>",
-            "html",
-            HTML,
+            "web_page",
+            WEB_PAGE,
         ),
         (
             "a.XLS",
             lambda: "\ufeff \r\n<table><tr><td>户主</td></tr></table>".encode(),
-            "html",
-            HTML,
+            "web_page",
+            WEB_PAGE,
         ),
-        ("a.xls", lambda: "<html><body>户主</body></html>".encode("utf-16"), "html", HTML),
+        ("a.xls", lambda: "<html><body>户主</body></html>".encode("utf-16"), "web_page", WEB_PAGE),
         ("a.xlsm", simple_xlsx, "macro", MACRO),
         ("a.xlsx", lambda: raw_xlsx("", extra_parts={"xl/vbaProject.bin": b"\0"}), "macro", MACRO),
         ("a.xlsx", lambda: raw_xlsx("", workbook_content_type=MACRO_CONTENT_TYPE), "macro", MACRO),

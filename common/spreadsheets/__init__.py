@@ -1,1 +1,2 @@
-"""Uploaded spreadsheets (.xlsx, .xls, .csv), checked before they are read: ``reading``."""
+"""Uploaded spreadsheets (.xlsx, .xls, .csv, and XML or HTML "Excel" exports), checked before
+they are read: ``reading``."""

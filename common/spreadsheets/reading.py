@@ -1,11 +1,12 @@
-"""Turn an uploaded household-roster file (.xlsx, .xls or .csv) into sheets of raw cell rows.
+"""Turn an uploaded household-roster file into sheets of raw cell rows: .xlsx, .xls, .csv, and
+the XML Spreadsheet 2003 documents and HTML tables other systems export as "Excel" (``markup``).
 
 Uploads come from village clerks' computers and from other systems' exports, so nothing about
 them is trusted. Before any parser sees a file, these modules refuse, with a message the clerk
 can act on:
 
 - files that are too large or empty, and files that are not spreadsheets whatever their name
-  (PDFs, pictures, Word documents, web pages saved as .xls);
+  (PDFs, pictures, Word documents, web pages and login pages with no table, other XML);
 - workbooks with macros and password-protected workbooks;
 - zip bombs (a small .xlsx that expands to gigabytes) and cell bombs: a few-KB workbook with
   a header in A1 and one more cell at CV150000 makes the reader allocate a dense grid of 15
@@ -15,16 +16,17 @@ can act on:
   ``limits.MAX_CELLS``; so must a CSV file's fields;
 - more sheets, more distinct texts (shared strings) or longer cells than a roster has, and
   CSV lines or rows far wider than a roster's;
-- XML with a document type declaration or entities (billion laughs, external entities);
+- XML with a document type declaration or entities (billion laughs, external entities), and
+  tables nested deeper than any export's;
 - truncated or damaged files, and CSV text in an encoding other than UTF-8 or GB18030.
 
 Every refusal is a :class:`SpreadsheetError`, also while rows are being read lazily; no other
 exception escapes.
 """
 
-import codecs
 from pathlib import PureWindowsPath
 
+from common.spreadsheets import markup
 from common.spreadsheets.csv import read_csv
 from common.spreadsheets.errors import (
     SpreadsheetError,
@@ -32,10 +34,12 @@ from common.spreadsheets.errors import (
     megabytes,
     not_spreadsheet_error,
 )
+from common.spreadsheets.html_tables import read_html_tables
 from common.spreadsheets.limits import MAX_BYTES, MAX_ROWS
 from common.spreadsheets.sheets import Sheet
 from common.spreadsheets.xls import read_xls
 from common.spreadsheets.xlsx import read_xlsx
+from common.spreadsheets.xml2003 import read_xml2003
 from common.translatable import gettext as _
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -69,23 +73,9 @@ def read_sheets(
         return read_xls(data, max_rows=max_rows)
     if suffix == ".csv":
         return [read_csv(data, filename=filename, max_rows=max_rows)]
-    if suffix == ".xls" and _is_markup(data):
-        raise SpreadsheetError(
-            "html",
-            _(
-                "This file is a web page saved with an .xls name, not a real Excel workbook. "
-                'Open it in Excel or WPS, choose "Save As", pick the Excel Workbook (.xlsx) '
-                "type and upload the new file."
-            ),
-        )
+    if markup.is_markup(data):
+        # What other systems' 导出Excel writes, whatever the file is called.
+        if markup.kind(data) == markup.XML_SPREADSHEET:
+            return read_xml2003(data, max_rows=max_rows)
+        return read_html_tables(data, max_rows=max_rows)
     raise not_spreadsheet_error()
-
-
-def _is_markup(data: bytes) -> bool:
-    """True for HTML (or XML) text: what many systems export under an .xls name."""
-    head = data[:1024]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = head.decode("utf-16", errors="ignore")
-    else:
-        text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
-    return text.lstrip().startswith("<")

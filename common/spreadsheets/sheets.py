@@ -71,7 +71,7 @@ def _workbook_rows(
             raise too_many_rows_error(name, max_rows)
         # iter_rows starts at row 1 but at the first column holding data.
         padding = [None] * (sheet.start[1] if sheet.start else 0)
-        rows = (padding + [_cell_value(value) for value in row] for row in sheet.iter_rows())
+        rows = (padding + [cell_value(value) for value in row] for row in sheet.iter_rows())
         merged = sheet.merged_cell_ranges or []
         yield from capped(_fill_vertical_merges(rows, merged), name, max_rows=max_rows)
     except SpreadsheetError:
@@ -87,7 +87,7 @@ def printable(name: str) -> str:
     return _CONTROL_CHARACTERS.sub("", name)
 
 
-def _cell_value(value: object) -> object:
+def cell_value(value: object) -> object:
     if value == "":
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < _LARGEST_INT_FLOAT:

@@ -28,7 +28,8 @@ from villages import tasks
 from villages.imports import areas, batches, error_workbooks, framework, leases, parsing, previews
 from villages.models import County, ImportBatch, Township, Village
 
-ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv")
+# .xml, .htm and .html: what other systems' 导出Excel writes (common.spreadsheets.markup).
+ACCEPTED_SUFFIXES = (".xlsx", ".xls", ".csv", ".xml", ".htm", ".html")
 SCOPE_FIELDS = ("village", "township", "county")
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ class ImportUploadForm(forms.ModelForm):
 
     file = forms.FileField(
         help_text=gettext_lazy(
-            "Excel (.xlsx, .xls) or CSV. Title rows above the header, totals and signature "
-            "lines are fine."
+            "Excel (.xlsx, .xls) or CSV, or the Excel file another system exported (XML or a "
+            "web page's table). Title rows above the header, totals and signature lines are fine."
         ),
     )
     # The kind's importer, set by ImportBatchAdmin.get_form: the admin loads before any kind

@@ -4,7 +4,8 @@ from villages.models import ImportBatch
 
 class Command(BatchImportCommand):
     help = (
-        "Import which cadre links which household (.xlsx, .xls, .csv), city-wide or for a "
+        "Import which cadre links which household (.xlsx, .xls, .csv, or an XML or HTML Excel "
+        "export), city-wide or for a "
         "village, township or county, as the user named by --by (within their area) or, "
         "without it, as the system for the whole city; recorded in the audit trail with the "
         "operating-system user."

@@ -139,7 +139,8 @@ class BatchImportCommand(BaseCommand):
 
 class Command(BatchImportCommand):
     help = (
-        "Import a household roster (.xlsx, .xls, .csv) into a village, township or county, as "
+        "Import a household roster (.xlsx, .xls, .csv, or an XML or HTML Excel export) into a "
+        "village, township or county, as "
         "the user named by --by (within their area) or, without it, as the system for the "
         "whole city; recorded in the audit trail with the operating-system user."
     )
