@@ -47,6 +47,7 @@ _SIMPLE_CELL = re.compile(rf"<t[dh]>([^<]{{0,{limits.MAX_CELL_CHARS}}})</t[dh]>\
 @dataclass
 class _Table:
     rows: SpanningRows
+    index: int  # its place among the page's tables, in the order they begin
     in_row: bool = False
     cell: list[str] | None = None
     cell_length: int = 0
@@ -171,7 +172,7 @@ class _Tables:
                 budget=self.budget,
                 max_rows=self.max_rows,
             )
-            self.open.append(_Table(rows))
+            self.open.append(_Table(rows, len(self.finished)))
             self.finished.append((rows, []))
             return
         if not self.open:
@@ -217,10 +218,7 @@ class _Tables:
     def _close_table(self) -> None:
         table = self.open.pop()
         self._close_cell(table)
-        for index, (rows, _grid) in enumerate(self.finished):
-            if rows is table.rows:
-                self.finished[index] = (rows, rows.finish())
-                break
+        self.finished[table.index] = (table.rows, table.rows.finish())
 
     def _close_cell(self, table: _Table) -> None:
         if table.cell is None:

@@ -98,7 +98,6 @@ class SpanningRows:
                 _put(row, position, value)
             if down:
                 self._down[position] = (len(self.rows) - 1 + down, value)
-            self._covered.add(position)
         self.width = max(self.width, last + 1)
         self._column = last + 1
 
