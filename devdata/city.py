@@ -1,12 +1,13 @@
 """A synthetic city of the real shape of Heze, to try and measure the system at full size.
 
-At scale 1.0: the nine real counties, ~168 townships, ~5,900 villages and communities, 2.7
+At scale 1.0: the real counties and development zones with their 167 townships (from the
+statistical code table), ~5,900 villages and communities, 2.7
 million households, ~3,000 units with ~150,000 cadres (each with a sign-in account), work
 groups in ~97% of villages, ~95% of households linked to a cadre, 3 million visits over the
 last two years and the needs they raised, and the fund pools of the five departments with
 ~6,000 projects (their allocations and payments in every state) and ~20,000 activities of
-the work groups over this year and last. Smaller scales keep the nine counties and at least
-one township per county and one village per township.
+the work groups over this year and last. Smaller scales keep every county, that share of
+each county's real townships (at least one) and a village in each township.
 
 Everything is written in one transaction: on PostgreSQL the tables are filled by COPY with
 their indexes and foreign keys set aside (``city_db.BulkLoad``); a failure leaves the

@@ -108,12 +108,6 @@ COMMUNITY_WORDS = (
     "盛世",
 )
 
-# Township names: a first and a second character, then 镇, 乡 or 街道.
-PLACE_FIRST = (
-    "沙黄马李张王高胡安青白吕孙何潘苏徐郭侯陆伯南北东西古石柳杨桃龙凤金玉陈刘赵大小新三四五"
-)
-PLACE_SECOND = "集楼庄堌堆屯岗寨店营桥口寺堤陵湖河坊圩城沟园"
-
 # Units: (name, kind). City names begin with 市 (市教育局), county names with the county's
 # name (曹县教育局), township names with the township's (沙沃镇卫生院).
 GOVERNMENT_BODIES = (

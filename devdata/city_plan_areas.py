@@ -7,23 +7,20 @@ table in ``city_register_rows`` and ``city_visit_rows``. Days are counted back f
 work groups and cadres are planned on the areas in ``city_plan_links``.
 """
 
-import json
 import random
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from devdata import heze
 from devdata.city_names import (
     COMMUNITY_WORDS,
-    PLACE_FIRST,
-    PLACE_SECOND,
     SURNAMES,
     VILLAGE_PREFIXES,
     VILLAGE_WORDS,
 )
-from devdata.demo import GEOGRAPHY_FILE
 
-# The city at scale 1.0; everything below scales with it except the nine counties.
+# The city at scale 1.0; everything below scales with it except the counties.
 VILLAGES = 5_900
 HOUSEHOLDS = 2_700_000
 CITY_UNITS = 250
@@ -31,17 +28,20 @@ COUNTY_UNITS = 1_500
 TOWNSHIP_UNITS = 1_250
 CADRES = 150_000
 VISITS = 3_000_000
-# Townships and subdistricts of each county, and its share of the households.
-COUNTY_SHAPE = {
-    "371702": (22, 10, 1.35),  # 牡丹区
-    "371703": (11, 3, 0.62),  # 定陶区
-    "371721": (27, 4, 1.55),  # 曹县
-    "371722": (22, 3, 1.15),  # 单县
-    "371723": (14, 2, 0.70),  # 成武县
-    "371724": (17, 3, 0.95),  # 巨野县
-    "371725": (22, 4, 1.15),  # 郓城县
-    "371726": (17, 2, 0.85),  # 鄄城县
-    "371728": (16, 2, 0.80),  # 东明县
+# Each county's share of the city's villages and households (their townships are the real
+# ones, from the statistical code table).
+COUNTY_SHARE = {
+    "371702": 1.20,  # 牡丹区
+    "371703": 0.62,  # 定陶区
+    "371721": 1.55,  # 曹县
+    "371722": 1.15,  # 单县
+    "371723": 0.70,  # 成武县
+    "371724": 0.95,  # 巨野县
+    "371725": 1.15,  # 郓城县
+    "371726": 0.85,  # 鄄城县
+    "371728": 0.80,  # 东明县
+    "371771": 0.20,  # 菏泽经济技术开发区
+    "371772": 0.15,  # 菏泽高新技术开发区
 }
 MAX_SCALE = 4.0
 
@@ -170,42 +170,36 @@ def apportion(total: int, weights: Sequence[float], minimum: int = 0) -> list[in
 
 
 def plan_geography(rng: random.Random, scale: float) -> CityPlan:
-    data = json.loads(GEOGRAPHY_FILE.read_text())
-    counties = []
-    for index, row in enumerate(data["counties"], start=1):
-        _total, _subdistricts, weight = COUNTY_SHAPE[row["code"][:6]]
-        counties.append(County(index, row["code"], row["name"], weight))
-    stems = [first + second for first in PLACE_FIRST for second in PLACE_SECOND]
-    rng.shuffle(stems)
+    """The real counties and townships, and villages spread over them by county share.
+
+    At scale 1.0 every township of the code table; below, each county keeps that share of its
+    townships (at least one), drawn from the seed."""
+    counties = [
+        County(index, code, name, COUNTY_SHARE[code[:6]])
+        for index, (code, name) in enumerate(heze.counties().items(), start=1)
+    ]
+    per_county = apportion(
+        round(VILLAGES * scale), [county.weight for county in counties], minimum=1
+    )
     townships: list[Township] = []
-    for county in counties:
-        total, subdistricts, _weight = COUNTY_SHAPE[county.code[:6]]
-        count = max(1, round(total * scale))
-        subdistricts = min(round(subdistricts * scale), count - 1)
-        towns = count - subdistricts
-        xiang = round(towns * 0.2)
-        for n in range(count):
-            if n < subdistricts:
-                number, suffix = 1 + n, "街道"
-            elif n < count - xiang:
-                number, suffix = 101 + n - subdistricts, "镇"
-            else:
-                number, suffix = 201 + n - (count - xiang), "乡"
+    village_counts: list[int] = []
+    for county, villages_here in zip(counties, per_county, strict=True):
+        rows = [row for row in heze.townships() if row.county_code == county.code]
+        count = min(len(rows), villages_here, max(1, round(len(rows) * min(scale, 1.0))))
+        chosen = sorted(rng.sample(rows, count), key=lambda row: row.code)
+        for row in chosen:
             township = Township(
-                len(townships) + 1,
-                f"{county.code[:6]}{number:03d}000",
-                stems.pop() + suffix,
-                county,
-                is_subdistrict=n < subdistricts,
+                len(townships) + 1, row.code, row.name, county, is_subdistrict=row.is_subdistrict
             )
             county.townships.append(township)
             townships.append(township)
-    weights = [
-        (0.7 if township.is_subdistrict else 1.0) * rng.uniform(0.6, 1.4) for township in townships
-    ]
-    per_township = apportion(round(VILLAGES * scale), weights, minimum=1)
+        weights = [
+            (0.7 if township.is_subdistrict else 1.0) * rng.uniform(0.6, 1.4)
+            for township in county.townships
+        ]
+        village_counts += apportion(villages_here, weights, minimum=1)
     villages: list[Village] = []
-    for township, count in zip(townships, per_township, strict=True):
+    for township, count in zip(townships, village_counts, strict=True):
         community_share = 0.75 if township.is_subdistrict else 0.06
         communities = sum(rng.random() < community_share for _ in range(count))
         used: set[str] = set()
@@ -223,7 +217,7 @@ def plan_geography(rng: random.Random, scale: float) -> CityPlan:
             )
             township.villages.append(village)
             villages.append(village)
-    city = data["city"]
+    city = heze.geography()["city"]
     return CityPlan(
         scale=scale,
         seed=0,

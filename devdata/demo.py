@@ -5,17 +5,15 @@ run builds the same demo and no real person's data is in it.
 """
 
 import datetime
-import json
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
+from devdata import heze
 from devdata.demo_assessments import load_assessments
 from devdata.demo_projects import load_projects
 from devdata.demo_surveys import load_surveys
@@ -29,12 +27,12 @@ from units.models import (
     WorkGroupMember,
 )
 from units.six_tasks import SIX_TASKS
-from villages.models import City, County, Household, Township, Village
+from villages.models import City, County, Household, Township, TownshipAlias, Village
 from villages.validators import check_character
 from visits.models import Need, NeedNote, Satisfaction, Visit
 from visits.needs import deadline_days
 
-GEOGRAPHY_FILE = Path(settings.BASE_DIR) / "fixtures" / "heze.json"
+GEOGRAPHY_FILE = heze.GEOGRAPHY_FILE
 # Days of history the demo's trend lines show, back-filled from the visits and needs.
 HISTORY_DAYS = 180
 SEED = 2016
@@ -112,7 +110,7 @@ def _phone(rng: random.Random) -> str:
 
 
 def demo_is_loaded() -> bool:
-    return City.objects.filter(code=json.loads(GEOGRAPHY_FILE.read_text())["city"]["code"]).exists()
+    return City.objects.filter(code=heze.geography()["city"]["code"]).exists()
 
 
 @transaction.atomic
@@ -123,7 +121,7 @@ def load_demo() -> None:
     every area's figures for the trends, the last ``HISTORY_DAYS`` days."""
     rng = random.Random(SEED)  # noqa: S311 - reproducible demo data, not a secret
     today = timezone.localdate()
-    data = json.loads(GEOGRAPHY_FILE.read_text())
+    data = heze.geography()
     villages = _load_geography(data)
     for spec in data["units"]:
         unit = Unit.objects.create(name=spec["name"], kind=spec["kind"], level=Unit.Level.CITY)
@@ -161,16 +159,29 @@ def load_demo() -> None:
 
 
 def _load_geography(data: dict) -> dict[str, Village]:
+    """The city, its counties and every township from the code table, the townships' other
+    names, and the launch report's villages under their townships."""
     city = City.objects.create(**data["city"])
-    counties = {
-        row["code"]: County.objects.create(city=city, code=row["code"], name=row["name"])
-        for row in data["counties"]
+    by_code = {
+        code: County.objects.create(city=city, code=code, name=name)
+        for code, name in heze.counties().items()
     }
+    townships = {
+        row.code: Township(county=by_code[row.county_code], code=row.code, name=row.name)
+        for row in heze.townships()
+    }
+    Township.objects.bulk_create(townships.values())
+    TownshipAlias.objects.bulk_create(
+        TownshipAlias(township=townships[row["township"]], name=row["name"])
+        for row in data["aliases"]
+    )
     villages = {}
-    for row in data["townships"]:
-        township = Township.objects.create(
-            county=counties[row["county"]], code=row["code"], name=row["name"]
-        )
+    for row in data["launch_villages"]:
+        township = townships[row["code"]]
+        if township.name != row["name"]:
+            raise ValueError(
+                f"{row['code']} is {township.name} in the code table, not {row['name']}"
+            )
         for code, name in row["villages"]:
             villages[code] = Village.objects.create(township=township, code=code, name=name)
     return villages

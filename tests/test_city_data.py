@@ -3,7 +3,6 @@
 import datetime
 import hashlib
 import io
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -15,9 +14,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from devdata import heze
 from devdata.city import DEFAULT_PASSWORD
 from devdata.city_project_rows import ACTIVITIES, PROJECTS
-from devdata.demo import GEOGRAPHY_FILE, SUPERUSER, load_demo
+from devdata.demo import SUPERUSER, load_demo
 from projects.models import (
     ZERO,
     Activity,
@@ -70,18 +70,14 @@ def in_city(city: str, db: None) -> str:
 class TestGeneratedCity:
     """One city at scale 0.01, shared by the tests of the class."""
 
-    def test_the_city_has_the_nine_real_counties_and_a_proportional_size(
-        self, in_city: str
-    ) -> None:
-        real = json.loads(GEOGRAPHY_FILE.read_text())["counties"]
-        assert sorted(County.objects.values_list("code", "name")) == sorted(
-            (county["code"], county["name"]) for county in real
-        )
+    def test_the_city_has_the_real_counties_and_a_proportional_size(self, in_city: str) -> None:
+        assert dict(County.objects.values_list("code", "name")) == heze.counties()
+        assert len(heze.counties()) == 11
         assert City.objects.get().code == "371700000000"
         assert Household.objects.count() == 27_000
         assert 50 <= Village.objects.count() <= 70
         assert Village.objects.filter(kind=Village.Kind.COMMUNITY).exists()
-        assert 9 <= Township.objects.count() <= 20
+        assert Township.objects.count() == 11
         # Every county has a township and every township a village.
         assert not County.objects.filter(townships=None).exists()
         assert not Township.objects.filter(villages=None).exists()
@@ -95,6 +91,13 @@ class TestGeneratedCity:
         assert Need.objects.count() > 1_000
         assert "villages_household" in in_city
         assert "Done in" in in_city
+
+    def test_the_townships_are_real_ones_from_the_code_table(self, in_city: str) -> None:
+        real = {row.code: row.name for row in heze.townships()}
+        for code, name in Township.objects.values_list("code", "name"):
+            assert real[code] == name
+        for village in Village.objects.select_related("township"):
+            assert village.code[:9] == village.township.code[:9]
 
     def test_every_resident_id_is_valid_and_unique(self, in_city: str) -> None:
         numbers = list(Household.objects.values_list("id_number", flat=True))

@@ -24,7 +24,7 @@ from projects.models import (
     ProjectNote,
 )
 from units.models import Cadre, HouseholdAssignment, Unit, WorkGroup
-from villages.models import City, County, Household, Village
+from villages.models import City, County, Household, Township, Village
 from villages.validators import normalize_resident_id
 from visits.models import Need, Visit
 
@@ -40,10 +40,12 @@ HEZE_COUNTIES = {
     "371725000000": "郓城县",
     "371726000000": "鄄城县",
     "371728000000": "东明县",
+    "371771000000": "菏泽经济技术开发区",
+    "371772000000": "菏泽高新技术开发区",
 }
 LAUNCH_VILLAGES = {
-    ("东明县", "沙沃镇", "王寨村"),
-    ("东明县", "沙沃镇", "蔡寨村"),
+    ("东明县", "沙窝镇", "王寨村"),
+    ("东明县", "沙窝镇", "蔡寨村"),
     ("郓城县", "黄安镇", "孙楼村"),
     ("郓城县", "黄安镇", "徐垓村"),
     ("郓城县", "黄安镇", "魏楼村"),
@@ -54,6 +56,16 @@ LAUNCH_VILLAGES = {
     ("曹县", "砖庙镇", "纪老家村"),
     ("牡丹区", "小留镇", "前王楼村"),
 }
+# A few townships of the 2022 statistical code table: subdistricts and towns.
+REAL_CODES = {
+    "371702001000": "东城街道",
+    "371728109000": "沙窝镇",
+    "371725101000": "黄安镇",
+    "371721105000": "韩集镇",
+    "371721106000": "砖庙镇",
+    "371702106000": "小留镇",
+    "371771001000": "丹阳街道",
+}
 LAUNCH_UNITS = {"市委组织部", "市文广新局", "市地税局", "市商务局", "市司法局", "团市委"}
 
 
@@ -62,6 +74,26 @@ def test_the_demo_has_the_real_heze_geography(demo: None) -> None:
     assert dict(County.objects.values_list("code", "name")) == HEZE_COUNTIES
     villages = Village.objects.values_list("township__county__name", "township__name", "name")
     assert set(villages) == LAUNCH_VILLAGES
+
+
+def test_the_demo_has_the_167_townships_with_their_statistical_codes(demo: None) -> None:
+    assert Township.objects.count() == 167
+    assert Township.objects.filter(county__code="371721000000").count() == 26
+    assert dict(Township.objects.filter(code__in=REAL_CODES).values_list("code", "name")) == (
+        REAL_CODES
+    )
+    for township in Township.objects.select_related("county"):
+        assert township.code[:6] == township.county.code[:6]
+        assert township.code.endswith("000") and not township.code.endswith("000000")
+    # Every launch village sits under its real township, its code within the township's.
+    for village in Village.objects.select_related("township"):
+        assert village.code[:9] == village.township.code[:9]
+
+
+def test_the_report_spelling_of_shawo_names_the_real_township(demo: None) -> None:
+    shawo = Township.objects.get(aliases__name="沙沃镇")
+    assert (shawo.code, shawo.name, shawo.county.name) == ("371728109000", "沙窝镇", "东明县")
+    assert set(shawo.villages.values_list("name", flat=True)) == {"王寨村", "蔡寨村"}
 
 
 def test_every_launch_village_is_linked_to_a_launch_unit(demo: None) -> None:

@@ -226,6 +226,24 @@ class Village(Area):
         return Village.objects.in_area(self)
 
 
+class TownshipAlias(models.Model):
+    """Another name a township is known by: an older or misspelt name in reports and rosters
+    (the 2015 launch report's 沙沃镇 for 沙窝镇), which searches and imports accept."""
+
+    township = models.ForeignKey(
+        Township, models.CASCADE, related_name="aliases", verbose_name=_("township or subdistrict")
+    )
+    name = models.CharField(_("other name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("other name of a township")
+        verbose_name_plural = _("other names of townships")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def area_with_code(code: str) -> County | Township | Village | None:
     """The county, township or village with this 12-digit code, its parents joined; None."""
     # 统计用区划代码: a county's ends in six zeros, a township's in three, a village's not.
