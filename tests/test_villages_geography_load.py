@@ -4,7 +4,10 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from tests.factories import (
     make_city,
@@ -203,3 +206,39 @@ def test_the_command_previews_then_loads_with_confirm(heze: dict, tmp_path: Path
     with pytest.raises(CommandError, match="第2行：代码37172810920有11位"):
         path.write_bytes(csv_bytes([HEADER, ["37172810920", "220", "王寨村"]]))
         call_command("load_geography", str(path), "--user", "root", stdout=out)
+
+
+def test_the_admin_page_previews_then_confirms(heze: dict) -> None:
+    client = Client()
+    client.force_login(heze["admin"])
+    changelist = client.get(reverse("admin:villages_county_changelist")).text
+    assert 'id="load-geography"' in changelist
+    assert reverse("admin:villages_county_import") in changelist, "the import stays"
+    url = reverse("admin:villages_county_load_geography")
+    upload = SimpleUploadedFile("区划.csv", csv_bytes(TABLE))
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200
+    assert response.context["report"].renamed[0].name == "沙窝镇"
+    assert Township.objects.get(code="371728109000").name == "沙沃镇"
+    sha256 = client.session["geography_load"]["sha256"]
+    done = client.post(url, {"confirm": "1", "sha256": sha256})
+    assert done.status_code == 302
+    assert Township.objects.get(code="371728109000").name == "沙窝镇"
+    assert client.post(url, {"confirm": "1", "sha256": sha256}).status_code == 302
+    assert "geography_load" not in client.session
+
+
+def test_the_admin_page_shows_why_a_file_is_refused(heze: dict) -> None:
+    client = Client()
+    client.force_login(heze["admin"])
+    upload = SimpleUploadedFile("区划.csv", csv_bytes([HEADER, ["3717281092", "220", "王寨村"]]))
+    response = client.post(reverse("admin:villages_county_load_geography"), {"file": upload})
+    assert "第2行：代码3717281092有10位，区划代码应为12位。" in response.text
+
+
+def test_a_coordinator_without_village_permissions_cannot_load(heze: dict) -> None:
+    user = make_user("viewer", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    response = client.get(reverse("admin:villages_county_load_geography"))
+    assert response.status_code == 403

@@ -1,8 +1,10 @@
+from functools import partial
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from common.aggregates import count_subquery
@@ -10,7 +12,8 @@ from common.exports import SpreadsheetExportMixin, SpreadsheetImportExportMixin
 from common.paginators import LIST_PER_PAGE, EstimatedCountAdminMixin
 from common.personal_data import PersonalDataAdminMixin
 from villages.admin_filters import area_filters
-from villages.models import City, County, Household, Township, Village
+from villages.geography_admin import load_geography_view
+from villages.models import City, County, Household, Township, TownshipAlias, Village
 from villages.resources import (
     CountyResource,
     HouseholdResource,
@@ -40,6 +43,8 @@ class CityAdmin(admin.ModelAdmin):
 @admin.register(County)
 class CountyAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [CountyResource]
+    # Adds the button of the page that loads the statistical code table.
+    import_export_change_list_template = "admin/villages/county/change_list.html"
     list_display = ["name", "code", "city", "township_count"]
     list_select_related = ["city"]
     search_fields = ["name", "code"]
@@ -55,6 +60,19 @@ class CountyAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     def township_count(self, obj: County) -> int:
         return obj.n_townships
 
+    def get_urls(self) -> list[URLPattern]:
+        load = path(
+            "load-geography/",
+            self.admin_site.admin_view(partial(load_geography_view, self)),
+            name="villages_county_load_geography",
+        )
+        return [load, *super().get_urls()]
+
+
+class TownshipAliasInline(admin.TabularInline):
+    model = TownshipAlias
+    extra = 0
+
 
 @admin.register(Township)
 class TownshipAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
@@ -62,8 +80,10 @@ class TownshipAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     list_display = ["name", "code", "county", "village_count"]
     list_select_related = ["county"]
     list_filter = ["county"]
-    search_fields = ["name", "code", "county__name"]
+    # Other names too: the launch report's 沙沃镇 finds 沙窝镇.
+    search_fields = ["name", "code", "county__name", "aliases__name"]
     autocomplete_fields = ["county"]
+    inlines = [TownshipAliasInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -85,7 +105,7 @@ class VillageAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     list_select_related = ["township__county"]
     list_per_page = LIST_PER_PAGE
     list_filter = [*area_filters(""), "kind"]
-    search_fields = ["name", "code", "township__name"]
+    search_fields = ["name", "code", "township__name", "township__aliases__name"]
     autocomplete_fields = ["township"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

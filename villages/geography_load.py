@@ -64,6 +64,10 @@ class Change:
     before: str = ""
     reason: str = ""
 
+    @property
+    def level_name(self) -> str:
+        return str(LEVEL_NAMES[self.level])
+
 
 @dataclass
 class GeographyReport:

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from common.translatable import gettext as _
 from villages.imports import values
-from villages.models import County, Township, Village
+from villages.models import County, Township, TownshipAlias, Village
 
 
 class TownshipError(values.RowError):
@@ -30,6 +30,14 @@ class VillageResolver:
             if township not in self.townships[values.township_key(township.name)]:
                 self.townships[values.township_key(township.name)].append(township)
             self.county_names.add(township.county.name)
+        # Other names of the townships (沙沃镇 for 沙窝镇) are accepted as the names.
+        self.other_names: dict[Township, list[str]] = defaultdict(list)
+        known = {township.pk: township for found in self.townships.values() for township in found}
+        for alias in TownshipAlias.objects.filter(township__in=list(known)):
+            township = known[alias.township_id]
+            self.other_names[township].append(alias.name)
+            if township not in self.townships[values.township_key(alias.name)]:
+                self.townships[values.township_key(alias.name)].append(township)
         self.scope = scope
         # A village, or the error saying why there is none.
         self._resolved: dict[object, Village | values.RowError] = {}
@@ -87,6 +95,8 @@ class VillageResolver:
         for key, townships in self.townships.items():
             for township in townships:
                 rest = values.after_place(text, township.name)
+                for other in self.other_names.get(township, ()):
+                    rest = rest or values.after_place(text, other)
                 if rest is None and len(key) > 1:
                     rest = values.after_place(text, key)
                 if rest is not None:
