@@ -787,6 +787,7 @@ PROBES: dict[str, str] = {
     "admin:villages_importbatch_progress": "batch_progress",
     "admin:villages_importbatch_confirm": "batch_confirm",
     "admin:villages_importbatch_errors": "batch_errors",
+    "admin:villages_county_load_geography": "load_geography",
     "admin:visits_need_follow_up": "follow_up",
     "admin:auth_user_password_change": "user_password",
     "projects:ledger": "ledger",
@@ -2148,6 +2149,33 @@ def probe_batch_progress(run: Run, entry: Entry, model: Any) -> None:
         run.reached(entry.key, reverse(entry.key, args=[batch.pk]), "status")
         page = reverse("admin:villages_importbatch_change", args=[batch.pk])
         run.reached(entry.key, page, "县花名册")
+
+
+def _code_table(village: Village) -> SimpleUploadedFile:
+    """A code table renaming ``village`` and its township."""
+    township = village.township
+    rows = [
+        "统计用区划代码,城乡分类代码,名称",
+        f"{township.code},,{township.name}改",
+        f"{village.code},220,{village.name}改",
+    ]
+    return SimpleUploadedFile("区划.csv", "\n".join(rows).encode())
+
+
+def probe_load_geography(run: Run, entry: Entry, model: Any) -> None:
+    """A table naming outside areas renames nothing, at the preview or at the confirm; an
+    area coordinator's own table does load."""
+    url = reverse(entry.key)
+    run.get(entry.key, url)
+    for place in run.outside:
+        run.forged(entry.key, url, {"file": _code_table(place.place.village)}, what="upload")
+        pending = run.client.session.get("geography_load") or {}
+        confirm = {"confirm": "1", "sha256": pending.get("sha256", "")}
+        run.forged(entry.key, url, confirm, what="confirm")
+    if run.role in AREA_COORDINATORS:
+        run.client.post(url, {"file": _code_table(run.inside.place.village)})
+        pending = run.client.session.get("geography_load") or {}
+        run.saves(entry.key, url, {"confirm": "1", "sha256": pending.get("sha256", "")})
 
 
 def probe_batch_confirm(run: Run, entry: Entry, model: Any) -> None:
