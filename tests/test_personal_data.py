@@ -269,7 +269,7 @@ def _text_of(response: object) -> str:
 ROLES_WITHOUT_FULL_DATA = {
     "city": {},
     "county": {"county": lambda: County.objects.get(code="371728000000")},
-    "township": {"township": lambda: Township.objects.get(name="沙沃镇")},
+    "township": {"township": lambda: Township.objects.get(name="沙窝镇")},
     "liaison": {"unit": lambda: Unit.objects.get(name="市委组织部")},
     "auditor": {},
 }

@@ -120,15 +120,15 @@ def test_a_village_coded_outside_its_township_is_refused_in_the_preview(
     content = xlsx(
         ["区划代码", "名称", "乡镇（街道）", "类型"],
         [
-            ["371728104298", "好村", "371728104000", "村"],
-            ["371725105299", "错码村", "371728104000", "村"],
+            ["371728109298", "好村", "371728109000", "村"],
+            ["371725105299", "错码村", "371728109000", "村"],
         ],
     )
     preview = upload(superuser_client, Village, content)
     result = preview.context["result"]
     assert result.totals == NOTHING | {"new": 1, "invalid": 1}
     [invalid] = result.invalid_rows
-    message = "区划代码应以上级“沙沃镇”的代码 371728104 开头，请核对。"
+    message = "区划代码应以上级“沙窝镇”的代码 371728109 开头，请核对。"
     assert (invalid.number, invalid.error_dict) == (2, {"区划代码": [message]})
     assert message in preview.text
     assert "confirm_form" not in preview.context
@@ -148,8 +148,8 @@ def test_an_unknown_parent_code_is_refused_in_the_preview(superuser_client: Clie
 def test_one_invalid_row_writes_nothing_even_without_the_preview() -> None:
     before = Village.objects.count()
     dataset = tablib.Dataset(
-        ["371728104297", "好村", "371728104000", "村"],
-        ["371725105299", "错码村", "371728104000", "村"],
+        ["371728109297", "好村", "371728109000", "村"],
+        ["371725105299", "错码村", "371728109000", "村"],
         headers=["区划代码", "名称", "乡镇（街道）", "类型"],
     )
     result = VillageResource().import_data(dataset, dry_run=False)
@@ -172,7 +172,7 @@ def test_unit_kind_and_level_are_read_as_label_or_value(superuser_client: Client
         [
             ["新单位甲", "党政机关", "市直", "", ""],
             ["新单位乙", "people_org", "county", "371728000000", ""],
-            ["新单位丙", "企事业单位", "乡镇", "", "371728104000"],
+            ["新单位丙", "企事业单位", "乡镇", "", "371728109000"],
         ],
     )
     preview = upload(superuser_client, Unit, content)
@@ -185,7 +185,7 @@ def test_unit_kind_and_level_are_read_as_label_or_value(superuser_client: Client
             "name", "kind", "level", "county__code", "township__code"
         )
     ) == [
-        ("新单位丙", "enterprise", "township", "371728000000", "371728104000"),
+        ("新单位丙", "enterprise", "township", "371728000000", "371728109000"),
         ("新单位乙", "people_org", "county", "371728000000", None),
         ("新单位甲", "party_gov", "city", None, None),
     ]
@@ -234,7 +234,7 @@ def test_exported_units_reimport_without_a_change(
     superuser_client: Client, file_format: str
 ) -> None:
     county = County.objects.get(code="371728000000")
-    township = Township.objects.get(code="371728104000")
+    township = Township.objects.get(code="371728109000")
     make_unit(name="-县直单位", kind=Unit.Kind.STATIONED, level=Unit.Level.COUNTY, county=county)
     make_unit(name="=镇直单位", level=Unit.Level.TOWNSHIP, county=county, township=township)
     before = unit_rows()
@@ -275,7 +275,7 @@ def test_the_cadre_export_writes_units_by_name_and_yes_or_no(superuser_client: C
 def test_the_reference_exports_write_parents_by_code(superuser_client: Client) -> None:
     content = export(superuser_client, Village, CSV).decode("utf-8-sig").splitlines()
     assert content[0] == "区划代码,名称,乡镇（街道）,类型"
-    assert "371728104201,王寨村,371728104000,村" in content
+    assert "371728109201,王寨村,371728109000,村" in content
 
 
 def test_who_may_only_view_counties_can_export_them_but_not_import(client: Client) -> None:
