@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from devdata import heze
 from devdata.demo_assessments import load_assessments
+from devdata.demo_flags import load_visit_flags
 from devdata.demo_projects import load_projects
 from devdata.demo_surveys import load_surveys
 from shuanglian.figures import snapshots
@@ -150,6 +151,7 @@ def load_demo() -> None:
     load_projects(random.Random(f"{SEED}:projects"), today)  # noqa: S311
     load_surveys(random.Random(f"{SEED}:surveys"), today)  # noqa: S311
     load_assessments(today)
+    load_visit_flags(random.Random(f"{SEED}:flags"), today)  # noqa: S311
     # The trends' history: the past days from the dated records, and today's snapshot.
     snapshots.backfill(
         since=today - datetime.timedelta(days=HISTORY_DAYS),

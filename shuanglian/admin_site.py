@@ -30,6 +30,7 @@ APP_ORDER = [
     "villages",
     "units",
     "visits",
+    "visitflags",
     "projects",
     "assessments",
     "satisfaction",
@@ -40,7 +41,7 @@ APP_ORDER = [
 ]
 MODEL_ORDER = {
     "villages": ["City", "County", "Township", "Village", "Household", "ImportBatch"],
-    "units": ["Unit", "Cadre", "WorkGroup", "HouseholdAssignment", "VillageSurvey"],
+    "units": ["Unit", "Cadre", "WorkGroup", "HouseholdAssignment", "VillageSurvey", "CadreAbsence"],
     "visits": ["Visit", "Need", "VisitInterval"],
     "projects": ["Project", "Activity", "Allocation", "Disbursement", "FundPool"],
     "assessments": ["Assessment", "RectificationItem", "Checklist"],

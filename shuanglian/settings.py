@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "assessments",
     "satisfaction",
     "reminders",
+    "visitflags",
     "devdata",  # the demo data and the synthetic city, with their commands; no models
     # Last: composes the admin of the apps above and holds the project-wide commands.
     "shuanglian",
@@ -367,6 +368,13 @@ REMINDER_DEADLINE_DAYS = env_int("REMINDER_DEADLINE_DAYS", default=3)
 NEED_DEADLINE_DAYS_UNIT = env_int("NEED_DEADLINE_DAYS_UNIT", default=7)
 NEED_DEADLINE_DAYS_TOWNSHIP = env_int("NEED_DEADLINE_DAYS_TOWNSHIP", default=10)
 NEED_DEADLINE_DAYS_COUNTY = env_int("NEED_DEADLINE_DAYS_COUNTY", default=15)
+# Visits flagged for review (走访核查): this many visits by one cadre recorded within this many
+# minutes; the same summary of at least this many characters for different households; a
+# location this many kilometres from the village beyond its accuracy.
+FLAG_RAPID_VISITS = env_int("FLAG_RAPID_VISITS", default=5)
+FLAG_RAPID_MINUTES = env_int("FLAG_RAPID_MINUTES", default=15)
+FLAG_COPIED_SUMMARY_MIN_CHARS = env_int("FLAG_COPIED_SUMMARY_MIN_CHARS", default=20)
+FLAG_FAR_KM = env_int("FLAG_FAR_KM", default=5)
 # The 监督电话 printed on notice boards and contact cards; empty leaves the line off.
 BOARD_SUPERVISION_PHONE = os.environ.get("BOARD_SUPERVISION_PHONE", "").strip()
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/interviews/", include("satisfaction.urls")),
     path("me/reminders/", include("reminders.urls")),
+    path("me/away/", include("visitflags.urls")),
     path("me/", include("visits.urls")),
     path("", include("units.urls")),
     path("projects/", include("projects.urls")),

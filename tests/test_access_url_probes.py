@@ -115,6 +115,7 @@ from tests.factories import (
 from units.distribution import plan_distribution
 from units.models import (
     Cadre,
+    CadreAbsence,
     HouseholdAssignment,
     Unit,
     VillageSurvey,
@@ -124,6 +125,8 @@ from units.models import (
 from villages.imports import batches
 from villages.models import City, County, Household, ImportBatch, Township, Village
 from villages.validators import mask_phone, mask_resident_id
+from visitflags.detection import flag_absence
+from visitflags.models import VisitFlag
 from visits.models import Need, NeedNote, Visit, VisitInterval
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +188,8 @@ class ProbePlace:
     error_batch: ImportBatch
     login: Any
     markers: list[str]
+    flag: "VisitFlag | None" = None
+    absence: "CadreAbsence | None" = None
     funds: "PlaceFunds | None" = None
     survey: "PlaceSurvey | None" = None
     assessments: "PlaceAssessments | None" = None
@@ -319,7 +324,17 @@ def _add_to_place(world: ScopeWorld, name: str, tag: str, number: int) -> ProbeP
         markers += [cadre.phone, mask_phone(cadre.phone)]
     if login is not None:
         markers.append(login.username)
-    return ProbePlace(tag, place, uncovered, successor, retired, spare, error_batch, login, markers)
+    # Days away over the place's visit, which flags it.
+    day = place.visit.visited_on
+    absence = CadreAbsence.objects.create(
+        cadre=place.cadre, starts_on=day, ends_on=day, reason=f"{tag}出差"
+    )
+    flag_absence(absence)
+    flag = VisitFlag.objects.get(visit=place.visit)
+    markers.append(absence.reason)
+    return ProbePlace(
+        tag, place, uncovered, successor, retired, spare, error_batch, login, markers, flag, absence
+    )
 
 
 def png_bytes() -> bytes:
@@ -692,6 +707,12 @@ ADMIN_MODELS: dict[type[models.Model], ModelAccess] = {
     Need: ModelAccess(
         frozenset(COORDINATORS), lambda p: [p.place.need], lambda n: _household_terms(n.household)
     ),
+    VisitFlag: ModelAccess(
+        frozenset(COORDINATORS),
+        lambda p: [p.flag],
+        lambda f: [f.visit.household.head_name, f.visit.cadre.name],
+    ),
+    CadreAbsence: ModelAccess(frozenset(COORDINATORS), lambda p: [p.absence], _names("cadre.name")),
     VisitInterval: ModelAccess(frozenset(COORDINATORS)),
     RankingWeights: ModelAccess(frozenset(COORDINATORS)),
     User: ModelAccess(frozenset({"city"}), terms=_names("username")),
@@ -797,6 +818,8 @@ PROBES: dict[str, str] = {
     "admin:projects_activity_photo": "activity_photo",
     "admin:projects_disbursement_voucher": "voucher",
     "satisfaction:my_interviews": "cadre_list",
+    "visitflags:days_away": "cadre_days_away",
+    "visitflags:delete_days_away": "cadre_delete_days_away",
     "satisfaction:interview": "cadre_interview",
     "admin:satisfaction_round_step": "round_step",
     "admin:satisfaction_round_results": "round_results",
@@ -923,6 +946,8 @@ TABLES: list[type[models.Model]] = [
     RectificationNote,
     ReminderPreference,
     Notification,
+    CadreAbsence,
+    VisitFlag,
 ]
 
 
@@ -1220,6 +1245,12 @@ def outside_key(run: Run, model: type[models.Model]) -> Any:
 
 # What an add page needs besides its defaults, with inside keys.
 ADD_FIELDS: dict[type[models.Model], Callable[[ProbePlace], dict[str, Any]]] = {
+    CadreAbsence: lambda p: {
+        "cadre": p.place.cadre.pk,
+        "starts_on": TODAY,
+        "ends_on": TODAY,
+        "reason": "培训",
+    },
     Household: lambda p: {
         "village": p.place.village.pk,
         "head_name": "新建户主",
@@ -1540,6 +1571,35 @@ def probe_cadre_need_step(run: Run, entry: Entry, model: Any) -> None:
         run.forged(entry.key, url, step)
     if run.role == "cadre":
         run.saves(entry.key, reverse(entry.key, args=[run.inside.place.need.pk]), step)
+
+
+def probe_cadre_days_away(run: Run, entry: Entry, model: Any) -> None:
+    url = reverse(entry.key)
+    form = {"starts_on": TODAY, "ends_on": TODAY, "reason": "伪造出差"}
+    if run.role == "cadre":
+        run.reached(entry.key, url, run.inside.absence.reason)
+        run.saves(entry.key, url, form)
+        # The form names no cadre: whatever is sent, the days away are the signed-in cadre's.
+        with rolled_back():
+            run.client.post(url, {**form, "cadre": run.outside[0].place.cadre.pk})
+            stray = CadreAbsence.objects.filter(reason="伪造出差").exclude(
+                cadre=run.inside.place.cadre
+            )
+            run.check(not stray.exists(), entry.key, "days away recorded for another cadre")
+    else:
+        run.get(entry.key, url)
+        run.forged(entry.key, url, form)
+
+
+def probe_cadre_delete_days_away(run: Run, entry: Entry, model: Any) -> None:
+    for place in run.outside:
+        url = reverse(entry.key, args=[place.absence.pk])
+        run.refused(entry.key, url)
+        run.forged(entry.key, url, {})
+    if run.role == "cadre":
+        url = reverse(entry.key, args=[run.inside.absence.pk])
+        run.reached(entry.key, url, run.inside.absence.starts_on.isoformat())
+        run.saves(entry.key, url, {})
 
 
 def probe_cadre_survey(run: Run, entry: Entry, model: Any) -> None:

@@ -41,6 +41,8 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from units.models import CadreAbsence
+from visitflags.detection import flag_absence
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +144,20 @@ def _archived_report(world: ScopeWorld) -> ReportArchive:
     )
 
 
+def _days_away(world: ScopeWorld) -> CadreAbsence:
+    """The home cadre's (the cadre role's) days away over the home visit, which is flagged
+    for it; made once."""
+    found = CadreAbsence.objects.filter(cadre=world.home.cadre).first()
+    if found is not None:
+        return found
+    day = world.home.visit.visited_on
+    absence = CadreAbsence.objects.create(
+        cadre=world.home.cadre, starts_on=day, ends_on=day, reason="培训"
+    )
+    flag_absence(absence)
+    return absence
+
+
 def keys(world: ScopeWorld) -> dict[str, object]:
     """What fills the path of each page that is not an admin model's own."""
     home = world.home
@@ -158,6 +174,7 @@ def keys(world: ScopeWorld) -> dict[str, object]:
         "village_survey": home.village.pk,
         "village_survey_year": home.village.pk,
         "report_archive_download": _archived_report(world).pk,
+        "delete_days_away": _days_away(world).pk,
     }
 
 
@@ -224,6 +241,7 @@ def every_page(world: ScopeWorld) -> tuple[list[Page], list[str]]:
             day=timezone.localdate(),
             backend="reminders.backends.inapp.InAppBackend",
         )
+    _days_away(world)
     pages, unfilled = [], []
     for route, pattern in routes(get_resolver().url_patterns):
         if route.startswith(NOT_WALKED):

@@ -475,6 +475,8 @@ class CadreAbsence(models.Model):
     reason = models.CharField(_("reason"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("days away")
         verbose_name_plural = _("days away")

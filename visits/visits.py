@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from units.models import Cadre
 from units.six_tasks import SIX_TASKS
 from villages.models import Household
+from visitflags.detection import flag_recorded_visit
 from visits.models import Need, NeedNote, Visit
 
 TASK_FIELDS = frozenset(field for field, _label in SIX_TASKS)
@@ -75,6 +76,7 @@ def record_visit(
             raise
         return existing, False
     _raise_needs(visit=visit, needs=needs)
+    flag_recorded_visit(visit)
     return visit, True
 
 

@@ -45,6 +45,7 @@ from shuanglian.access.scope import Scope, scope_of
 from shuanglian.models import AuditEvent, RankingWeights, Role, UserScope
 from units.models import (
     Cadre,
+    CadreAbsence,
     HouseholdAssignment,
     Unit,
     VillageSurvey,
@@ -60,6 +61,7 @@ from villages.models import (
     Village,
     visibility_rules,
 )
+from visitflags.models import VisitFlag
 from visits.models import Need, NeedNote, Visit, VisitInterval
 
 # Each rule narrows a queryset of its model; a queryset rather than the model's manager, so that
@@ -294,6 +296,22 @@ def _visits(queryset: QuerySet, scope: Scope) -> QuerySet:
 @rule(Need)
 def _needs(queryset: QuerySet, scope: Scope) -> QuerySet:
     return _by_household_or_cadre(queryset, scope)
+
+
+@rule(VisitFlag)
+def _visit_flags(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """Flags of the visits the user sees."""
+    if scope.is_city:
+        return queryset
+    return queryset.filter(visit__in=_visits(Visit.objects.all(), scope).values("pk"))
+
+
+@rule(CadreAbsence)
+def _absences(queryset: QuerySet, scope: Scope) -> QuerySet:
+    """Days away of the cadres the user sees; a cadre's own only."""
+    if scope.is_city:
+        return queryset
+    return queryset.filter(cadre__in=_cadres(Cadre.objects.all(), scope).values("pk"))
 
 
 @rule(NeedNote)

@@ -70,6 +70,7 @@ COORDINATOR_APPS = (
     "projects",
     "assessments",
     "satisfaction",
+    "visitflags",
     "shuanglian",
     "auth",
 )

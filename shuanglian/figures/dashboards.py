@@ -29,6 +29,7 @@ from shuanglian.figures import (
     visit_stats,
 )
 from villages.models import area_with_code
+from visitflags.models import VisitFlag
 
 PAGE_SIZE = 50
 AREA_CODE = re.compile(r"[0-9]{12}")
@@ -117,6 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rating_chart": shuangchuang.rating_chart(twin),
         "trend_chart": shuangchuang.trend_chart(twin) if twin.survey.trend else None,
         "report_box": report_views.report_box(request.user, area),
+        "flags_open": VisitFlag.objects.visible_to(request.user).in_area(area).open().count(),
     }
     return render(request, "shuanglian/dashboard.html", context)
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from shuanglian.figures import rollups, snapshots
+from visitflags.detection import flag_visits
 
 
 class Command(BaseCommand):
@@ -45,4 +46,8 @@ class Command(BaseCommand):
             written = snapshots.take(day=yesterday)
             self.stdout.write(f"Snapshot of {yesterday}: {written} areas.")
         rollups.bring_up_to_date(today)
+        # The last two days' visits and days away, so a run missed one night loses nothing.
+        since = None if rebuild else timezone.now() - datetime.timedelta(days=2)
+        flagged = flag_visits(since)
+        self.stdout.write(f"Visits flagged for review: {sum(flagged.values())} new.")
         self.stdout.write(f"Figures up to date in {time.monotonic() - started:.1f} s.")
