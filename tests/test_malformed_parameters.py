@@ -41,6 +41,8 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.photo_files import camera_photo
+from visits.models import Visit, VisitPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +151,7 @@ def keys(world: ScopeWorld) -> dict[str, object]:
         "interview": _interview(world).pk,
         "household": home.household.pk,
         "log_visit": home.household.pk,
+        "household_photo": home.household.pk,
         "need": home.need.pk,
         "need_step": home.need.pk,
         "work_group_board": home.work_group.pk,
@@ -184,6 +187,8 @@ def fill(route: str, name: str | None, world: ScopeWorld) -> Page | None:
         elif arg in ("note", "photo"):
             inner = ProjectNote if arg == "note" else ActivityPhoto
             values[arg] = str(inner.objects.order_by("pk").values_list("pk", flat=True).first())
+        elif arg == "photo_pk":
+            values[arg] = str(VisitPhoto.objects.order_by("pk").values_list("pk", flat=True)[0])
         elif arg == "content_type_id":
             values[arg] = str(ContentType.objects.get_for_model(household).pk)
         elif route.startswith("admin/r/"):
@@ -207,6 +212,11 @@ def every_page(world: ScopeWorld) -> tuple[list[Page], list[str]]:
         project = make_funded_project(work_group=world.home.work_group)
         photo = ActivityPhoto(activity=project.work_group.activities.first())
         photo.photo.save("活动.jpg", ContentFile(b"\xff\xd8 photo"), save=True)
+    if not VisitPhoto.objects.exists():
+        # On the first visit, which the admin's address takes, of the home household.
+        visit = Visit.objects.order_by("pk").first()
+        photo = VisitPhoto(visit=visit)
+        photo.image.save("入户.jpg", ContentFile(camera_photo()), save=True)
     weights_for(timezone.localdate().year)
     if not Assessment.objects.exists():
         checklist = make_checklist()
