@@ -106,7 +106,10 @@ def test_a_camera_photo_is_shrunk_on_the_phone_and_stored_with_the_location(
     expect(page.locator(".messages")).to_have_text(TEXT[language]["recorded"])
     thumbnail = page.locator("#visit-history .visit-photos img")
     expect(thumbnail).to_have_count(1)
-    assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) > 0
+    # Loaded through the area-checked view: a refused image would have no width.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
     no_sideways_scroll(page, width)
     shot(page, f"household-{language}-{width}")
 
@@ -165,3 +168,29 @@ def test_a_refused_location_is_said_plainly_and_the_visit_is_still_saved(
     page.wait_for_url(re.compile(rf"/me/households/{household.pk}/$"))
     assert Visit.objects.filter(household=household).count() == 1
     assert not VisitLocation.objects.exists()
+
+
+def test_a_visit_with_photos_made_without_a_signal_stays_on_the_form(
+    live_server: Any, browser_context: Callable[..., BrowserContext]
+) -> None:
+    cadre = make_cadre(name="刘干部", user=make_user("liu", password=PASSWORD))
+    household = make_assignment(cadre=cadre, household=make_household(head_name="王建国")).household
+    context = browser_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    sign_in(page, live_server.url, "liu")
+    page.goto(live_server.url + reverse("visits:log_visit", args=[household.pk]))
+    page.fill("textarea[name=summary]", "了解近况")
+    photo = {"name": "IMG_1.jpg", "mimeType": "image/jpeg", "buffer": camera_photo()}
+    page.set_input_files("input[name=photos]", files=[photo])
+    expect(page.locator("#photo-list canvas")).to_have_count(1)
+    context.set_offline(True)
+    page.locator("#visit-form [type=submit]").click()
+    expect(page.locator("#draft-status")).to_have_text(
+        "没有网络：带照片的走访要等网络恢复后才能发送。请保留此页面，网络恢复后再点保存。"
+    )
+    expect(page.locator("#photo-list canvas")).to_have_count(1)
+    expect(page.locator("textarea[name=summary]")).to_have_value("了解近况")
+    context.set_offline(False)
+    page.locator("#visit-form [type=submit]").click()
+    page.wait_for_url(re.compile(rf"/me/households/{household.pk}/$"))
+    assert VisitPhoto.objects.filter(visit__household=household).count() == 1

@@ -243,7 +243,13 @@
     });
 
     form.addEventListener("submit", function (event) {
-      if (hasPhotos(form) && navigator.onLine) {
+      if (hasPhotos(form)) {
+        if (!navigator.onLine) {
+          // Photos are not kept in the phone's queue: the form stays as it is, to send later.
+          event.preventDefault();
+          status(text.photosOffline, true);
+          return;
+        }
         // Photos go as the form's own multipart request; the page it answers with replaces
         // this one, so the draft is done with.
         localStorage.removeItem(draftKey);
