@@ -5,23 +5,29 @@ import io
 import re
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.factories import make_assignment, make_cadre, make_household, make_user
 from tests.photo_files import EXIF_IFD, GPS_IFD, MODEL, camera_photo
+from visits.locations import Position, record_location
 from visits.models import Visit, VisitLocation, VisitPhoto
+from visits.photos import prepare_visit_photo, store_visit_photos
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(tempfile.gettempdir()) / "shots-wt-photos"
 PASSWORD = "a-long-test-password"
 HEZE = {"latitude": 35.233752, "longitude": 115.480656, "accuracy": 18}
+TODAY = timezone.localdate()
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
 TEXT = {
     "zh": {"located": "已获取位置，±18 米。", "recorded": "走访已记录。"},
@@ -32,6 +38,10 @@ TEXT = {
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
+
+
+def camera_upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("IMG_0001.jpg", camera_photo(), content_type="image/jpeg")
 
 
 def sign_in(page: Page, base_url: str, username: str) -> None:
@@ -194,3 +204,33 @@ def test_a_visit_with_photos_made_without_a_signal_stays_on_the_form(
     page.locator("#visit-form [type=submit]").click()
     page.wait_for_url(re.compile(rf"/me/households/{household.pk}/$"))
     assert VisitPhoto.objects.filter(visit__household=household).count() == 1
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_coordinator_sees_the_photo_and_the_location_on_the_visit_admin_page(
+    live_server: Any, browser_context: Callable[..., BrowserContext], language: str
+) -> None:
+    cadre = make_cadre(name="刘干部")
+    household = make_assignment(cadre=cadre, household=make_household(head_name="王建国")).household
+    visit = Visit.objects.create(
+        household=household, cadre=cadre, visited_on=TODAY, summary="走访", outcome="met"
+    )
+    store_visit_photos(visit=visit, photos=[prepare_visit_photo(camera_upload())])
+    record_location(
+        visit=visit, position=Position(Decimal("35.233752"), Decimal("115.480656"), accuracy=18)
+    )
+    make_user("root", password=PASSWORD, is_staff=True, is_superuser=True)
+    context = browser_context(viewport={"width": 1366, "height": 900}, locale=LOCALES[language])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "root")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form [type=submit]").click()
+    page.goto(live_server.url + reverse("admin:visits_visit_change", args=[visit.pk]))
+    thumbnail = page.locator(".visit-photo img")
+    expect(thumbnail).to_have_count(1)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    expect(page.locator(".field-location_line")).to_contain_text("35.233752, 115.480656 ±18")
+    shot(page, f"visit-admin-{language}-1366")

@@ -123,12 +123,18 @@ def prepare_visit_photos(
 
 def store_visit_photos(*, visit: Visit, photos: Sequence[PreparedPhoto]) -> list[VisitPhoto]:
     """Save checked photos with their visit (called inside the visit's transaction)."""
-    stored = []
-    for prepared in photos:
-        photo = VisitPhoto(visit=visit, taken_at=prepared.taken_at)
-        photo.image.save(prepared.file.name, prepared.file, save=False)
-        photo.save()
-        stored.append(photo)
+    stored: list[VisitPhoto] = []
+    try:
+        for prepared in photos:
+            photo = VisitPhoto(visit=visit, taken_at=prepared.taken_at)
+            photo.image.save(prepared.file.name, prepared.file, save=False)
+            stored.append(photo)
+            photo.save()
+    except Exception:
+        # The rows roll back with the visit; the files written so far must not stay behind.
+        for photo in stored:
+            photo.image.delete(save=False)
+        raise
     return stored
 
 
