@@ -362,6 +362,10 @@ CITY_CODE = os.environ.get("CITY_CODE", "371700000000")
 ASSIGNMENT_MAX_PER_CADRE = env_int("ASSIGNMENT_MAX_PER_CADRE", default=10)
 # An open need with no progress for longer than this is overdue.
 NEED_OVERDUE_DAYS = env_int("NEED_OVERDUE_DAYS", default=15)
+# Photos a cadre may add to one visit (入户照片).
+VISIT_PHOTOS_MAX = env_int("VISIT_PHOTOS_MAX", default=4)
+# A visit's location, recorded with the cadre's consent, is deleted after this many days.
+VISIT_LOCATION_RETENTION_DAYS = env_int("VISIT_LOCATION_RETENTION_DAYS", default=180)
 # A cadre is reminded of an open need this many days before it becomes overdue.
 REMINDER_DEADLINE_DAYS = env_int("REMINDER_DEADLINE_DAYS", default=3)
 # Days each level has to handle an escalated need (村报告、乡处理、县办结).

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
 from django.test import Client
@@ -31,6 +32,7 @@ from shuanglian.admin_site import CampaignAdminSite
 from shuanglian.models import AuditEvent, UserScope
 from tests.conftest import SCOPE_ROLES, ScopeWorld
 from tests.factories import Place, make_household, make_place, make_visit_intervals, make_work_group
+from tests.photo_files import camera_photo
 from units.models import (
     Cadre,
     HouseholdAssignment,
@@ -39,7 +41,7 @@ from units.models import (
     WorkGroup,
 )
 from villages.models import City, County, Household, ImportBatch, Township, Village
-from visits.models import Need, Visit, VisitInterval
+from visits.models import Need, Visit, VisitInterval, VisitPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -568,6 +570,25 @@ def test_cadre_and_print_pages_of_objects_outside_the_scope_are_not_found(
     for url in urls[1:2] + urls[3:4]:
         client.post(url, {"summary": "伪造", "visited_on": TODAY, "method": "home"})
     assert not Visit.objects.filter(summary="伪造").exists()
+
+
+@pytest.mark.parametrize("role", ["cadre", "township", "liaison"])
+def test_visit_photos_outside_the_scope_are_not_found(
+    scope_world: ScopeWorld, role: str, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    far = scope_world.far
+    photo = VisitPhoto(visit=far.visit)
+    photo.image.save("丙.jpg", ContentFile(camera_photo()), save=True)
+    client = Client()
+    client.force_login(scope_world.users[role])
+    for url in [
+        reverse("visits:household_photo", args=[far.household.pk, photo.pk]),
+        reverse("visits:household_photo", args=[scope_world.home.household.pk, photo.pk]),
+        reverse("admin:visits_visit_photo", args=[far.visit.pk, photo.pk]),
+        reverse("admin:visits_visit_photo", args=[scope_world.home.visit.pk, photo.pk]),
+    ]:
+        assert client.get(url).status_code in (302, 403, 404), url
 
 
 def test_a_city_coordinator_grants_roles_on_the_user_page(scope_world: ScopeWorld) -> None:

@@ -127,7 +127,7 @@ from villages.models import City, County, Household, ImportBatch, Township, Vill
 from villages.validators import mask_phone, mask_resident_id
 from visitflags.detection import flag_absence
 from visitflags.models import VisitFlag
-from visits.models import Need, NeedNote, Visit, VisitInterval
+from visits.models import Need, NeedNote, Visit, VisitInterval, VisitPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +193,7 @@ class ProbePlace:
     funds: "PlaceFunds | None" = None
     survey: "PlaceSurvey | None" = None
     assessments: "PlaceAssessments | None" = None
+    visit_photo: "VisitPhoto | None" = None
 
 
 @dataclass
@@ -324,6 +325,8 @@ def _add_to_place(world: ScopeWorld, name: str, tag: str, number: int) -> ProbeP
         markers += [cadre.phone, mask_phone(cadre.phone)]
     if login is not None:
         markers.append(login.username)
+    visit_photo = VisitPhoto(visit=place.visit)
+    visit_photo.image.save(f"{tag}.jpg", ContentFile(png_bytes()), save=True)
     # Days away over the place's visit, which flags it.
     day = place.visit.visited_on
     absence = CadreAbsence.objects.create(
@@ -333,7 +336,18 @@ def _add_to_place(world: ScopeWorld, name: str, tag: str, number: int) -> ProbeP
     flag = VisitFlag.objects.get(visit=place.visit)
     markers.append(absence.reason)
     return ProbePlace(
-        tag, place, uncovered, successor, retired, spare, error_batch, login, markers, flag, absence
+        tag,
+        place,
+        uncovered,
+        successor,
+        retired,
+        spare,
+        error_batch,
+        login,
+        markers,
+        flag,
+        absence,
+        visit_photo=visit_photo,
     )
 
 
@@ -773,6 +787,8 @@ PROBES: dict[str, str] = {
     "visits:my_households": "cadre_list",
     "visits:household": "cadre_household",
     "visits:log_visit": "cadre_log_visit",
+    "visits:household_photo": "cadre_visit_photo",
+    "admin:visits_visit_photo": "visit_photo",
     "visits:my_needs": "cadre_list",
     "visits:need": "cadre_need",
     "visits:need_step": "cadre_need_step",
@@ -1561,6 +1577,26 @@ def probe_cadre_log_visit(run: Run, entry: Entry, model: Any) -> None:
         url = reverse(entry.key, args=[run.inside.place.household.pk])
         run.reached(entry.key, url)
         run.saves(entry.key, url, _visit_form("00000000-0000-4000-8000-000000000009"))
+
+
+def probe_cadre_visit_photo(run: Run, entry: Entry, model: Any) -> None:
+    def url(place: ProbePlace, photo_of: ProbePlace) -> str:
+        return reverse(entry.key, args=[place.place.household.pk, photo_of.visit_photo.pk])
+
+    for place in run.outside:
+        run.refused(entry.key, url(place, place))
+    if run.role == "cadre":
+        run.reached(entry.key, url(run.inside, run.inside))
+        for place in run.outside:
+            # An outside photo under the address of the cadre's own household.
+            run.refused(entry.key, url(run.inside, place))
+
+
+def probe_visit_photo(run: Run, entry: Entry, model: Any) -> None:
+    _file_probe(run, entry, lambda p: [p.place.visit.pk, p.visit_photo.pk])
+    if run.inside is not None and run.outside:
+        url = reverse(entry.key, args=[run.inside.place.visit.pk, run.outside[0].visit_photo.pk])
+        run.refused(entry.key, url)
 
 
 def probe_cadre_need_step(run: Run, entry: Entry, model: Any) -> None:

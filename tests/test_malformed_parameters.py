@@ -41,8 +41,10 @@ from tests.factories import (
     make_user,
     make_village,
 )
+from tests.photo_files import camera_photo
 from units.models import CadreAbsence
 from visitflags.detection import flag_absence
+from visits.models import Visit, VisitPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +167,7 @@ def keys(world: ScopeWorld) -> dict[str, object]:
         "interview": _interview(world).pk,
         "household": home.household.pk,
         "log_visit": home.household.pk,
+        "household_photo": home.household.pk,
         "need": home.need.pk,
         "need_step": home.need.pk,
         "work_group_board": home.work_group.pk,
@@ -201,6 +204,8 @@ def fill(route: str, name: str | None, world: ScopeWorld) -> Page | None:
         elif arg in ("note", "photo"):
             inner = ProjectNote if arg == "note" else ActivityPhoto
             values[arg] = str(inner.objects.order_by("pk").values_list("pk", flat=True).first())
+        elif arg == "photo_pk":
+            values[arg] = str(VisitPhoto.objects.order_by("pk").values_list("pk", flat=True)[0])
         elif arg == "content_type_id":
             values[arg] = str(ContentType.objects.get_for_model(household).pk)
         elif route.startswith("admin/r/"):
@@ -224,6 +229,11 @@ def every_page(world: ScopeWorld) -> tuple[list[Page], list[str]]:
         project = make_funded_project(work_group=world.home.work_group)
         photo = ActivityPhoto(activity=project.work_group.activities.first())
         photo.photo.save("活动.jpg", ContentFile(b"\xff\xd8 photo"), save=True)
+    if not VisitPhoto.objects.exists():
+        # On the first visit, which the admin's address takes, of the home household.
+        visit = Visit.objects.order_by("pk").first()
+        photo = VisitPhoto(visit=visit)
+        photo.image.save("入户.jpg", ContentFile(camera_photo()), save=True)
     weights_for(timezone.localdate().year)
     if not Assessment.objects.exists():
         checklist = make_checklist()

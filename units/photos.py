@@ -43,13 +43,15 @@ def _on_white(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def prepare_photo(upload: UploadedFile, *, box: tuple[int, int] = PHOTO_BOX) -> ContentFile:
-    """Check an uploaded photo and return it upright, as an RGB JPEG within ``box`` (600×800),
-    with no metadata."""
-    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+def checked_image(
+    upload: UploadedFile, *, max_bytes: int = MAX_PHOTO_BYTES
+) -> tuple[Image.Image, Image.Exif]:
+    """Check an uploaded photo and return it upright, in RGB, with the EXIF data it carried
+    (for the caller to pick from; the returned image holds none)."""
+    if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("The photo must not be larger than %(max_mb)s MB.")
-            % {"max_mb": MAX_PHOTO_BYTES // (1024 * 1024)},
+            % {"max_mb": max_bytes // (1024 * 1024)},
             code="too_large",
         )
     upload.seek(0)
@@ -73,6 +75,7 @@ def prepare_photo(upload: UploadedFile, *, box: tuple[int, int] = PHOTO_BOX) -> 
             )
         try:
             image.load()
+            exif = image.getexif()
             upright = ImageOps.exif_transpose(image)
         except Exception:
             # Malformed pixel or EXIF data surfaces as many different exception types.
@@ -80,10 +83,21 @@ def prepare_photo(upload: UploadedFile, *, box: tuple[int, int] = PHOTO_BOX) -> 
                 _("The image is damaged or incomplete; save it again and upload it."),
                 code="damaged",
             ) from None
-        photo = _on_white(upright)
-    photo.thumbnail(box, Image.Resampling.LANCZOS)
+        return _on_white(upright), exif
+
+
+def jpeg_file(photo: Image.Image, *, quality: int = JPEG_QUALITY) -> ContentFile:
+    """The image as a JPEG under a random name, with no metadata."""
     output = io.BytesIO()
     # Saved without exif or icc_profile arguments: no GPS position, camera or date leaves.
-    photo.save(output, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    photo.save(output, format="JPEG", quality=quality, optimize=True)
     # A random name: the file name should not reveal whose photo it is.
     return ContentFile(output.getvalue(), name=f"{secrets.token_hex(8)}.jpg")
+
+
+def prepare_photo(upload: UploadedFile, *, box: tuple[int, int] = PHOTO_BOX) -> ContentFile:
+    """Check an uploaded photo and return it upright, as an RGB JPEG within ``box`` (600×800),
+    with no metadata."""
+    photo, _exif = checked_image(upload)
+    photo.thumbnail(box, Image.Resampling.LANCZOS)
+    return jpeg_file(photo)

@@ -6,12 +6,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -21,9 +22,10 @@ from units.admin.filters import CadreUnitFilter
 from units.admin.picker import cadre_autocomplete_field
 from units.six_tasks import SIX_TASKS
 from villages.admin_filters import area_filters
-from visits import needs
-from visits.models import Need, NeedNote, Visit, VisitInterval
+from visits import needs, rules
+from visits.models import Need, NeedNote, Visit, VisitInterval, VisitLocation
 from visits.need_views import run_step, step_form, step_forms, success_message
+from visits.photos import photo_response
 
 # Needs changed by one action; the chosen ones are listed on the confirmation page.
 ACTION_MAX_NEEDS = 200
@@ -64,13 +66,68 @@ class VisitAdmin(HouseholdRecordListMixin, CadreChoicesMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["household", "cadre", "visited_on", "method", "outcome", "summary"]}),
         (_("Six tasks"), {"fields": [field for field, _label in SIX_TASKS]}),
-        (None, {"fields": ["satisfaction"]}),
+        (None, {"fields": ["satisfaction", "photo_gallery", "location_line"]}),
     ]
+    readonly_fields = ["photo_gallery", "location_line"]
     inlines = [NeedInline]
 
     @admin.display(description=_("six tasks"))
     def task_list(self, obj: Visit) -> str:
         return "、".join(obj.tasks)
+
+    @admin.display(description=_("photos"))
+    def photo_gallery(self, obj: Visit) -> str:
+        if obj.pk is None:
+            return ""
+        photos = [
+            (reverse("admin:visits_visit_photo", args=[obj.pk, photo.pk]), photo.pk)
+            for photo in obj.photos.order_by("pk")
+        ]
+        if not photos:
+            return gettext("No photos.")
+        return format_html_join(
+            " ",
+            '<a href="{0}" target="_blank" class="visit-photo">'
+            '<img src="{0}" alt="" width="96" height="96" loading="lazy"></a>',
+            ((url,) for url, _pk in photos),
+        )
+
+    @admin.display(description=_("location"))
+    def location_line(self, obj: Visit) -> str:
+        if obj.pk is None:
+            return ""
+        if not getattr(obj, "location_visible", False):
+            return gettext("Not shown to your role.")
+        location = VisitLocation.objects.filter(visit=obj).first()
+        if location is None:
+            return gettext("Not recorded.")
+        return gettext("%(latitude)s, %(longitude)s ±%(accuracy)s m, recorded at %(at)s") % {
+            "latitude": location.latitude,
+            "longitude": location.longitude,
+            "accuracy": location.accuracy,
+            "at": date_format(timezone.localtime(location.recorded_at), "Y-m-d H:i"),
+        }
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        visit = super().get_object(request, object_id, from_field)
+        if visit is not None:
+            # Marked on the object: the location's read-only line does not see the request.
+            visit.location_visible = rules.may_see_location(request.user, visit)
+        return visit
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.photo_view)
+        return [
+            path("<int:pk>/photos/<int:photo_pk>/", view, name="visits_visit_photo"),
+            *super().get_urls(),
+        ]
+
+    def photo_view(self, request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+        """A visit's photo, for those who may see the visit; media is not served publicly."""
+        if not self.has_view_permission(request):
+            raise Http404
+        visit = get_object_or_404(self.get_queryset(request), pk=pk)
+        return photo_response(get_object_or_404(visit.photos.all(), pk=photo_pk))
 
 
 class LateFilter(admin.SimpleListFilter):

@@ -1,10 +1,11 @@
 """The cadre's pages: their households, a household, and logging a visit."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.utils.translation import gettext
 
 from units.people import cadre_of, cadre_or_404
 from visits.forms import NeedFormSet, VisitForm, raised_needs
-from visits.models import Need, Visit
+from visits.models import Need, Visit, VisitPhoto
+from visits.photos import photo_response
 from visits.schedule import (
     due_by_sunday,
     households_due,
@@ -64,7 +66,7 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     )
     visits = list(
         household.visits.select_related("cadre")
-        .prefetch_related("needs")
+        .prefetch_related("needs", "photos")
         .order_by("-visited_on", "-pk")[: HISTORY_LENGTH + 1]
     )
     needs = list(Need.objects.filter(household=household).order_by("-raised_on", "-pk"))
@@ -94,7 +96,7 @@ def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
     """The visit form; a submission is stored once per key, then back to the household."""
     cadre = cadre_or_404(request.user)
     household = get_object_or_404(households_of(cadre).select_related("village__township"), pk=pk)
-    form = VisitForm(request.POST or None)
+    form = VisitForm(request.POST or None, request.FILES or None)
     needs = NeedFormSet(request.POST or None, prefix="needs")
     # Both validated, so a page sent back shows every mistake at once.
     valid = request.method == "POST" and all([form.is_valid(), needs.is_valid()])
@@ -112,6 +114,9 @@ def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
                 satisfaction=data["satisfaction"],
                 needs=raised_needs(needs),
                 client_key=data["client_key"],
+                photos=data["photos"],
+                photo_times=form.photo_times(),
+                position=form.position(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -138,9 +143,19 @@ def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "needs": needs,
             "met": Visit.Outcome.MET,
+            "photos_max": settings.VISIT_PHOTOS_MAX,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+def household_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+    """A photo of a visit to one of the cadre's households; media is not served publicly."""
+    cadre = cadre_or_404(request.user)
+    household = get_object_or_404(households_of(cadre).only("pk"), pk=pk)
+    photo = get_object_or_404(VisitPhoto.objects.filter(visit__household=household), pk=photo_pk)
+    return photo_response(photo)
 
 
 def _recorded_message(visit: Visit, *, created: bool) -> str:

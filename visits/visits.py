@@ -2,11 +2,12 @@
 
 import datetime
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import translation
@@ -16,7 +17,9 @@ from units.models import Cadre
 from units.six_tasks import SIX_TASKS
 from villages.models import Household
 from visitflags.detection import flag_recorded_visit
+from visits.locations import Position, record_location
 from visits.models import Need, NeedNote, Visit
+from visits.photos import prepare_visit_photos, store_visit_photos
 
 TASK_FIELDS = frozenset(field for field, _label in SIX_TASKS)
 
@@ -47,14 +50,23 @@ def record_visit(
     satisfaction: str,
     needs: Iterable[RaisedNeed],
     client_key: uuid.UUID,
+    photos: Sequence[UploadedFile] = (),
+    photo_times: Sequence[str] = (),
+    position: Position | None = None,
 ) -> tuple[Visit, bool]:
-    """Store a visit and its needs once per ``client_key``; return it and whether it is new."""
+    """Store a visit with its needs, photos and consented position once per ``client_key``;
+    return it and whether it is new."""
     existing = _visit_with_key(client_key, cadre=cadre, household=household)
     if existing:
+        # A visit sent again (a weak signal, a queued copy) adds no second set of photos.
         return existing, False
     tasks = set(tasks)
     if tasks - TASK_FIELDS:
         raise ValueError(f"unknown tasks: {sorted(tasks - TASK_FIELDS)}")
+    try:
+        prepared = prepare_visit_photos(photos, client_times=photo_times)
+    except ValidationError as error:
+        raise ValidationError({"photos": error.messages}) from None
     try:
         # A savepoint, so a twin request that stored the same key first leaves this
         # transaction usable for reading its visit.
@@ -76,6 +88,9 @@ def record_visit(
             raise
         return existing, False
     _raise_needs(visit=visit, needs=needs)
+    store_visit_photos(visit=visit, photos=prepared)
+    if position is not None:
+        record_location(visit=visit, position=position)
     flag_recorded_visit(visit)
     return visit, True
 

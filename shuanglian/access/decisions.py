@@ -14,6 +14,8 @@ from units.models import Cadre, Unit, WorkGroup
 from units.rules import EDIT_UNIT, ISSUE_LOGIN
 from units.rules import decisions as unit_decisions
 from villages.models import County, Township, Village
+from visits import rules as visit_rules
+from visits.models import Visit
 
 # --- dashboards -------------------------------------------------------------------------
 
@@ -175,6 +177,17 @@ def may_run_round(user: Any, area: County | Township | None) -> bool:
     return may_see_area_figures(user, area)
 
 
+def may_see_visit_location(user: Any, visit: Visit) -> bool:
+    """Where the phone was on a visit is personal data: only the coordinators whose area covers
+    the visit's village read it; a unit's liaison and cadres never do."""
+    scope = scope_of(user)
+    if scope.is_city:
+        return True
+    if scope.role not in (Role.COUNTY, Role.TOWNSHIP):
+        return False
+    return may_see_area_figures(user, visit.village)
+
+
 def install() -> None:
     """Answer the decisions other apps ask for by name (``units.rules``, ``projects.rules``,
     ``assessments.rules``, ``satisfaction.rules``)."""
@@ -189,3 +202,4 @@ def install() -> None:
     assessment_rules.decisions[assessment_rules.REVIEW_ASSESSMENT] = may_review_assessment
     assessment_rules.decisions[assessment_rules.APPROVE_ASSESSMENT] = may_approve_assessment
     survey_rules.decisions[survey_rules.RUN_ROUND] = may_run_round
+    visit_rules.decisions[visit_rules.SEE_LOCATION] = may_see_visit_location

@@ -135,12 +135,22 @@
     }
   }
 
+  // Photos, their times and the phone's location belong to this visit only: never in a draft
+  // (visit_photos.js keeps the location box's setting itself).
+  var NOT_DRAFTED = ["csrfmiddlewaretoken", "photos", "photo_taken_at", "location_consent",
+    "latitude", "longitude", "accuracy"];
+
   function fields(form) {
     var pairs = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== "csrfmiddlewaretoken") pairs.push([name, value]);
+      if (NOT_DRAFTED.indexOf(name) < 0 && typeof value === "string") pairs.push([name, value]);
     });
     return pairs;
+  }
+
+  function hasPhotos(form) {
+    var input = form.querySelector("input[type=file]");
+    return !!(input && input.files && input.files.length);
   }
 
   function setUpForm(form) {
@@ -188,7 +198,7 @@
       var wanted = +((values[total.name] || [0])[0]);
       while (+total.value < Math.min(wanted, maxRows)) addRow();
       Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.name === "csrfmiddlewaretoken") return;
+        if (!el.name || NOT_DRAFTED.indexOf(el.name) >= 0) return;
         var given = values[el.name] || [];
         if (el.type === "radio" || el.type === "checkbox") el.checked = given.indexOf(el.value) >= 0;
         else if (given.length) el.value = given[0];
@@ -233,6 +243,18 @@
     });
 
     form.addEventListener("submit", function (event) {
+      if (hasPhotos(form)) {
+        if (!navigator.onLine) {
+          // Photos are not kept in the phone's queue: the form stays as it is, to send later.
+          event.preventDefault();
+          status(text.photosOffline, true);
+          return;
+        }
+        // Photos go as the form's own multipart request; the page it answers with replaces
+        // this one, so the draft is done with.
+        localStorage.removeItem(draftKey);
+        return;
+      }
       event.preventDefault();
       var entry = { id: newKey(), action: form.action, draft: draftKey, fields: fields(form) };
       var queue = function () {

@@ -6,6 +6,8 @@ of the last 30 and 90 days itself; ``--rebuild`` recounts everything from the ra
 Before that it writes the snapshot of the day that just ended (``AreaSnapshot``, the trends'
 history): every area's figures as of yesterday, the day it is labelled with. ``--no-snapshot``
 leaves it out, e.g. for a recount during the day.
+
+It also deletes the visits' locations older than ``VISIT_LOCATION_RETENTION_DAYS``.
 """
 
 import datetime
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from shuanglian.figures import rollups, snapshots
 from visitflags.detection import flag_visits
+from visits import locations
 
 
 class Command(BaseCommand):
@@ -46,6 +49,9 @@ class Command(BaseCommand):
             written = snapshots.take(day=yesterday)
             self.stdout.write(f"Snapshot of {yesterday}: {written} areas.")
         rollups.bring_up_to_date(today)
+        # The nightly run also keeps the promise made to cadres about their visits' locations.
+        purged = locations.purge_expired()
+        self.stdout.write(f"Visit locations past their retention deleted: {purged}.")
         # The last two days' visits and days away, so a run missed one night loses nothing.
         since = None if rebuild else timezone.now() - datetime.timedelta(days=2)
         flagged = flag_visits(since)
