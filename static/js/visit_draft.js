@@ -3,10 +3,8 @@
 // connection is back. Each form carries its own client_key, which the server stores once.
 (function () {
   "use strict";
-  var QUEUE = "visit-queue";
   var script = document.currentScript;
   var text = script ? script.dataset : {};
-  var sending = false;
 
   function read(key, fallback) {
     try {
@@ -68,70 +66,6 @@
     if (look && lines.length) {
       box.scrollIntoView({ block: "start" });
       box.focus({ preventScroll: true });
-    }
-  }
-
-  // Answers "sent" (stored, now or before), "refused" (the server found mistakes) or
-  // "failed" (no answer: try again later).
-  function send(entry) {
-    var body = new URLSearchParams();
-    entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
-    var token = csrfToken();
-    if (token) body.set("csrfmiddlewaretoken", token);
-    var abort = new AbortController();
-    var timer = setTimeout(function () { abort.abort(); }, 20000);
-    return fetch(entry.action, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": token },
-      signal: abort.signal,
-    }).then(function (response) {
-      clearTimeout(timer);
-      if (response.ok) {
-        return response.json().then(function (data) { return { result: "sent", url: data.url }; });
-      }
-      return { result: response.status >= 500 ? "failed" : "refused" };
-    }, function () {
-      clearTimeout(timer);
-      return { result: "failed" };
-    });
-  }
-
-  function sendQueue() {
-    var queue = read(QUEUE, []);
-    if (sending || !queue.length) return;
-    if (!navigator.onLine) {
-      status(counted(text.waiting, queue.length));
-      return;
-    }
-    sending = true;
-    var sent = 0;
-    var returned = 0;
-    (function next() {
-      var entry = read(QUEUE, [])[0];
-      if (!entry) return finish();
-      send(entry).then(function (answer) {
-        if (answer.result === "failed") return finish();
-        if (answer.result === "sent") sent += 1;
-        else {
-          // Back to the household's form, where the cadre can see and fix it.
-          returned += 1;
-          if (!read(entry.draft, null)) write(entry.draft, entry.fields);
-        }
-        write(QUEUE, read(QUEUE, []).filter(function (e) { return e.id !== entry.id; }));
-        next();
-      });
-    })();
-
-    function finish() {
-      sending = false;
-      var left = read(QUEUE, []).length;
-      var parts = [];
-      if (sent) parts.push(counted(text.sent, sent));
-      if (returned) parts.push(text.returned);
-      if (left) parts.push(counted(text.waiting, left));
-      status(parts.join(" "));
     }
   }
 
@@ -234,20 +168,26 @@
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var entry = { id: newKey(), action: form.action, draft: draftKey, fields: fields(form) };
+      // Photos are being shrunk: the form is read once they are ready.
+      if (form.dataset.photosBusy) {
+        form.addEventListener("visit-photos-ready", function () { form.requestSubmit(); }, { once: true });
+        return;
+      }
+      var saved = (text.saved || "")
+        .replace("{name}", form.dataset.household || "")
+        .replace("{date}", form.elements.visited_on ? form.elements.visited_on.value : "");
+      var record = OfflineQueue.fromForm(form, "", saved);
       var queue = function () {
-        var saved = (text.saved || "")
-          .replace("{name}", form.dataset.household || "")
-          .replace("{date}", form.elements.visited_on ? form.elements.visited_on.value : "");
-        write(QUEUE, read(QUEUE, []).concat([entry]));
-        localStorage.removeItem(draftKey);
-        reset();
-        // The emptied form must not look as if the visit were lost: say what was kept.
-        status([text.queued, saved, counted(text.waiting, read(QUEUE, []).length)], true);
+        window.offlineForm(form, saved).then(function (count) {
+          localStorage.removeItem(draftKey);
+          reset();
+          // The emptied form must not look as if the visit were lost: say what was kept.
+          status([text.queued, saved, counted(text.waiting, count)], true);
+        });
       };
       if (!navigator.onLine) return queue();
       form.querySelector("[type=submit]").disabled = true;
-      send(entry).then(function (answer) {
+      OfflineQueue.send(record, csrfToken(), false).then(function (answer) {
         form.querySelector("[type=submit]").disabled = false;
         if (answer.result === "sent") {
           localStorage.removeItem(draftKey);
@@ -264,7 +204,4 @@
 
   var form = document.getElementById("visit-form");
   if (form) setUpForm(form);
-  window.addEventListener("online", sendQueue);
-  window.addEventListener("offline", sendQueue);
-  sendQueue();
 })();
