@@ -1,6 +1,7 @@
-// Visit forms survive a weak signal: the form is kept on the phone while the cadre types,
-// a form sent without a connection waits in a queue, and queued forms are sent again when the
-// connection is back. Each form carries its own client_key, which the server stores once.
+// Visit forms survive a weak signal: the form is kept on the phone while the cadre types, and
+// a form sent without a connection goes into the phone's queue (offline_queue.js, sent by
+// offline.js when the connection is back). Each form carries its own client_key, which the
+// server stores once.
 (function () {
   "use strict";
   var script = document.currentScript;
