@@ -1,7 +1,7 @@
 """Changing the password, which a one-time password requires before anything else."""
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 
 from shuanglian.access.middleware import must_change_password, password_expired_for, remember
@@ -23,4 +23,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         password_changed(user=form.user)
         remember(self.request, must_change=False)
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signing out also empties the phone: the pages and records kept for working offline
+    belong to the account that signs out."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
         return response

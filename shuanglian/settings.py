@@ -413,6 +413,9 @@ CONTENT_SECURITY_POLICY = {
         # data: for the icons some stylesheets carry inline.
         "img-src": [SELF, "data:"],
         "object-src": [NONE],
+        # The cadre pages' service worker and manifest (visits/offline_views.py).
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "base-uri": [SELF],
         "form-action": [SELF],
         # The admin's related-object popups are windows; nothing is ever shown in a frame.

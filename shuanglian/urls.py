@@ -21,7 +21,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", account_views.SignOutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("me/interviews/", include("satisfaction.urls")),
     path("me/reminders/", include("reminders.urls")),

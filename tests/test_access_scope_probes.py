@@ -7,6 +7,7 @@ dashboards refuse areas outside the user's own.
 """
 
 import io
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -589,6 +590,32 @@ def test_visit_photos_outside_the_scope_are_not_found(
         reverse("admin:visits_visit_photo", args=[scope_world.home.visit.pk, photo.pk]),
     ]:
         assert client.get(url).status_code in (302, 403, 404), url
+
+
+@pytest.mark.parametrize("role", ["cadre", "township", "liaison"])
+def test_the_offline_queue_reaches_nothing_outside_the_scope(
+    scope_world: ScopeWorld, role: str
+) -> None:
+    far = scope_world.far
+    client = Client()
+    client.force_login(scope_world.users[role])
+    pages = client.get(reverse("visits:offline_pages")).json()["pages"]
+    assert reverse("visits:household", args=[far.household.pk]) not in pages
+    assert reverse("visits:need", args=[far.need.pk]) not in pages
+    queued = {"HTTP_ACCEPT": "application/json", "HTTP_X_OFFLINE_QUEUE": "1"}
+    visit = client.post(
+        reverse("visits:log_visit", args=[far.household.pk]),
+        {"summary": "伪造", "visited_on": TODAY, "method": "home", "client_key": uuid.uuid4()},
+        **queued,
+    )
+    step = client.post(
+        reverse("visits:need_step", args=[far.need.pk]),
+        {"step": "note", "note-text": "伪造进展", "note-on": TODAY, "client_key": uuid.uuid4()},
+        **queued,
+    )
+    assert {visit.status_code, step.status_code} <= {404, 409}
+    assert not Visit.objects.filter(summary="伪造").exists()
+    assert not far.need.notes.filter(text="伪造进展").exists()
 
 
 def test_a_city_coordinator_grants_roles_on_the_user_page(scope_world: ScopeWorld) -> None:

@@ -792,6 +792,9 @@ PROBES: dict[str, str] = {
     "visits:my_needs": "cadre_list",
     "visits:need": "cadre_need",
     "visits:need_step": "cadre_need_step",
+    "visits:service_worker": "plain",
+    "visits:manifest": "plain",
+    "visits:offline_pages": "offline_pages",
     "units:work_group_board": "printable",
     "units:village_cards": "printable",
     "units:cadre_cards": "printable",
@@ -1636,6 +1639,21 @@ def probe_cadre_delete_days_away(run: Run, entry: Entry, model: Any) -> None:
         url = reverse(entry.key, args=[run.inside.absence.pk])
         run.reached(entry.key, url, run.inside.absence.starts_on.isoformat())
         run.saves(entry.key, url, {})
+
+
+def probe_offline_pages(run: Run, entry: Entry, model: Any) -> None:
+    """The pages a phone keeps offline: the signed-in cadre's own, never an outside place's."""
+    response = run.get(entry.key, reverse(entry.key))
+    pages = response.json()["pages"] if response.status_code == 200 else []
+    for place in run.outside:
+        for page in (
+            reverse("visits:household", args=[place.place.household.pk]),
+            reverse("visits:need", args=[place.place.need.pk]),
+        ):
+            run.check(page not in pages, entry.key, f"keeps the outside page {page}")
+    if run.role == "cadre":
+        own = reverse("visits:household", args=[run.inside.place.household.pk])
+        run.check(own in pages, entry.key, f"lacks the cadre's own {own}")
 
 
 def probe_cadre_survey(run: Run, entry: Entry, model: Any) -> None:

@@ -1,5 +1,6 @@
 """The cadre's needs on the phone: the open ones, and each need's steps and next-step forms."""
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -8,8 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -20,6 +22,7 @@ from units.models import Cadre
 from units.people import cadre_of, cadre_or_404
 from visits import needs
 from visits.models import Need, NeedNote, Satisfaction
+from visits.offline import conflict, wants_json
 
 
 def _date_field() -> forms.DateField:
@@ -115,12 +118,20 @@ def success_message(step: str, need: Need) -> str:
     }[step]
 
 
-def run_step(*, step: str, need: Need, by: AbstractBaseUser, form: forms.Form) -> bool:
-    """Take ``step`` with the valid ``form``'s data; on refusal put the reason on the form."""
+def run_step(
+    *,
+    step: str,
+    need: Need,
+    by: AbstractBaseUser,
+    form: forms.Form,
+    client_key: uuid.UUID | None = None,
+) -> bool:
+    """Take ``step`` with the valid ``form``'s data, once per ``client_key``; on refusal put
+    the reason on the form."""
     data = dict(form.cleaned_data)
     data.setdefault("on", timezone.localdate())
     try:
-        STEPS[step][2](need=need, by=by, **data)
+        needs.step_once(STEPS[step][2], need=need, by=by, client_key=client_key, **data)
     except ValidationError as error:
         field = ERROR_FIELDS.get(error.code or "")
         form.add_error(field if field in form.fields else None, error)
@@ -179,18 +190,57 @@ def need(request: HttpRequest, pk: int) -> HttpResponse:
     return _need_page(request, cadre, need)
 
 
+def _client_key(request: HttpRequest) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("client_key", ""))
+    except ValueError:
+        return None
+
+
+def _done(request: HttpRequest, step: str, need: Need) -> HttpResponse:
+    messages.success(request, success_message(step, need))
+    url = reverse("visits:need", args=[need.pk])
+    if wants_json(request):
+        return JsonResponse({"url": url})
+    return redirect(url)
+
+
 @login_required
 @require_POST
 def need_step(request: HttpRequest, pk: int) -> HttpResponse:
-    """Take one step on a need of the cadre's; the page again with the reason if refused."""
-    cadre, need = _own_need(request, pk)
+    """Take one step on a need of the cadre's, once per submission key; the page again with
+    the reason if refused. A step sent from the phone's queue gets its answer as JSON: 409
+    with the reason when the need moved on meanwhile."""
+    try:
+        cadre, need = _own_need(request, pk)
+    except Http404:
+        if not wants_json(request):
+            raise
+        return conflict(gettext("This need is no longer yours; the step was not recorded."))
     step = request.POST.get("step", "")
+    client_key = _client_key(request)
+    if step in STEPS and client_key and needs.sent_before(client_key, need=need):
+        return _done(request, step, need)
     if step not in needs.cadre_steps(need):
-        messages.error(request, gettext("This step cannot be taken on this need now."))
+        message = (
+            gettext("This need is closed and cannot be changed.")
+            if not need.is_open
+            else gettext("This step cannot be taken on this need now.")
+        )
+        if wants_json(request):
+            return conflict(message)
+        messages.error(request, message)
         return redirect("visits:need", need.pk)
     form = step_form(step, request.POST)
-    if form.is_valid() and run_step(step=step, need=need, by=request.user, form=form):
-        messages.success(request, success_message(step, need))
-        return redirect("visits:need", need.pk)
+    if form.is_valid() and run_step(
+        step=step, need=need, by=request.user, form=form, client_key=client_key
+    ):
+        return _done(request, step, need)
+    if wants_json(request):
+        errors = form.errors.get_json_data()
+        closed = any(e["code"] == "need_closed" for e in errors.get("__all__", []))
+        if closed:
+            return conflict(gettext("This need is closed and cannot be changed."))
+        return JsonResponse({"errors": errors}, status=400)
     need.refresh_from_db()
     return _need_page(request, cadre, need, bound=form)

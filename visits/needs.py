@@ -22,11 +22,14 @@ message for the user and a ``code``.
 """
 
 import datetime
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -231,3 +234,45 @@ def coordinator_steps(need: Need) -> list[str]:
     steps.append("resolve")
     steps.append("give_up" if need.level == Need.Level.COUNTY else "escalate")
     return [*steps, "note"]
+
+
+def sent_before(client_key: uuid.UUID, *, need: Need) -> NeedNote | None:
+    """The note a step sent with ``client_key`` wrote, if it was stored already."""
+    note = NeedNote.objects.filter(client_key=client_key).first()
+    if note is not None and note.need_id != need.pk:
+        raise ValidationError(
+            gettext("This form was already used for another need; open the need again."),
+            code="key_reused",
+        )
+    return note
+
+
+def step_once(
+    step: Callable[..., NeedNote],
+    *,
+    need: Need,
+    by: AbstractBaseUser | None,
+    client_key: uuid.UUID | None,
+    **data: Any,
+) -> tuple[NeedNote, bool]:
+    """Take ``step`` once per ``client_key``: a step sent again from the phone returns the
+    note it wrote the first time; return the note and whether it is new."""
+    _check_scope(by, need)
+    if client_key is None:
+        return step(need=need, by=by, **data), True
+    existing = sent_before(client_key, need=need)
+    if existing is not None:
+        return existing, False
+    try:
+        # The step and its key together: a twin request that stored the key first undoes
+        # this one, whose step then was never taken.
+        with transaction.atomic():
+            note = step(need=need, by=by, **data)
+            note.client_key = client_key
+            note.save(update_fields=["client_key"])
+    except IntegrityError:
+        existing = sent_before(client_key, need=need)
+        if existing is None:
+            raise
+        return existing, False
+    return note, True

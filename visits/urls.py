@@ -1,10 +1,13 @@
 from django.urls import path
 
-from visits import need_views, views
+from visits import need_views, offline_views, views
 
 app_name = "visits"
 urlpatterns = [
     path("", views.my_households, name="my_households"),
+    path("sw.js", offline_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline_views.manifest, name="manifest"),
+    path("offline/pages.json", offline_views.pages, name="offline_pages"),
     path("households/<int:pk>/", views.household, name="household"),
     path("households/<int:pk>/visit/", views.log_visit, name="log_visit"),
     path(

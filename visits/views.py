@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from units.people import cadre_of, cadre_or_404
 from visits.forms import NeedFormSet, VisitForm, raised_needs
 from visits.models import Need, Visit, VisitPhoto
+from visits.offline import conflict, wants_json
 from visits.photos import photo_response
 from visits.schedule import (
     due_by_sunday,
@@ -26,11 +27,6 @@ from visits.visits import households_of, record_visit
 
 # A household's page lists this many visits, newest first; the page stays small on a phone.
 HISTORY_LENGTH = 50
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    # The page script sends queued drafts with fetch and asks for JSON; plain forms get pages.
-    return request.headers.get("Accept", "").startswith("application/json")
 
 
 @login_required
@@ -93,9 +89,19 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
-    """The visit form; a submission is stored once per key, then back to the household."""
+    """The visit form; a submission is stored once per key, then back to the household. A visit
+    sent from the phone's queue for a household no longer the cadre's gets 409 and the reason."""
     cadre = cadre_or_404(request.user)
-    household = get_object_or_404(households_of(cadre).select_related("village__township"), pk=pk)
+    try:
+        household = get_object_or_404(
+            households_of(cadre).select_related("village__township"), pk=pk
+        )
+    except Http404:
+        if request.method == "POST" and wants_json(request):
+            return conflict(
+                gettext("This household is no longer linked to you; the visit was not recorded.")
+            )
+        raise
     form = VisitForm(request.POST or None, request.FILES or None)
     needs = NeedFormSet(request.POST or None, prefix="needs")
     # Both validated, so a page sent back shows every mistake at once.
@@ -123,13 +129,13 @@ def log_visit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _recorded_message(visit, created=created))
             url = reverse("visits:household", args=[household.pk])
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse(
                     {"visit": visit.pk, "created": created, "url": url},
                     status=201 if created else 200,
                 )
             return redirect(url)
-    if request.method == "POST" and _wants_json(request):
+    if request.method == "POST" and wants_json(request):
         errors = {
             **form.errors.get_json_data(),
             "needs": [row.errors.get_json_data() for row in needs],

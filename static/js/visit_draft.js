@@ -1,12 +1,11 @@
-// Visit forms survive a weak signal: the form is kept on the phone while the cadre types,
-// a form sent without a connection waits in a queue, and queued forms are sent again when the
-// connection is back. Each form carries its own client_key, which the server stores once.
+// Visit forms survive a weak signal: the form is kept on the phone while the cadre types, and
+// a form sent without a connection goes into the phone's queue (offline_queue.js, sent by
+// offline.js when the connection is back). Each form carries its own client_key, which the
+// server stores once.
 (function () {
   "use strict";
-  var QUEUE = "visit-queue";
   var script = document.currentScript;
   var text = script ? script.dataset : {};
-  var sending = false;
 
   function read(key, fallback) {
     try {
@@ -71,72 +70,8 @@
     }
   }
 
-  // Answers "sent" (stored, now or before), "refused" (the server found mistakes) or
-  // "failed" (no answer: try again later).
-  function send(entry) {
-    var body = new URLSearchParams();
-    entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
-    var token = csrfToken();
-    if (token) body.set("csrfmiddlewaretoken", token);
-    var abort = new AbortController();
-    var timer = setTimeout(function () { abort.abort(); }, 20000);
-    return fetch(entry.action, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": token },
-      signal: abort.signal,
-    }).then(function (response) {
-      clearTimeout(timer);
-      if (response.ok) {
-        return response.json().then(function (data) { return { result: "sent", url: data.url }; });
-      }
-      return { result: response.status >= 500 ? "failed" : "refused" };
-    }, function () {
-      clearTimeout(timer);
-      return { result: "failed" };
-    });
-  }
-
-  function sendQueue() {
-    var queue = read(QUEUE, []);
-    if (sending || !queue.length) return;
-    if (!navigator.onLine) {
-      status(counted(text.waiting, queue.length));
-      return;
-    }
-    sending = true;
-    var sent = 0;
-    var returned = 0;
-    (function next() {
-      var entry = read(QUEUE, [])[0];
-      if (!entry) return finish();
-      send(entry).then(function (answer) {
-        if (answer.result === "failed") return finish();
-        if (answer.result === "sent") sent += 1;
-        else {
-          // Back to the household's form, where the cadre can see and fix it.
-          returned += 1;
-          if (!read(entry.draft, null)) write(entry.draft, entry.fields);
-        }
-        write(QUEUE, read(QUEUE, []).filter(function (e) { return e.id !== entry.id; }));
-        next();
-      });
-    })();
-
-    function finish() {
-      sending = false;
-      var left = read(QUEUE, []).length;
-      var parts = [];
-      if (sent) parts.push(counted(text.sent, sent));
-      if (returned) parts.push(text.returned);
-      if (left) parts.push(counted(text.waiting, left));
-      status(parts.join(" "));
-    }
-  }
-
   // Photos, their times and the phone's location belong to this visit only: never in a draft
-  // (visit_photos.js keeps the location box's setting itself).
+  // (visit_photos.js keeps the location box's setting itself; the queue carries the photos).
   var NOT_DRAFTED = ["csrfmiddlewaretoken", "photos", "photo_taken_at", "location_consent",
     "latitude", "longitude", "accuracy"];
 
@@ -146,11 +81,6 @@
       if (NOT_DRAFTED.indexOf(name) < 0 && typeof value === "string") pairs.push([name, value]);
     });
     return pairs;
-  }
-
-  function hasPhotos(form) {
-    var input = form.querySelector("input[type=file]");
-    return !!(input && input.files && input.files.length);
   }
 
   function setUpForm(form) {
@@ -243,33 +173,27 @@
     });
 
     form.addEventListener("submit", function (event) {
-      if (hasPhotos(form)) {
-        if (!navigator.onLine) {
-          // Photos are not kept in the phone's queue: the form stays as it is, to send later.
-          event.preventDefault();
-          status(text.photosOffline, true);
-          return;
-        }
-        // Photos go as the form's own multipart request; the page it answers with replaces
-        // this one, so the draft is done with.
-        localStorage.removeItem(draftKey);
+      event.preventDefault();
+      // Photos are being shrunk: the form is read once they are ready.
+      if (form.dataset.photosBusy) {
+        form.addEventListener("visit-photos-ready", function () { form.requestSubmit(); }, { once: true });
         return;
       }
-      event.preventDefault();
-      var entry = { id: newKey(), action: form.action, draft: draftKey, fields: fields(form) };
+      var saved = (text.saved || "")
+        .replace("{name}", form.dataset.household || "")
+        .replace("{date}", form.elements.visited_on ? form.elements.visited_on.value : "");
+      var record = OfflineQueue.fromForm(form, "", saved);
       var queue = function () {
-        var saved = (text.saved || "")
-          .replace("{name}", form.dataset.household || "")
-          .replace("{date}", form.elements.visited_on ? form.elements.visited_on.value : "");
-        write(QUEUE, read(QUEUE, []).concat([entry]));
-        localStorage.removeItem(draftKey);
-        reset();
-        // The emptied form must not look as if the visit were lost: say what was kept.
-        status([text.queued, saved, counted(text.waiting, read(QUEUE, []).length)], true);
+        window.offlineForm(form, saved).then(function (count) {
+          localStorage.removeItem(draftKey);
+          reset();
+          // The emptied form must not look as if the visit were lost: say what was kept.
+          status([text.queued, saved, counted(text.waiting, count)], true);
+        });
       };
       if (!navigator.onLine) return queue();
       form.querySelector("[type=submit]").disabled = true;
-      send(entry).then(function (answer) {
+      OfflineQueue.send(record, csrfToken(), false).then(function (answer) {
         form.querySelector("[type=submit]").disabled = false;
         if (answer.result === "sent") {
           localStorage.removeItem(draftKey);
@@ -286,7 +210,4 @@
 
   var form = document.getElementById("visit-form");
   if (form) setUpForm(form);
-  window.addEventListener("online", sendQueue);
-  window.addEventListener("offline", sendQueue);
-  sendQueue();
 })();
