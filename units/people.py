@@ -27,7 +27,11 @@ def cadre_of(user: Any) -> "Cadre | None":
 
     if not user.is_authenticated:
         return None
-    return Cadre.objects.filter(user=user).select_related("unit").first()
+    cadre = Cadre.objects.filter(user=user).select_related("unit").first()
+    if cadre is not None:
+        # Kept on the account so that ``user.cadre`` (the page header's name) asks no more.
+        user.cadre = cadre
+    return cadre
 
 
 def cadre_or_404(user: Any) -> "Cadre":
