@@ -91,6 +91,12 @@
           ["offline-failed", text.failedTitle, lists[1], true]].forEach(function (part) {
           var section = document.getElementById(part[0]);
           var records = part[2].filter(function (r) { return r.user === user; });
+          // An empty list is left out of the page, not hidden in it, so the page's own first
+          // section stays first.
+          if (!records.length) {
+            if (section) section.remove();
+            return;
+          }
           if (!section) {
             section = document.createElement("section");
             section.id = part[0];
@@ -104,7 +110,6 @@
           list.className = "list";
           records.forEach(function (r) { list.append(item(r, part[3])); });
           section.replaceChildren(heading, list);
-          section.hidden = !records.length;
         });
         document.documentElement.dataset.offlineQueued = String(lists[0].length);
         return lists[0].length;
