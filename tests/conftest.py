@@ -1,5 +1,7 @@
 import datetime
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,12 +144,58 @@ def csp_violations() -> Iterator[list[str]]:
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
+class Answering:
+    """The live server's application, counting the requests it is still answering.
+
+    A cadre page's service worker goes on fetching pages after the test's last step; the test's
+    database must not be flushed while the server thread still uses the shared connection.
+    """
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            self.count += 1
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            with self.lock:
+                self.count -= 1
+
+    def wait(self, seconds: float = 15) -> None:
+        deadline = time.monotonic() + seconds
+        while self.count and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def answering(live_server: Any) -> Answering:
+    """The counting application of the (session-wide) live server, put in place once."""
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if not isinstance(app, Answering):
+        app = Answering(app)
+        httpd.set_app(app)
+    return app
+
+
 @pytest.fixture
 def browser_context(
-    chromium: Browser, csp_violations: list[str]
+    chromium: Browser, csp_violations: list[str], request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., BrowserContext]]:
-    """Opens browser contexts watched for CSP violations, closed at the end of the test."""
+    """Opens browser contexts watched for CSP violations, closed at the end of the test, and
+    then waits for the live server to answer what the browser had already asked."""
     contexts: list[BrowserContext] = []
+    server = None
+    if "live_server" in request.fixturenames:
+        server = answering(request.getfixturevalue("live_server"))
 
     def open_context(**options: Any) -> BrowserContext:
         context = chromium.new_context(**{"locale": "zh-CN", **options})
@@ -159,6 +207,8 @@ def browser_context(
     yield open_context
     for context in contexts:
         context.close()
+    if server is not None:
+        server.wait()
 
 
 @pytest.fixture

@@ -56,8 +56,8 @@ def sign_in(page: Page, base_url: str, username: str, english: bool = False) -> 
     page.get_by_label("Username" if english else "用户名").fill(username)
     page.get_by_label("Password" if english else "密码").fill(CADRE_PASSWORD)
     page.get_by_role("button", name="Sign in" if english else "登录").click()
-    # The sign-in page's own address ends in ?next=/me/: wait for the cadre page itself.
-    page.wait_for_url(re.compile(r"/me/$"))
+    # The sign-in page's own address ends in ?next=/me/ too: wait for the cadre page itself.
+    page.wait_for_url(re.compile(r"^[^?]*/me/$"))
     assert "/accounts/" not in page.url
 
 
