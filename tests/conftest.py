@@ -170,9 +170,17 @@ class Answering:
             with self.lock:
                 self.count -= 1
 
-    def wait(self, seconds: float = 15) -> None:
+    def wait(self, seconds: float = 15, quiet: float = 0) -> None:
+        """Until no request is being answered, and none has been for ``quiet`` seconds."""
         deadline = time.monotonic() + seconds
-        while self.count and time.monotonic() < deadline:
+        still_since = None
+        while time.monotonic() < deadline:
+            if self.count:
+                still_since = None
+            elif still_since is None:
+                still_since = time.monotonic()
+            elif time.monotonic() - still_since >= quiet:
+                return
             time.sleep(0.02)
 
 
@@ -184,6 +192,25 @@ def answering(live_server: Any) -> Answering:
         app = Answering(app)
         httpd.set_app(app)
     return app
+
+
+@pytest.fixture
+def server_quiet(live_server: Any) -> Callable[[], None]:
+    """Waits until the live server has answered nothing for half a second: a cadre page's
+    service worker fetches its pages in the background, and each request writes the session."""
+    return lambda: answering(live_server).wait(quiet=0.5)
+
+
+@pytest.fixture
+def settle(live_server: Any) -> Callable[[BrowserContext], None]:
+    """Closes a browser context, then waits for the live server to answer what it had asked, so
+    that the test reads the database without racing the server's thread for it."""
+
+    def close(context: BrowserContext) -> None:
+        context.close()
+        answering(live_server).wait()
+
+    return close
 
 
 @pytest.fixture

@@ -99,6 +99,7 @@ def test_kept_pages_open_offline_and_records_made_offline_are_sent_once(
     live_server: object,
     browser_context: Callable[..., BrowserContext],
     server_hits: list[str],
+    server_quiet: Callable[[], None],
 ) -> None:
     cadre = Cadre.objects.get(user__username="cadre1")
     staying, closing = open_needs(cadre)
@@ -159,6 +160,7 @@ def test_kept_pages_open_offline_and_records_made_offline_are_sent_once(
     shot(page, "offline-failed-zh-1366")
     page.set_viewport_size({"width": 390, "height": 844})
 
+    server_quiet()
     visits = Visit.objects.filter(summary__startswith="离线走访", household=household)
     assert sorted(visits.values_list("summary", flat=True)) == [
         "离线走访第1次",
@@ -169,6 +171,7 @@ def test_kept_pages_open_offline_and_records_made_offline_are_sent_once(
     assert not NeedNote.objects.filter(need=closing, text="离线备注：等待乡镇答复").exists()
     # Sent again (a reload, another page): nothing doubles.
     page.goto(f"{live_server.url}/me/needs/")
+    server_quiet()
     assert visits.count() == 3
     page.locator("#offline-failed button").click()
     expect(page.locator("#offline-failed")).to_be_hidden()
@@ -182,7 +185,10 @@ def test_kept_pages_open_offline_and_records_made_offline_are_sent_once(
 
 
 def test_the_next_cadre_on_the_same_phone_finds_nothing_of_the_first(
-    demo: None, live_server: object, browser_context: Callable[..., BrowserContext]
+    demo: None,
+    live_server: object,
+    browser_context: Callable[..., BrowserContext],
+    server_quiet: Callable[[], None],
 ) -> None:
     first = Cadre.objects.get(user__username="cadre1")
     context = phone(browser_context, width=390, locale="zh-CN")
@@ -201,6 +207,7 @@ def test_the_next_cadre_on_the_same_phone_finds_nothing_of_the_first(
     context.clear_cookies()
     sign_in(page, live_server.url, "cadre2")
     wait_until_kept(page)
+    server_quiet()
     second = Cadre.objects.get(user__username="cadre2")
     urls = kept_urls(page)
     assert sorted(urls) == sorted(offline_pages(user=second.user))

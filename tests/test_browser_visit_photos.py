@@ -181,7 +181,9 @@ def test_a_refused_location_is_said_plainly_and_the_visit_is_still_saved(
 
 
 def test_a_visit_with_photos_made_without_a_signal_is_kept_with_them_and_sent_once(
-    live_server: Any, browser_context: Callable[..., BrowserContext]
+    live_server: Any,
+    browser_context: Callable[..., BrowserContext],
+    settle: Callable[[BrowserContext], None],
 ) -> None:
     cadre = make_cadre(name="刘干部", user=make_user("liu", password=PASSWORD))
     household = make_assignment(cadre=cadre, household=make_household(head_name="王建国")).household
@@ -199,12 +201,10 @@ def test_a_visit_with_photos_made_without_a_signal_is_kept_with_them_and_sent_on
     assert not Visit.objects.filter(household=household).exists()
     context.set_offline(False)
     page.goto(live_server.url + reverse("visits:my_households"))
-    for _ in range(50):
-        if VisitPhoto.objects.filter(visit__household=household).exists():
-            break
-        page.wait_for_timeout(200)
+    expect(page.locator("#draft-status")).to_contain_text("手机上保存的1条记录已提交")
     page.reload()
-    page.wait_for_timeout(500)
+    expect(page.locator("html")).to_have_attribute("data-offline-queued", "0")
+    settle(context)
     assert Visit.objects.filter(household=household).count() == 1
     assert VisitPhoto.objects.filter(visit__household=household).count() == 1
 

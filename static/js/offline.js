@@ -236,6 +236,9 @@
     }, function () { return null; });
   }
 
+  // For visit_draft.js: the same notice box, so the page has one.
+  window.offlineNotice = notice;
+
   window.offlineForm = function (form, label) {
     // For visit_draft.js: keep a visit the same way, and say how many records wait.
     var record = OfflineQueue.fromForm(form, user, label);

@@ -42,32 +42,11 @@
     return (message || "").replace("{n}", String(count));
   }
 
-  // Shows the lines in the notice box at the top of the page. ``look`` brings the box into
-  // view and focus, for a notice the cadre must see at once (the form below has just been
-  // emptied); the box is also a live region, so screen readers announce it.
+  // The notice box at the top of the page, kept by offline.js (loaded before this script on
+  // every cadre page): ``look`` brings it into view and focus, for a notice the cadre must see
+  // at once (the form below has just been emptied).
   function status(message, look) {
-    var lines = [].concat(message || []).filter(Boolean);
-    var box = document.getElementById("draft-status");
-    if (!box) {
-      box = document.createElement("div");
-      box.id = "draft-status";
-      box.className = "note";
-      box.setAttribute("role", "status");
-      box.setAttribute("aria-live", "polite");
-      box.tabIndex = -1;
-      document.querySelector("main").prepend(box);
-    }
-    box.replaceChildren.apply(box, lines.map(function (line, index) {
-      var p = document.createElement(index ? "p" : "strong");
-      p.className = "block";
-      p.textContent = line;
-      return p;
-    }));
-    box.hidden = !lines.length;
-    if (look && lines.length) {
-      box.scrollIntoView({ block: "start" });
-      box.focus({ preventScroll: true });
-    }
+    window.offlineNotice(message, look);
   }
 
   // Photos, their times and the phone's location belong to this visit only: never in a draft
