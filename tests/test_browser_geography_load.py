@@ -2,6 +2,7 @@
 width, in Chinese and English: the preview lists what is new and renamed, one confirm loads it,
 and the page never scrolls sideways."""
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from villages.models import Township, Village
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots-wt-geo")  # noqa: S108 - where the screenshots are looked at
+SHOTS = Path(tempfile.gettempdir()) / "shots"
 PASSWORD = "a-long-test-password"
 LABELS = {
     "zh-CN": ("用户名", "密码", "登录", "载入区划代码表", "上传并预览", "确认载入", "区划已载入"),

@@ -3,6 +3,7 @@ need steps recorded offline are sent once when the signal returns, and nothing o
 stays for the next."""
 
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from visits.visits import households_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots-wt-offline")  # noqa: S108 - where the screenshots are looked at
+SHOTS = Path(tempfile.gettempdir()) / "shots"
 
 
 @pytest.fixture

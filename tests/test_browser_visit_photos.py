@@ -24,7 +24,7 @@ from visits.photos import prepare_visit_photo, store_visit_photos
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(tempfile.gettempdir()) / "shots-wt-photos"
+SHOTS = Path(tempfile.gettempdir()) / "shots"
 PASSWORD = "a-long-test-password"
 HEZE = {"latitude": 35.233752, "longitude": 115.480656, "accuracy": 18}
 TODAY = timezone.localdate()

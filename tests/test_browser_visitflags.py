@@ -30,7 +30,7 @@ from visitflags.models import VisitFlag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(tempfile.gettempdir()) / "shots-wt-flags"
+SHOTS = Path(tempfile.gettempdir()) / "shots"
 PHONE, DESKTOP = 390, 1366
 PASSWORD = "a-long-test-password"
 TOLERANCE = 2
