@@ -4,11 +4,13 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from devdata.demo import SUPERUSER
 from tests.factories import (
     make_city,
     make_coordinator,
@@ -116,6 +118,15 @@ def test_a_table_without_the_city_row_leaves_the_counties_it_does_not_name(heze:
     report = preview(heze["admin"], county_table, confirm=True)
     assert names(report.removed) == ["371728109298 空村"]
     assert Village.objects.filter(code="371726101201").exists()
+
+
+def test_a_table_of_townships_without_their_county_row_keeps_the_county(heze: dict) -> None:
+    townships_only = [row for row in TABLE if str(row[0]).startswith("3717281")]
+    assert townships_only and all(not str(row[0]).endswith("000000") for row in townships_only)
+    report = preview(heze["admin"], [HEADER, *townships_only], confirm=True)
+    assert "371728000000 东明县" not in names(report.removed) + names(report.kept)
+    assert names(report.removed) == ["371728109298 空村"]
+    assert County.objects.filter(code="371728000000", name="东明县").exists()
 
 
 def test_loading_the_same_table_again_changes_nothing(heze: dict) -> None:
@@ -242,3 +253,12 @@ def test_a_coordinator_without_village_permissions_cannot_load(heze: dict) -> No
     client.force_login(user)
     response = client.get(reverse("admin:villages_county_load_geography"))
     assert response.status_code == 403
+
+
+def test_the_readmes_sample_table_matches_the_demo(demo: None) -> None:
+    sample = Path(__file__).resolve().parent.parent / "fixtures" / "dongming-code-table.csv"
+    rows = parse_code_table(sample.read_bytes(), filename=sample.name)
+    admin = User.objects.get(username=SUPERUSER.username)
+    report = load_geography(user=admin, rows=rows, confirm=True)
+    assert report.applied
+    assert (report.changes, report.unchanged, report.kept) == (0, 17, [])

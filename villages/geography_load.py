@@ -264,7 +264,7 @@ def _apply(
         report.new.append(Change("city", head.code, head.name))
     elif by_level["city"]:
         _update(report, city, by_level["city"][0])
-    _remove_gone(report, {row.code for row in every_row}, _extent(every_row), area)
+    _remove_gone(report, _listed(every_row), _extent(every_row), area)
     parents: dict[str, Area] = {"city": city}
     for level, parent_level in (
         ("county", "city"),
@@ -284,6 +284,15 @@ def _apply(
                 report.rejected.append(Change(level, row.code, row.name, reason=reason))
                 continue
             _create(report, model, parent, row)
+
+
+def _listed(rows: list[AreaRow]) -> set[str]:
+    """The codes the table lists, and the county and township above each: a table of one
+    county's townships and villages, without the county's own row, does not remove the county."""
+    listed = set()
+    for row in rows:
+        listed |= {row.code, row.code[:6] + "000000", row.code[:9] + "000"}
+    return listed
 
 
 def _extent(rows: list[AreaRow]) -> set[str]:
