@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.signals import request_started
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from devdata.demo import CADRE_PASSWORD
 from tests.factories import make_need
+from tests.photo_files import camera_photo
 from units.models import Cadre
 from visits.models import Need, NeedNote, Visit
 from visits.offline import offline_pages
@@ -126,10 +128,13 @@ def test_kept_pages_open_offline_and_records_made_offline_are_sent_once(
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     shot(page, "offline-banner-zh-390")
 
-    # Three visits and two need steps, without a signal.
+    # Three visits with a photo each and two need steps, without a signal.
     page.goto(f"{live_server.url}/me/households/{household.pk}/visit/")
     for number in (1, 2, 3):
         page.get_by_label("走访内容").fill(f"离线走访第{number}次")
+        photo = {"name": f"IMG_{number}.jpg", "mimeType": "image/jpeg", "buffer": camera_photo()}
+        page.set_input_files("input[name=photos]", files=[photo])
+        expect(page.locator("#photo-list canvas")).to_have_count(1)
         page.get_by_role("button", name="保存走访记录").click()
         expect(page.locator("#draft-status")).to_contain_text(f"手机上有{number}条走访等待联网提交")
         expect(page.get_by_label("走访内容")).to_have_value("")
@@ -168,6 +173,9 @@ def test_kept_pages_open_offline_and_records_made_offline_are_sent_once(
         "离线走访第2次",
         "离线走访第3次",
     ]
+    assert [visit.photos.count() for visit in visits] == [1, 1, 1]
+    # Shrunk on the phone before they were kept there.
+    assert all(photo.image.size < 400 * 1024 for visit in visits for photo in visit.photos.all())
     assert NeedNote.objects.filter(need=staying, text="离线备注：已电话联系").count() == 1
     assert not NeedNote.objects.filter(need=closing, text="离线备注：等待乡镇答复").exists()
     # Sent again (a reload, another page): nothing doubles.
@@ -203,9 +211,11 @@ def test_the_next_cadre_on_the_same_phone_finds_nothing_of_the_first(
     page.get_by_role("button", name="保存走访记录").click()
     expect(page.locator("#draft-status")).to_contain_text("手机上有1条走访等待联网提交")
 
-    # The session ends without signing out (it expired); another cadre signs in.
+    # The session ends without signing out (it expires on the server while the phone is
+    # without a signal); another cadre signs in.
+    server_quiet()
+    Session.objects.all().delete()
     context.set_offline(False)
-    context.clear_cookies()
     sign_in(page, live_server.url, "cadre2")
     wait_until_kept(page)
     server_quiet()

@@ -112,14 +112,15 @@
     if (queued) headers["X-Offline-Queue"] = "1";
     var abort = new AbortController();
     var timer = setTimeout(function () { abort.abort(); }, 30000);
+    // A redirect is to the sign-in page (the session ended): not followed, as the sign-in page
+    // would hand the phone a new CSRF cookie and break a sign-in form open meanwhile; the
+    // record stays queued.
     return fetch(record.url, {
       method: "POST", body: body, credentials: "same-origin", headers: headers, signal: abort.signal,
+      redirect: "manual",
     }).then(function (response) {
       clearTimeout(timer);
-      if (response.redirected && new URL(response.url).pathname !== new URL(record.url).pathname
-          && response.url.indexOf("/accounts/") >= 0) {
-        return { result: "failed" };
-      }
+      if (response.type === "opaqueredirect") return { result: "failed" };
       if (response.ok) {
         return response.json().then(function (d) { return { result: "sent", url: d.url }; },
           function () { return { result: "sent", url: response.url }; });
@@ -142,8 +143,8 @@
   function sendAll(pagesUrl) {
     return locked(function () {
       var done = { sent: 0, refused: 0, left: 0 };
-      return fetch(pagesUrl, { credentials: "same-origin", cache: "no-store" })
-        .then(function (r) { return r.ok && !r.redirected ? r.json() : null; })
+      return fetch(pagesUrl, { credentials: "same-origin", cache: "no-store", redirect: "manual" })
+        .then(function (r) { return r.ok ? r.json() : null; })
         .catch(function () { return null; })
         .then(function (info) {
           return all(QUEUE).then(function (records) {

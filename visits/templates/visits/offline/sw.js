@@ -58,8 +58,11 @@ async function refresh(user, force) {
     const kept = await (await caches.open(PAGES + user)).keys();
     return { kept: kept.length, at: null };
   }
-  const answer = await fetch(CONFIG.pages_url, { credentials: "same-origin", cache: "no-store" });
-  if (!answer.ok || answer.redirected) return null;
+  // Never following a redirect: it leads to the sign-in page, whose new CSRF cookie would
+  // break a sign-in form open on the phone meanwhile.
+  const quietly = { credentials: "same-origin", cache: "no-store", redirect: "manual" };
+  const answer = await fetch(CONFIG.pages_url, quietly);
+  if (!answer.ok) return null;
   const list = await answer.json();
   if (list.user !== user) return null;
   const cache = await caches.open(PAGES + user);
@@ -67,8 +70,9 @@ async function refresh(user, force) {
   let kept = 0;
   for (const url of wanted) {
     try {
-      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-      if (response.ok && !response.redirected) {
+      const response = await fetch(url, quietly);
+      if (response.type === "opaqueredirect") return null;  // signed out meanwhile
+      if (response.ok) {
         await keep(cache, url, response);
         kept += 1;
       }
