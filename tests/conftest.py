@@ -202,18 +202,6 @@ def server_quiet(live_server: Any) -> Callable[[], None]:
 
 
 @pytest.fixture
-def settle(live_server: Any) -> Callable[[BrowserContext], None]:
-    """Closes a browser context, then waits for the live server to answer what it had asked, so
-    that the test reads the database without racing the server's thread for it."""
-
-    def close(context: BrowserContext) -> None:
-        context.close()
-        answering(live_server).wait()
-
-    return close
-
-
-@pytest.fixture
 def browser_context(
     chromium: Browser, csp_violations: list[str], request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., BrowserContext]]:

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 START = timezone.now() - datetime.timedelta(hours=3)
 
 
-def visits_at(cadre, minutes: list[int], start=None, **fields) -> list[Visit]:
+def visits_at(
+    cadre, minutes: list[int], start: datetime.datetime | None = None, **fields
+) -> list[Visit]:
     """Visits of ``cadre`` recorded ``minutes`` after ``start`` (START unless given), each to
     a household of its own."""
     start = start or START
