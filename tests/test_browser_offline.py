@@ -268,3 +268,34 @@ def test_the_banner_and_lists_read_well_on_every_screen(
         "Could not be submitted" if english else "未能提交"
     )
     shot(page, f"offline-failed-{language}-{width}")
+
+
+def test_a_record_sent_after_the_session_ended_stays_queued_without_fetching_the_sign_in_page(
+    demo: None,
+    live_server: object,
+    browser_context: Callable[..., BrowserContext],
+    server_hits: list[str],
+    server_quiet: Callable[[], None],
+) -> None:
+    cadre = Cadre.objects.get(user__username="cadre1")
+    household = households_of(cadre).order_by("pk").first()
+    context = phone(browser_context, width=390, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server.url, "cadre1")
+    wait_until_kept(page)
+    server_quiet()
+    Session.objects.all().delete()  # the session ends on the server; the phone keeps its cookies
+    csrf = next(c["value"] for c in context.cookies() if c["name"] == "csrftoken")
+    server_hits.clear()
+    path = f"/me/households/{household.pk}/visit/"
+    answer = page.evaluate(
+        """([url, token]) => OfflineQueue.send(
+            {url: url, fields: [["summary", "会话结束后发送"]]}, token, true)""",
+        [f"{live_server.url}{path}", csrf],
+    )
+    assert answer == {"result": "failed"}  # kept in the queue for the next sign-in
+    # The redirect to the sign-in page was not followed: it would have set a new CSRF cookie.
+    assert server_hits == [path]
+    assert next(c["value"] for c in context.cookies() if c["name"] == "csrftoken") == csrf
+    server_quiet()
+    assert not Visit.objects.filter(summary="会话结束后发送").exists()
