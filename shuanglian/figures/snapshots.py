@@ -285,33 +285,39 @@ def _merge(*parts: dict[str, dict]) -> dict[str, dict]:
     return merged
 
 
-def _write(rows: list[AreaSnapshot], *, overwrite: bool) -> None:
-    """Write ``rows``: over the rows of the same area and day, or leaving those alone."""
-    if overwrite:
-        AreaSnapshot.objects.bulk_create(
-            rows,
-            batch_size=BATCH,
-            update_conflicts=True,
-            unique_fields=["code", "day"],
-            update_fields=["level", "backfilled", *FIGURES],
-        )
-    elif connection.vendor == "postgresql" and rows:
-        # Hundreds of thousands of back-filled rows: Django's preparing of each value would
-        # take longer than the counting; the values are plain integers, dates and text.
-        from psycopg2.extras import execute_values
+def _write(rows: list[AreaSnapshot]) -> None:
+    """Write ``rows`` over the rows of the same area and day."""
+    AreaSnapshot.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["code", "day"],
+        update_fields=["level", "backfilled", *FIGURES],
+    )
 
-        columns = ["code", "level", "day", "backfilled", *FIGURES]
-        table = AreaSnapshot._meta.db_table
-        with connection.cursor() as cursor:
-            execute_values(
-                cursor.cursor,
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s "  # noqa: S608
-                "ON CONFLICT (code, day) DO NOTHING",
-                [tuple(getattr(row, column) for column in columns) for row in rows],
-                page_size=BATCH,
-            )
-    else:
-        AreaSnapshot.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+
+# The columns of a back-filled row, in the order ``_insert_missing`` takes its values.
+BACKFILL_COLUMNS = ["code", "level", "day", "backfilled", *FIGURES]
+
+
+def _insert_missing(rows: list[tuple]) -> None:
+    """Insert ``rows`` (values in ``BACKFILL_COLUMNS`` order), leaving alone any area and day
+    that already has a row. Hundreds of thousands of back-filled rows: Django's building and
+    preparing of each value would take longer than the counting; the values are plain
+    integers, dates and text."""
+    if not rows:
+        return
+    table = AreaSnapshot._meta.db_table
+    insert = f"INSERT INTO {table} ({', '.join(BACKFILL_COLUMNS)}) VALUES %s"  # noqa: S608
+    ignore = " ON CONFLICT (code, day) DO NOTHING"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor.cursor, insert + ignore, rows, page_size=BATCH)
+        else:
+            placeholders = "(" + ", ".join(["%s"] * len(BACKFILL_COLUMNS)) + ")"
+            cursor.executemany(insert.replace("%s", placeholders) + ignore, rows)
 
 
 @transaction.atomic
@@ -336,7 +342,7 @@ def take(*, day: datetime.date | None = None) -> int:
         row["villages"] = 1 if level == Level.VILLAGE else values.get("villages") or 0
         row["satisfaction"] = values.get("satisfaction")
         rows.append(AreaSnapshot(code=code, level=level, day=day, backfilled=False, **row))
-    _write(rows, overwrite=True)
+    _write(rows)
     return len(rows)
 
 
@@ -470,7 +476,7 @@ def backfill(*, since: datetime.date, until: datetime.date) -> int:
     _need_events(events, until)
     counts = events.before
     written = 0
-    rows: list[AreaSnapshot] = []
+    rows: list[tuple] = []
     day = since
     while day <= until:
         for village, changes in events.changes.pop(day, {}).items():
@@ -486,10 +492,10 @@ def backfill(*, since: datetime.date, until: datetime.date) -> int:
                 row.update(zip(DATED, values, strict=True))
                 row["households"] = present.get("households") or 0
                 row["villages"] = 1 if level == Level.VILLAGE else present.get("villages") or 0
-                rows.append(AreaSnapshot(code=code, level=level, day=day, backfilled=True, **row))
+                rows.append((code, level, day, True, *(row[name] for name in FIGURES)))
             if len(rows) >= BATCH:
-                _write(rows, overwrite=False)
+                _insert_missing(rows)
                 written, rows = written + len(rows), []
         day += datetime.timedelta(days=1)
-    _write(rows, overwrite=False)
+    _insert_missing(rows)
     return written + len(rows)
