@@ -7,3 +7,9 @@ class VisitFlagsConfig(AppConfig):
 
     name = "visitflags"
     verbose_name = _("Visit review")
+
+    def ready(self) -> None:
+        from visitflags import detection
+        from visits.signals import visit_recorded
+
+        visit_recorded.connect(detection.on_visit_recorded, dispatch_uid="visitflags")

@@ -227,6 +227,11 @@ def flag_recorded_visit(visit: Visit) -> dict[str, int]:
     return added
 
 
+def on_visit_recorded(sender: type[Visit], *, visit: Visit, **_kwargs: object) -> None:
+    """A visit was recorded (``visits.signals.visit_recorded``): flag it at once."""
+    flag_recorded_visit(visit)
+
+
 def flag_absence(absence: CadreAbsence) -> int:
     """Flag the visits already recorded on the days of ``absence``; return how many."""
     visits = Visit.objects.filter(

@@ -16,10 +16,10 @@ from django.utils.translation import gettext
 from units.models import Cadre
 from units.six_tasks import SIX_TASKS
 from villages.models import Household
-from visitflags.detection import flag_recorded_visit
 from visits.locations import Position, record_location
 from visits.models import Need, NeedNote, Visit
 from visits.photos import prepare_visit_photos, store_visit_photos
+from visits.signals import visit_recorded
 
 TASK_FIELDS = frozenset(field for field, _label in SIX_TASKS)
 
@@ -91,7 +91,7 @@ def record_visit(
     store_visit_photos(visit=visit, photos=prepared)
     if position is not None:
         record_location(visit=visit, position=position)
-    flag_recorded_visit(visit)
+    visit_recorded.send(sender=Visit, visit=visit)
     return visit, True
 
 
