@@ -138,6 +138,7 @@ AUDIT_ACTIONS = {
     "import": _("imported"),
     "import_upload": _("import file uploaded"),
     "import_errors": _("rejected rows downloaded"),
+    "geography_load": _("geography loaded from the code table"),
     "digit_search": _("searched by digits"),
     "cadre_login_created": _("cadre sign-in account created"),
     "cadre_password_reset": _("cadre password reset"),

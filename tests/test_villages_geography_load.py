@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from devdata.demo import SUPERUSER
+from shuanglian.models import AuditEvent
 from tests.factories import (
     make_city,
     make_coordinator,
@@ -23,6 +24,7 @@ from tests.factories import (
 )
 from tests.roster_files import csv_bytes, xlsx
 from villages.geography_load import (
+    AUDIT_ACTION,
     GeographyFileError,
     load_geography,
     parse_code_table,
@@ -237,6 +239,48 @@ def test_the_admin_page_previews_then_confirms(heze: dict) -> None:
     assert Township.objects.get(code="371728109000").name == "沙窝镇"
     assert client.post(url, {"confirm": "1", "sha256": sha256}).status_code == 302
     assert "geography_load" not in client.session
+    [event] = loads_audited()
+    assert (event.user, event.ip, event.details["file_name"]) == (
+        heze["admin"],
+        "127.0.0.1",
+        "区划.csv",
+    )
+
+
+def loads_audited() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=AUDIT_ACTION).order_by("pk"))
+
+
+def test_a_confirmed_load_is_in_the_audit_trail_and_a_preview_is_not(
+    heze: dict, tmp_path: Path
+) -> None:
+    path = tmp_path / "区划.csv"
+    path.write_bytes(csv_bytes(TABLE))
+    call_command("load_geography", str(path), "--user", "root", stdout=io.StringIO())
+    assert loads_audited() == [], "a preview changes nothing"
+    call_command("load_geography", str(path), "--user", "root", "--confirm", stdout=io.StringIO())
+    [event] = loads_audited()
+    assert event.user == heze["admin"]
+    assert event.details == {
+        "model": "villages.county",
+        "rows": 10,
+        "file_name": "区划.csv",
+        "new": 6,
+        "renamed": 1,
+        "kind_changed": 0,
+        "removed": 4,
+        "kept": 1,
+        "unchanged": 3,
+        "outside": 0,
+    }
+    assert event.action_label == "从区划代码表载入区划"
+    refused = [*TABLE, ["371728200201", "220", "无镇村"]]
+    path.write_bytes(csv_bytes(refused))
+    with pytest.raises(CommandError):
+        call_command(
+            "load_geography", str(path), "--user", "root", "--confirm", stdout=io.StringIO()
+        )
+    assert len(loads_audited()) == 1, "a refused load is not a load"
 
 
 def test_the_admin_page_shows_why_a_file_is_refused(heze: dict) -> None:

@@ -108,7 +108,9 @@ def _confirm(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         with default_storage.open(pending["path"], "rb") as file:
             data = file.read()
         rows = parse_code_table(data, filename=pending["name"])
-        report = load_geography(user=request.user, rows=rows, confirm=True)
+        report = load_geography(
+            user=request.user, rows=rows, confirm=True, file_name=pending["name"]
+        )
     except (OSError, GeographyFileError) as error:
         _forget(request)
         messages.error(request, "\n".join(getattr(error, "messages", [str(error)])))

@@ -20,12 +20,15 @@ from django.db import models, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _lazy
 
+from common.exports import transferred
 from common.spreadsheets.errors import SpreadsheetError
 from common.spreadsheets.reading import read_sheets
 from common.translatable import gettext as _
 from villages.imports.areas import covers, targets_for
 from villages.models import Area, City, County, Household, Township, TownshipAlias, Village
 
+# What the audit trail calls a confirmed load.
+AUDIT_ACTION = "geography_load"
 # Rows of the table a whole city has (~6,000) with room for a province's.
 MAX_ROWS = 150_000
 # How many problems of a refused file are listed.
@@ -206,9 +209,12 @@ class _Area:
         return level != "county" and code[:9] in self.townships
 
 
-def load_geography(*, user: Any, rows: list[AreaRow], confirm: bool = False) -> GeographyReport:
+def load_geography(
+    *, user: Any, rows: list[AreaRow], confirm: bool = False, file_name: str = ""
+) -> GeographyReport:
     """Bring the geography in ``user``'s area to what the code table says; without
-    ``confirm``, only work out what that would change (the preview)."""
+    ``confirm``, only work out what that would change (the preview). A confirmed load is told
+    to the audit trail, with ``file_name`` and what it changed."""
     city = City.objects.first()
     city_prefix = city.code[:4] if city else rows[0].code[:4]
     outside_city = [row for row in rows if row.code[:4] != city_prefix]
@@ -243,7 +249,30 @@ def load_geography(*, user: Any, rows: list[AreaRow], confirm: bool = False) -> 
             transaction.set_rollback(True)
         else:
             report.applied = True
+            _announce(report, user=user, rows=len(inside), file_name=file_name)
     return report
+
+
+def _announce(report: GeographyReport, *, user: Any, rows: int, file_name: str) -> None:
+    # Inside the load's transaction: the event is kept exactly when the changes are.
+    transferred.send(
+        sender=County,
+        request=None,
+        user=user,
+        action=AUDIT_ACTION,
+        model=County,
+        rows=rows,
+        details={
+            "file_name": file_name,
+            "new": len(report.new),
+            "renamed": len(report.renamed),
+            "kind_changed": len(report.kind_changed),
+            "removed": len(report.removed),
+            "kept": len(report.kept),
+            "unchanged": report.unchanged,
+            "outside": report.outside,
+        },
+    )
 
 
 def _apply(

@@ -37,7 +37,9 @@ class Command(BaseCommand):
         user = named_user(options["user"])
         try:
             rows = parse_code_table(path.read_bytes(), filename=path.name)
-            report = load_geography(user=user, rows=rows, confirm=options["confirm"])
+            report = load_geography(
+                user=user, rows=rows, confirm=options["confirm"], file_name=path.name
+            )
         except GeographyFileError as error:
             raise CommandError("\n".join(error.messages)) from None
         for line in report_lines(report):
