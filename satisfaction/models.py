@@ -301,7 +301,7 @@ class Attempt(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_method_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class Answer(models.Model):

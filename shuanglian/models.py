@@ -4,6 +4,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -223,7 +224,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action_label}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.username} {self.action_label}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:

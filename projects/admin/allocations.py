@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -115,7 +116,7 @@ def _step_row(name: str, who: Any, when: Any, note: str = "") -> tuple[str, str,
     return (
         name,
         str(who) if who else empty,
-        f"{when:%Y-%m-%d %H:%M}" if when else empty,
+        f"{timezone.localtime(when):%Y-%m-%d %H:%M}" if when else empty,
         note or "",
     )
 

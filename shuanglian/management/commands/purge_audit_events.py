@@ -70,5 +70,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _("Deleted %(count)s audit events from before %(cutoff)s.")
-            % {"count": removed, "cutoff": f"{cutoff:%Y-%m-%d %H:%M}"}
+            % {"count": removed, "cutoff": f"{timezone.localtime(cutoff):%Y-%m-%d %H:%M}"}
         )
